@@ -1,0 +1,157 @@
+using System.Threading.Tasks.Sources;
+
+namespace Commerce.Runtime.Invocation;
+
+/// <summary>
+/// A grain call in flight: generated code derives one sealed class per interface method, holding the
+/// arguments and invoking the method on the target. The request is also the message that travels
+/// through the mailbox and the caller's awaitable, so a call costs one allocation for itself.
+/// </summary>
+public abstract class Request : Turn
+{
+    public abstract GrainMethodDescriptor Method { get; }
+
+    public abstract int ArgumentCount { get; }
+
+    public abstract object? GetArgument(int index);
+
+    /// <summary>The grain this call is addressed to; set by the runtime when the call is sent.</summary>
+    internal GrainId Target;
+
+    /// <summary>The call that made this one, when a grain made it: the call chain for cycle detection.</summary>
+    internal Request? Caller;
+
+    /// <summary><see cref="Environment.TickCount64"/> past which the caller gives up.</summary>
+    internal long DeadlineTicks;
+
+    /// <summary><see cref="System.Diagnostics.Stopwatch.GetTimestamp"/> when sent, for latency.</summary>
+    internal long SentTimestamp;
+
+    public abstract bool IsCompleted { get; }
+
+    /// <summary>Completes the call with an error unless it already completed. Safe from any thread.</summary>
+    public abstract bool TryFail(Exception exception);
+}
+
+/// <summary>A call whose awaited result is <typeparamref name="TResult"/>.</summary>
+public abstract class Request<TResult> : Request, IValueTaskSource<TResult>, IValueTaskSource
+{
+    // Continuations run asynchronously so that a caller's code never runs on the callee's turn.
+    private ManualResetValueTaskSourceCore<TResult> _completion = new() { RunContinuationsAsynchronously = true };
+    private int _completed;
+
+    /// <summary>Generated: calls the interface method on the grain with the held arguments.</summary>
+    protected abstract ValueTask<TResult> InvokeCore(object target);
+
+    public override bool IsCompleted => Volatile.Read(ref _completed) != 0;
+
+    public ValueTask<TResult> AsValueTask() => new(this, _completion.Version);
+
+    public ValueTask AsVoidValueTask() => new(this, _completion.Version);
+
+    public Task<TResult> AsTask() => AsValueTask().AsTask();
+
+    public bool TryComplete(TResult result)
+    {
+        if (Interlocked.Exchange(ref _completed, 1) != 0)
+        {
+            return false;
+        }
+        _completion.SetResult(result);
+        return true;
+    }
+
+    public override bool TryFail(Exception exception)
+    {
+        if (Interlocked.Exchange(ref _completed, 1) != 0)
+        {
+            return false;
+        }
+        _completion.SetException(exception);
+        return true;
+    }
+
+    internal override bool Start(object target)
+    {
+        ValueTask<TResult> pending;
+        try
+        {
+            pending = InvokeCore(target);
+        }
+        catch (Exception e)
+        {
+            TryFail(e);
+            return true;
+        }
+        if (pending.IsCompletedSuccessfully)
+        {
+            TryComplete(pending.Result);
+            return true;
+        }
+        _ = CompleteWhenDone(pending);
+        return false;
+    }
+
+    private async Task CompleteWhenDone(ValueTask<TResult> pending)
+    {
+        try
+        {
+            TryComplete(await pending);
+        }
+        catch (Exception e)
+        {
+            TryFail(e);
+        }
+        finally
+        {
+            // Runs on this turn's activation: the await above came back through Post.
+            Host!.OnTurnCompleted(this);
+        }
+    }
+
+    /// <summary>Adapts a Task-returning grain method for <see cref="InvokeCore"/>.</summary>
+    protected static ValueTask<VoidResult> FromTask(Task task)
+    {
+        if (task.IsCompletedSuccessfully)
+        {
+            return default;
+        }
+        return AwaitTask(task);
+
+        static async ValueTask<VoidResult> AwaitTask(Task task)
+        {
+            await task;
+            return default;
+        }
+    }
+
+    /// <summary>Adapts a ValueTask-returning grain method for <see cref="InvokeCore"/>.</summary>
+    protected static ValueTask<VoidResult> FromValueTask(ValueTask task)
+    {
+        if (task.IsCompletedSuccessfully)
+        {
+            return default;
+        }
+        return AwaitValueTask(task);
+
+        static async ValueTask<VoidResult> AwaitValueTask(ValueTask task)
+        {
+            await task;
+            return default;
+        }
+    }
+
+    TResult IValueTaskSource<TResult>.GetResult(short token) => _completion.GetResult(token);
+
+    void IValueTaskSource.GetResult(short token) => _completion.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<TResult>.GetStatus(short token) => _completion.GetStatus(token);
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _completion.GetStatus(token);
+
+    void IValueTaskSource<TResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _completion.OnCompleted(continuation, state, token, flags);
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _completion.OnCompleted(continuation, state, token, flags);
+}

@@ -1,0 +1,27 @@
+namespace Commerce.Runtime.Reminders;
+
+/// <summary>
+/// A durable reminder. <see cref="Period"/> null means one-shot: removed once delivered.
+/// <see cref="DueAt"/> is the next time it is due.
+/// </summary>
+public sealed record ReminderEntry(GrainId GrainId, string Name, DateTimeOffset FirstDueAt, TimeSpan? Period, DateTimeOffset DueAt);
+
+/// <summary>Where reminders live so that they survive silo restarts.</summary>
+public interface IReminderTable
+{
+    /// <summary>Inserts or replaces the reminder with the entry's grain and name.</summary>
+    Task UpsertAsync(ReminderEntry entry, CancellationToken cancellationToken);
+
+    /// <summary>Removes it; false if it did not exist.</summary>
+    Task<bool> RemoveAsync(GrainId grainId, string name, CancellationToken cancellationToken);
+
+    Task<ReminderEntry?> ReadAsync(GrainId grainId, string name, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<ReminderEntry>> ReadForGrainAsync(GrainId grainId, CancellationToken cancellationToken);
+
+    /// <summary>Every reminder due at or before <paramref name="dueBefore"/>, earliest first.</summary>
+    Task<IReadOnlyList<ReminderEntry>> ReadDueAsync(DateTimeOffset dueBefore, CancellationToken cancellationToken);
+
+    /// <summary>Moves a periodic reminder's next due time forward after a delivery.</summary>
+    Task AdvanceAsync(GrainId grainId, string name, DateTimeOffset nextDueAt, CancellationToken cancellationToken);
+}
