@@ -1,0 +1,151 @@
+using System.Data;
+using System.Globalization;
+using Commerce.Runtime.Storage;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Commerce.Runtime.PostgreSql;
+
+/// <summary>
+/// <see cref="IGrainStorage"/> over the <c>grain_state</c> table (migration <c>runtime/0001</c>). Every write and
+/// clear is one statement in one round trip whose WHERE clause carries the version check, so a stale writer can
+/// never overwrite: when the statement touches no row, the stored version is read (a second round trip, on the
+/// failure path only) and <see cref="InconsistentStateException"/> is thrown.
+/// </summary>
+/// <remarks>
+/// Payloads are stored as <c>jsonb</c>, sent as the caller's UTF-8 bytes and read back as UTF-8 bytes with no
+/// string in between. <c>jsonb</c> keeps the JSON's meaning, not its text: whitespace, key order and duplicate
+/// keys are normalized, so the bytes read back need not equal the bytes written.
+/// For throughput, let Npgsql prepare these statements (<c>Max Auto Prepare</c> in the connection string).
+/// </remarks>
+public sealed class PostgresGrainStorage : IGrainStorage
+{
+    // One statement per operation; a future lease-epoch fence goes into these WHERE clauses.
+    const string ReadSql =
+        "SELECT payload, version FROM grain_state WHERE grain_type = $1 AND grain_key = $2 AND state_name = $3";
+
+    const string ReadVersionSql =
+        "SELECT version FROM grain_state WHERE grain_type = $1 AND grain_key = $2 AND state_name = $3";
+
+    const string InsertSql =
+        "INSERT INTO grain_state (grain_type, grain_key, state_name, version, payload) VALUES ($1, $2, $3, 1, $4) " +
+        "ON CONFLICT DO NOTHING RETURNING version";
+
+    const string UpdateSql =
+        "UPDATE grain_state SET payload = $4, version = version + 1, updated_at = now() " +
+        "WHERE grain_type = $1 AND grain_key = $2 AND state_name = $3 AND version = $5 RETURNING version";
+
+    const string DeleteSql =
+        "DELETE FROM grain_state WHERE grain_type = $1 AND grain_key = $2 AND state_name = $3 AND version = $4";
+
+    readonly NpgsqlDataSource _dataSource;
+
+    public PostgresGrainStorage(NpgsqlDataSource dataSource)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        _dataSource = dataSource;
+    }
+
+    public async Task<StoredState?> ReadAsync(GrainId grainId, string stateName, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(stateName);
+        await using var command = _dataSource.CreateCommand(ReadSql);
+        AddKey(command.Parameters, grainId, stateName);
+        await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleRow, cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+        var json = reader.GetFieldValue<byte[]>(0);
+        var version = reader.GetInt64(1);
+        return new StoredState(json, version);
+    }
+
+    public async Task<long> WriteAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> json, long? expectedVersion, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(stateName);
+        if (json.IsEmpty)
+        {
+            throw new ArgumentException("A state payload must be a JSON document, not empty.", nameof(json));
+        }
+
+        await using var command = _dataSource.CreateCommand(expectedVersion is null ? InsertSql : UpdateSql);
+        var parameters = command.Parameters;
+        AddKey(parameters, grainId, stateName);
+        parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>> { TypedValue = json, NpgsqlDbType = NpgsqlDbType.Jsonb });
+        if (expectedVersion is { } expected)
+        {
+            parameters.Add(new NpgsqlParameter<long> { TypedValue = expected });
+        }
+
+        long? written = null;
+        await using (var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleRow, cancellationToken).ConfigureAwait(false))
+        {
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                written = reader.GetInt64(0);
+            }
+        }
+        if (written is { } version)
+        {
+            return version;
+        }
+        throw await ConflictAsync("writing", grainId, stateName, expectedVersion, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task ClearAsync(GrainId grainId, string stateName, long? expectedVersion, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(stateName);
+        if (expectedVersion is not { } expected)
+        {
+            // "No row may exist": clearing nothing is a no-op, clearing a row we do not know about is a conflict.
+            var stored = await ReadVersionAsync(grainId, stateName, cancellationToken).ConfigureAwait(false);
+            if (stored is null)
+            {
+                return;
+            }
+            throw Conflict("clearing", grainId, stateName, expectedVersion, stored);
+        }
+
+        await using var command = _dataSource.CreateCommand(DeleteSql);
+        AddKey(command.Parameters, grainId, stateName);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = expected });
+        if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1)
+        {
+            return;
+        }
+        throw await ConflictAsync("clearing", grainId, stateName, expectedVersion, cancellationToken).ConfigureAwait(false);
+    }
+
+    static void AddKey(NpgsqlParameterCollection parameters, GrainId grainId, string stateName)
+    {
+        parameters.Add(new NpgsqlParameter<string> { TypedValue = grainId.Type });
+        parameters.Add(new NpgsqlParameter<string> { TypedValue = grainId.Key });
+        parameters.Add(new NpgsqlParameter<string> { TypedValue = stateName });
+    }
+
+    async Task<long?> ReadVersionAsync(GrainId grainId, string stateName, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(ReadVersionSql);
+        AddKey(command.Parameters, grainId, stateName);
+        await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleRow, cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? reader.GetInt64(0) : null;
+    }
+
+    async Task<InconsistentStateException> ConflictAsync(string operation, GrainId grainId, string stateName, long? expectedVersion, CancellationToken cancellationToken)
+    {
+        var stored = await ReadVersionAsync(grainId, stateName, cancellationToken).ConfigureAwait(false);
+        return Conflict(operation, grainId, stateName, expectedVersion, stored);
+    }
+
+    static InconsistentStateException Conflict(string operation, GrainId grainId, string stateName, long? expectedVersion, long? storedVersion)
+    {
+        var expected = expectedVersion?.ToString(CultureInfo.InvariantCulture);
+        var stored = storedVersion?.ToString(CultureInfo.InvariantCulture);
+        return new InconsistentStateException(
+            $"Version conflict {operation} state '{stateName}' of grain {grainId}: expected version {expected ?? "none (no stored state)"}, " +
+            $"but storage holds {(stored is null ? "no state" : "version " + stored)}. Nothing was changed.",
+            storedEtag: stored,
+            currentEtag: expected);
+    }
+}
