@@ -18,8 +18,8 @@ public abstract class Request : Turn
     /// <summary>The grain this call is addressed to; set by the runtime when the call is sent.</summary>
     internal GrainId Target;
 
-    /// <summary>The call that made this one, when a grain made it: the call chain for cycle detection.</summary>
-    internal Request? Caller;
+    /// <summary>The turn that made this call, when a grain made it: the call chain for cycle detection.</summary>
+    internal Turn? Caller;
 
     /// <summary><see cref="Environment.TickCount64"/> past which the caller gives up.</summary>
     internal long DeadlineTicks;
@@ -27,7 +27,18 @@ public abstract class Request : Turn
     /// <summary><see cref="System.Diagnostics.Stopwatch.GetTimestamp"/> when sent, for latency.</summary>
     internal long SentTimestamp;
 
+    /// <summary>The caller's trace context, captured only while someone listens for spans.</summary>
+    internal System.Diagnostics.ActivityContext ParentSpan;
+
+    /// <summary>The span of this call's turn, only while someone listens for spans.</summary>
+    internal System.Diagnostics.Activity? Span;
+
     public abstract bool IsCompleted { get; }
+
+    /// <summary>True once the call completed with an exception.</summary>
+    public abstract bool IsFaulted { get; }
+
+    internal override InvokeFlags Flags => Method.Flags;
 
     /// <summary>Completes the call with an error unless it already completed. Safe from any thread.</summary>
     public abstract bool TryFail(Exception exception);
@@ -39,11 +50,14 @@ public abstract class Request<TResult> : Request, IValueTaskSource<TResult>, IVa
     // Continuations run asynchronously so that a caller's code never runs on the callee's turn.
     private ManualResetValueTaskSourceCore<TResult> _completion = new() { RunContinuationsAsynchronously = true };
     private int _completed;
+    private bool _faulted;
 
     /// <summary>Generated: calls the interface method on the grain with the held arguments.</summary>
     protected abstract ValueTask<TResult> InvokeCore(object target);
 
     public override bool IsCompleted => Volatile.Read(ref _completed) != 0;
+
+    public override bool IsFaulted => Volatile.Read(ref _faulted);
 
     public ValueTask<TResult> AsValueTask() => new(this, _completion.Version);
 
@@ -67,6 +81,7 @@ public abstract class Request<TResult> : Request, IValueTaskSource<TResult>, IVa
         {
             return false;
         }
+        Volatile.Write(ref _faulted, true);
         _completion.SetException(exception);
         return true;
     }
@@ -83,9 +98,16 @@ public abstract class Request<TResult> : Request, IValueTaskSource<TResult>, IVa
             TryFail(e);
             return true;
         }
-        if (pending.IsCompletedSuccessfully)
+        if (pending.IsCompleted)
         {
-            TryComplete(pending.Result);
+            try
+            {
+                TryComplete(pending.Result);
+            }
+            catch (Exception e)
+            {
+                TryFail(e);
+            }
             return true;
         }
         _ = CompleteWhenDone(pending);

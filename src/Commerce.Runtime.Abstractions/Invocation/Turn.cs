@@ -10,6 +10,9 @@ public abstract class Turn : SynchronizationContext
 {
     internal ITurnHost? Host;
 
+    /// <summary>How this turn may interleave with others on the same activation.</summary>
+    internal virtual InvokeFlags Flags => InvokeFlags.None;
+
     public override void Post(SendOrPostCallback d, object? state)
     {
         var host = Host ?? throw new InvalidOperationException("This turn is not bound to an activation.");

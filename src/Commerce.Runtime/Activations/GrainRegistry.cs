@@ -1,0 +1,196 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using Commerce.Runtime.Invocation;
+
+namespace Commerce.Runtime.Activations;
+
+/// <summary>Everything the runtime knows about one grain class, read once from its attributes.</summary>
+internal sealed class GrainClassInfo
+{
+    public GrainClassInfo(Type classType)
+    {
+        ClassType = classType;
+        GrainType = classType.GetCustomAttribute<GrainTypeAttribute>()?.Name ?? classType.Name;
+        Reentrant = classType.IsDefined(typeof(ReentrantAttribute), inherit: true);
+        KeepAlive = classType.IsDefined(typeof(KeepAliveAttribute), inherit: true);
+        CollectionAge = classType.GetCustomAttribute<CollectionAgeLimitAttribute>()?.Age;
+        var worker = classType.GetCustomAttribute<StatelessWorkerAttribute>();
+        if (worker is not null)
+        {
+            IsStatelessWorker = true;
+            MaxLocalWorkers = worker.MaxLocalWorkers > 0 ? worker.MaxLocalWorkers : Environment.ProcessorCount;
+        }
+        Constructor = new GrainConstructor(classType);
+    }
+
+    /// <summary>Info for observer targets: always reentrant (notifications never wait on each other), never collected.</summary>
+    private GrainClassInfo(string grainType)
+    {
+        ClassType = typeof(object);
+        GrainType = grainType;
+        Reentrant = true;
+        KeepAlive = true;
+        Constructor = null;
+    }
+
+    public static GrainClassInfo Observer { get; } = new("observer");
+
+    public Type ClassType { get; }
+
+    /// <summary>The stable name in grain ids, state rows and reminders.</summary>
+    public string GrainType { get; }
+
+    public bool Reentrant { get; }
+
+    public bool KeepAlive { get; }
+
+    public TimeSpan? CollectionAge { get; }
+
+    public bool IsStatelessWorker { get; }
+
+    public int MaxLocalWorkers { get; } = 1;
+
+    public GrainConstructor? Constructor { get; }
+
+    public bool ImplementsRemindable => typeof(IRemindable).IsAssignableFrom(ClassType);
+
+    /// <summary>Live activations of this class on this silo.</summary>
+    public int ActivationCount;
+}
+
+/// <summary>A grain interface's generated proxy and methods, and the class that implements it.</summary>
+internal sealed class GrainInterfaceInfo(Type interfaceType, GrainProxyFactory proxyFactory, GrainMethodDescriptor[] methods)
+{
+    public Type InterfaceType { get; } = interfaceType;
+
+    public GrainProxyFactory ProxyFactory { get; } = proxyFactory;
+
+    public IReadOnlyList<GrainMethodDescriptor> Methods { get; } = methods;
+
+    /// <summary>Resolved on first use; null for observer interfaces.</summary>
+    public GrainClassInfo? Implementation { get; set; }
+}
+
+/// <summary>
+/// The grain types this process knows, read from the manifests the source generator puts on each
+/// assembly. Assemblies are read once; the call path only sees the cached results.
+/// </summary>
+public sealed class GrainRegistry
+{
+    private readonly object _gate = new();
+    private readonly HashSet<Assembly> _assemblies = [];
+    private readonly Dictionary<Type, GrainInterfaceInfo> _interfaces = [];
+    private readonly Dictionary<string, GrainClassInfo> _classesByGrainType = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Type, GrainInterfaceInfo> _resolved = new();
+
+    /// <summary>Adds the grain interfaces and classes generated into <paramref name="assembly"/>.</summary>
+    public GrainRegistry AddAssembly(Assembly assembly)
+    {
+        lock (_gate)
+        {
+            if (!_assemblies.Add(assembly))
+            {
+                return this;
+            }
+            var builder = new GrainManifestBuilder();
+            foreach (var attribute in assembly.GetCustomAttributes<GrainManifestAttribute>())
+            {
+                var provider = (IGrainManifestProvider)Activator.CreateInstance(attribute.ProviderType)!;
+                provider.Populate(builder);
+            }
+            foreach (var (type, factory, methods) in builder.Interfaces)
+            {
+                _interfaces[type] = new GrainInterfaceInfo(type, factory, methods);
+            }
+            foreach (var classType in builder.GrainClasses)
+            {
+                var info = new GrainClassInfo(classType);
+                if (_classesByGrainType.TryGetValue(info.GrainType, out var existing) && existing.ClassType != classType)
+                {
+                    throw new InvalidOperationException(
+                        $"Grain classes {existing.ClassType.FullName} and {classType.FullName} share the grain type name '{info.GrainType}'. Give one a [GrainType] name.");
+                }
+                _classesByGrainType[info.GrainType] = info;
+            }
+            _resolved.Clear();
+        }
+        return this;
+    }
+
+    public IEnumerable<string> GrainTypes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _classesByGrainType.Keys];
+            }
+        }
+    }
+
+    internal GrainClassInfo GetClass(string grainType)
+    {
+        lock (_gate)
+        {
+            return _classesByGrainType.TryGetValue(grainType, out var info)
+                ? info
+                : throw new GrainTypeNotRegisteredException($"No grain class with grain type '{grainType}' is registered in this silo.");
+        }
+    }
+
+    internal IEnumerable<GrainClassInfo> Classes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _classesByGrainType.Values];
+            }
+        }
+    }
+
+    /// <summary>The proxy and implementation for a grain interface; throws a clear error when either is missing.</summary>
+    internal GrainInterfaceInfo GetGrainInterface(Type interfaceType)
+    {
+        if (_resolved.TryGetValue(interfaceType, out var cached))
+        {
+            return cached;
+        }
+        var info = GetInterface(interfaceType);
+        lock (_gate)
+        {
+            var implementations = _classesByGrainType.Values.Where(c => interfaceType.IsAssignableFrom(c.ClassType)).ToList();
+            info.Implementation = implementations.Count switch
+            {
+                1 => implementations[0],
+                0 => throw new GrainTypeNotRegisteredException(
+                    $"No grain class implements {interfaceType.FullName}. Register the assembly that holds its grain class with the silo."),
+                _ => throw new GrainTypeNotRegisteredException(
+                    $"Several grain classes implement {interfaceType.FullName} ({string.Join(", ", implementations.Select(c => c.ClassType.FullName))}); a grain interface needs exactly one."),
+            };
+        }
+        _resolved[interfaceType] = info;
+        return info;
+    }
+
+    /// <summary>The generated proxy for any grain or observer interface.</summary>
+    internal GrainInterfaceInfo GetInterface(Type interfaceType)
+    {
+        lock (_gate)
+        {
+            if (_interfaces.TryGetValue(interfaceType, out var info))
+            {
+                return info;
+            }
+        }
+        // An interface from an assembly nobody registered yet: its manifest is on its own assembly.
+        AddAssembly(interfaceType.Assembly);
+        lock (_gate)
+        {
+            return _interfaces.TryGetValue(interfaceType, out var info)
+                ? info
+                : throw new GrainTypeNotRegisteredException(
+                    $"{interfaceType.FullName} has no generated grain proxy. Is it an interface deriving from a keyed IGrain interface or IGrainObserver, in a project that references Commerce.Runtime.CodeGen?");
+        }
+    }
+}

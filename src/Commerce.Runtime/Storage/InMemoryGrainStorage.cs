@@ -1,0 +1,42 @@
+using System.Collections.Concurrent;
+
+namespace Commerce.Runtime.Storage;
+
+/// <summary>Grain state in a dictionary, with the same version rules as the PostgreSQL provider. Unit tests only.</summary>
+public sealed class InMemoryGrainStorage : IGrainStorage
+{
+    private readonly ConcurrentDictionary<(GrainId, string), StoredState> _rows = new();
+
+    public Task<StoredState?> ReadAsync(GrainId grainId, string stateName, CancellationToken cancellationToken) =>
+        Task.FromResult(_rows.GetValueOrDefault((grainId, stateName)));
+
+    public Task<long> WriteAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> json, long? expectedVersion, CancellationToken cancellationToken)
+    {
+        var key = (grainId, stateName);
+        var next = new StoredState(json.ToArray(), (expectedVersion ?? 0) + 1);
+        var written = expectedVersion is null
+            ? _rows.TryAdd(key, next)
+            : _rows.TryGetValue(key, out var current) && current.Version == expectedVersion && _rows.TryUpdate(key, next, current);
+        return written ? Task.FromResult(next.Version) : Task.FromException<long>(Conflict(grainId, stateName, expectedVersion));
+    }
+
+    public Task ClearAsync(GrainId grainId, string stateName, long? expectedVersion, CancellationToken cancellationToken)
+    {
+        var key = (grainId, stateName);
+        if (expectedVersion is null)
+        {
+            return _rows.ContainsKey(key) ? Task.FromException(Conflict(grainId, stateName, null)) : Task.CompletedTask;
+        }
+        return _rows.TryGetValue(key, out var current) && current.Version == expectedVersion && _rows.TryRemove(new KeyValuePair<(GrainId, string), StoredState>(key, current))
+            ? Task.CompletedTask
+            : Task.FromException(Conflict(grainId, stateName, expectedVersion));
+    }
+
+    private InconsistentStateException Conflict(GrainId grainId, string stateName, long? expected)
+    {
+        var stored = _rows.TryGetValue((grainId, stateName), out var current) ? current.Version.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
+        return new InconsistentStateException(
+            $"State '{stateName}' of {grainId} is at version {stored ?? "none"}, not {expected?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}; the write was refused.",
+            stored, expected?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+}

@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using Commerce.Runtime.Activations;
+using Commerce.Runtime.Serialization;
+
+namespace Commerce.Runtime.Storage;
+
+/// <summary>What an activation needs from each of its persistent states.</summary>
+internal interface IStateParticipant
+{
+    Task ReadAsync();
+
+    /// <summary>Completes when every write requested so far has committed.</summary>
+    Task FlushAsync();
+}
+
+/// <summary>
+/// A grain's named state with group commit. A write request does not write by itself: it joins the
+/// next flush, which snapshots the state on the activation's thread, writes it once, and answers
+/// every request it covered only after the commit. While one flush is in flight, further requests
+/// (from interleaved turns of a reentrant grain) accumulate and share the next flush. A failed
+/// write fails every request it covered and every later one, and deactivates the grain, whose
+/// memory may now be ahead of storage; the next call reloads what was committed.
+/// </summary>
+internal sealed class PersistentState<TState> : IPersistentState<TState>, IStateParticipant
+{
+    private readonly Activation _activation;
+    private readonly IGrainStorage _storage;
+    private readonly string _stateName;
+    private readonly bool _groupCommit;
+    private List<PendingOperation> _pending = [];
+    private bool _flushing;
+    private TaskCompletionSource? _idle;
+
+    private readonly record struct PendingOperation(bool Clear, TaskCompletionSource Completion);
+
+    public PersistentState(Activation activation, IGrainStorage storage, string stateName)
+    {
+        _activation = activation;
+        _storage = storage;
+        _stateName = stateName;
+        _groupCommit = activation.Runtime.Options.GroupCommit;
+        GrainSerializer.EnsureSerializable(typeof(TState));
+        State = Activator.CreateInstance<TState>();
+    }
+
+    public TState State { get; set; }
+
+    public long? Version { get; private set; }
+
+    public string? Etag => Version?.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    public bool RecordExists => Version is not null;
+
+    Task IStateParticipant.ReadAsync() => ReadStateAsync();
+
+    public async Task ReadStateAsync()
+    {
+        var started = Stopwatch.GetTimestamp();
+        var stored = await _storage.ReadAsync(_activation.GrainId, _stateName, CancellationToken.None);
+        _activation.Runtime.Metrics.StorageRead(Stopwatch.GetElapsedTime(started));
+        if (stored is null)
+        {
+            State = Activator.CreateInstance<TState>();
+            Version = null;
+            return;
+        }
+        State = GrainSerializer.Deserialize<TState>(stored.Json);
+        Version = stored.Version;
+    }
+
+    public Task WriteStateAsync() => Request(clear: false);
+
+    public Task ClearStateAsync() => Request(clear: true);
+
+    public Task FlushAsync()
+    {
+        if (!_flushing && _pending.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+        _idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return _idle.Task;
+    }
+
+    private Task Request(bool clear)
+    {
+        var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pending.Add(new PendingOperation(clear, completion));
+        if (!_flushing)
+        {
+            _flushing = true;
+            _ = FlushLoop();
+        }
+        return completion.Task;
+    }
+
+    /// <summary>Runs on the activation (its awaits come back through the turn's context).</summary>
+    private async Task FlushLoop()
+    {
+        try
+        {
+            while (_pending.Count > 0)
+            {
+                var batch = TakeBatch();
+                try
+                {
+                    await Commit(batch[^1].Clear);
+                }
+                catch (Exception e)
+                {
+                    FailEverything(batch, e);
+                    return;
+                }
+                foreach (var operation in batch)
+                {
+                    operation.Completion.TrySetResult();
+                }
+            }
+        }
+        finally
+        {
+            _flushing = false;
+            if (_pending.Count == 0 && _idle is { } idle)
+            {
+                _idle = null;
+                idle.TrySetResult();
+            }
+        }
+    }
+
+    /// <summary>With group commit, every pending write up to the next clear; without, one operation.</summary>
+    private List<PendingOperation> TakeBatch()
+    {
+        if (!_groupCommit || _pending.Count == 1)
+        {
+            var first = _pending[0];
+            _pending.RemoveAt(0);
+            return [first];
+        }
+        var clearAt = _pending.FindIndex(p => p.Clear);
+        if (clearAt < 0)
+        {
+            var all = _pending;
+            _pending = [];
+            return all;
+        }
+        var count = clearAt == 0 ? 1 : clearAt;
+        var batch = _pending.GetRange(0, count);
+        _pending.RemoveRange(0, count);
+        return batch;
+    }
+
+    private async Task Commit(bool clear)
+    {
+        var started = Stopwatch.GetTimestamp();
+        if (clear)
+        {
+            await _storage.ClearAsync(_activation.GrainId, _stateName, Version, CancellationToken.None);
+            Version = null;
+            State = Activator.CreateInstance<TState>();
+        }
+        else
+        {
+            // Snapshot now, on the activation's thread: everything requested so far is in it.
+            var json = GrainSerializer.SerializeToUtf8Bytes(State);
+            Version = await _storage.WriteAsync(_activation.GrainId, _stateName, json, Version, CancellationToken.None);
+        }
+        _activation.Runtime.Metrics.StorageWrite(Stopwatch.GetElapsedTime(started));
+    }
+
+    private void FailEverything(List<PendingOperation> batch, Exception error)
+    {
+        _activation.Runtime.Metrics.StorageWriteFailed(error is InconsistentStateException);
+        foreach (var operation in batch)
+        {
+            operation.Completion.TrySetException(error);
+        }
+        foreach (var operation in _pending)
+        {
+            operation.Completion.TrySetException(error);
+        }
+        _pending.Clear();
+        _activation.Deactivate(new DeactivationReason(DeactivationReasonCode.StateWriteFailed, error.Message));
+    }
+}

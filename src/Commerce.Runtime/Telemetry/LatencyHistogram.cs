@@ -1,0 +1,85 @@
+using System.Numerics;
+
+namespace Commerce.Runtime.Telemetry;
+
+/// <summary>
+/// A lock-free log-linear histogram of durations in microseconds: four buckets per power of two,
+/// so percentiles are within about 19% of the true value at any scale. Recording is one
+/// interlocked increment; reading sums a snapshot.
+/// </summary>
+internal sealed class LatencyHistogram
+{
+    private const int SubBuckets = 4;
+    private const int Buckets = 40 * SubBuckets;
+    private readonly long[] _counts = new long[Buckets];
+    private long _count;
+    private long _sumMicros;
+
+    public void Record(TimeSpan duration)
+    {
+        var micros = Math.Max(1L, (long)(duration.Ticks / 10));
+        Interlocked.Increment(ref _counts[IndexOf(micros)]);
+        Interlocked.Increment(ref _count);
+        Interlocked.Add(ref _sumMicros, micros);
+    }
+
+    public long Count => Volatile.Read(ref _count);
+
+    public double MeanMilliseconds
+    {
+        get
+        {
+            var count = Count;
+            return count == 0 ? 0 : Volatile.Read(ref _sumMicros) / 1000.0 / count;
+        }
+    }
+
+    /// <summary>The upper bound of the bucket holding the <paramref name="quantile"/> (0..1) observation, in milliseconds.</summary>
+    public double PercentileMilliseconds(double quantile)
+    {
+        var snapshot = new long[Buckets];
+        long total = 0;
+        for (var i = 0; i < Buckets; i++)
+        {
+            snapshot[i] = Volatile.Read(ref _counts[i]);
+            total += snapshot[i];
+        }
+        if (total == 0)
+        {
+            return 0;
+        }
+        var rank = (long)Math.Ceiling(quantile * total);
+        long seen = 0;
+        for (var i = 0; i < Buckets; i++)
+        {
+            seen += snapshot[i];
+            if (seen >= rank)
+            {
+                return UpperBoundMicros(i) / 1000.0;
+            }
+        }
+        return UpperBoundMicros(Buckets - 1) / 1000.0;
+    }
+
+    private static int IndexOf(long micros)
+    {
+        var exponent = BitOperations.Log2((ulong)micros);
+        if (exponent < 2)
+        {
+            return (int)micros;
+        }
+        var sub = (int)(micros >> (exponent - 2)) & (SubBuckets - 1);
+        return Math.Min(Buckets - 1, exponent * SubBuckets + sub);
+    }
+
+    private static double UpperBoundMicros(int index)
+    {
+        if (index < SubBuckets * 2)
+        {
+            return index + 1;
+        }
+        var exponent = index / SubBuckets;
+        var sub = index % SubBuckets;
+        return (double)(SubBuckets + sub + 1) * (1L << (exponent - 2));
+    }
+}

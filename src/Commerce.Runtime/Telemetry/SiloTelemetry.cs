@@ -1,0 +1,65 @@
+using System.Diagnostics;
+
+namespace Commerce.Runtime.Telemetry;
+
+public sealed record GrainTypeSnapshot(string GrainType, int Activations);
+
+public sealed record MethodSnapshot(string GrainType, string Method, long Calls, long Failures, long Timeouts, double MeanMs, double P99Ms);
+
+public sealed record LatencySnapshot(long Count, double MeanMs, double P99Ms);
+
+public sealed record StorageSnapshot(LatencySnapshot Reads, LatencySnapshot Writes, long WriteFailures, long Conflicts);
+
+public sealed record ReminderSnapshot(long Ticks, long Failures, LatencySnapshot Tardiness);
+
+/// <summary>Everything the silo reports about itself at one instant; served as JSON for the dashboard.</summary>
+public sealed record SiloSnapshot(
+    string Silo,
+    DateTimeOffset StartedAt,
+    DateTimeOffset TakenAt,
+    double UptimeSeconds,
+    double CpuSeconds,
+    long WorkingSetBytes,
+    int Activations,
+    long ActivationFailures,
+    IReadOnlyList<GrainTypeSnapshot> GrainTypes,
+    IReadOnlyList<MethodSnapshot> Methods,
+    StorageSnapshot Storage,
+    ReminderSnapshot Reminders);
+
+/// <summary>Builds <see cref="SiloSnapshot"/>s from the runtime's counters; costs nothing until asked.</summary>
+public sealed class SiloTelemetry
+{
+    private readonly SiloRuntime _runtime;
+
+    internal SiloTelemetry(SiloRuntime runtime) => _runtime = runtime;
+
+    public SiloSnapshot Snapshot()
+    {
+        var metrics = _runtime.Metrics;
+        var process = Process.GetCurrentProcess();
+        var now = DateTimeOffset.UtcNow;
+        return new SiloSnapshot(
+            Silo: Environment.MachineName + ":" + Environment.ProcessId,
+            StartedAt: _runtime.StartedAt,
+            TakenAt: now,
+            UptimeSeconds: (now - _runtime.StartedAt).TotalSeconds,
+            CpuSeconds: process.TotalProcessorTime.TotalSeconds,
+            WorkingSetBytes: process.WorkingSet64,
+            Activations: _runtime.Catalog.Count,
+            ActivationFailures: Volatile.Read(ref metrics.ActivationFailures),
+            GrainTypes: [.. _runtime.Registry.Classes.Select(c => new GrainTypeSnapshot(c.GrainType, Volatile.Read(ref c.ActivationCount))).OrderBy(g => g.GrainType, StringComparer.Ordinal)],
+            Methods: [.. MethodStatistics.Snapshot()
+                .Where(s => Volatile.Read(ref s.Calls) > 0 || Volatile.Read(ref s.Timeouts) > 0)
+                .Select(s => new MethodSnapshot(s.GrainType ?? s.Method.InterfaceType.Name, s.Method.FullName,
+                    Volatile.Read(ref s.Calls), Volatile.Read(ref s.Failures), Volatile.Read(ref s.Timeouts),
+                    s.Latency.MeanMilliseconds, s.Latency.PercentileMilliseconds(0.99)))
+                .OrderByDescending(m => m.Calls)],
+            Storage: new StorageSnapshot(Latency(metrics.StorageReads), Latency(metrics.StorageWrites),
+                Volatile.Read(ref metrics.StorageWriteFailures), Volatile.Read(ref metrics.StorageConflicts)),
+            Reminders: new ReminderSnapshot(Volatile.Read(ref metrics.ReminderTicks), Volatile.Read(ref metrics.ReminderFailures), Latency(metrics.ReminderTardiness)));
+    }
+
+    private static LatencySnapshot Latency(LatencyHistogram histogram) =>
+        new(histogram.Count, histogram.MeanMilliseconds, histogram.PercentileMilliseconds(0.99));
+}
