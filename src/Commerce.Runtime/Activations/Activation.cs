@@ -51,6 +51,7 @@ internal sealed class Activation : ITurnHost, IThreadPoolWorkItem
     private readonly List<GrainTimer> _timers = [];
     private long _lastActiveTicks = Environment.TickCount64;
     private long _keepAliveUntilTicks;
+    private Exception? _activationFailure;
 
     public Activation(SiloRuntime runtime, GrainId grainId, GrainClassInfo info)
     {
@@ -400,6 +401,7 @@ internal sealed class Activation : ITurnHost, IThreadPoolWorkItem
             return;
         }
         Runtime.Logger.LogWarning(failure, "Activation of {Grain} failed", GrainId);
+        _activationFailure = failure;
         Runtime.Metrics.ActivationFailed(Info);
         // The activation is discarded and every call that waited for it gets the exception.
         List<Turn> waiting;
@@ -411,7 +413,7 @@ internal sealed class Activation : ITurnHost, IThreadPoolWorkItem
         Close();
         foreach (var turn in waiting)
         {
-            (turn as Request)?.TryFail(failure);
+            Reroute(turn);
         }
     }
 
@@ -501,13 +503,22 @@ internal sealed class Activation : ITurnHost, IThreadPoolWorkItem
         _closedSignal.TrySetResult();
     }
 
-    /// <summary>A message that reached a closed activation goes to the grain's next activation.</summary>
+    /// <summary>
+    /// A message that reached a closed activation goes to the grain's next activation, unless this
+    /// one failed to activate: every call sent to it before it closed gets that failure.
+    /// </summary>
     private void Reroute(Turn turn)
     {
-        if (turn is Request request)
+        if (turn is not Request request)
         {
-            Runtime.Dispatcher.Route(request);
+            return;
         }
+        if (_activationFailure is { } failure)
+        {
+            request.TryFail(failure);
+            return;
+        }
+        Runtime.Dispatcher.Route(request);
     }
 
     // ---- Grain-facing services ----------------------------------------------------------------

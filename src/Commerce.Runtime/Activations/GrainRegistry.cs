@@ -160,6 +160,14 @@ public sealed class GrainRegistry
         lock (_gate)
         {
             var implementations = _classesByGrainType.Values.Where(c => interfaceType.IsAssignableFrom(c.ClassType)).ToList();
+            if (implementations.Count > 1)
+            {
+                // IKeepAlive : ILifecycle — a class reached through a more derived grain interface is
+                // that interface's implementation, not the base's.
+                implementations = implementations
+                    .Where(c => !c.ClassType.GetInterfaces().Any(i => i != interfaceType && interfaceType.IsAssignableFrom(i) && _interfaces.ContainsKey(i)))
+                    .ToList();
+            }
             info.Implementation = implementations.Count switch
             {
                 1 => implementations[0],
