@@ -62,6 +62,8 @@ internal static class RuntimeBenchmark
                     throw new InvalidOperationException($"{name}: {acknowledged} increments acknowledged but only {durable} stored.");
                 }
                 result[name + "_lost"] = 0;
+                var writes = silo.Services.GetRequiredService<Commerce.Runtime.Telemetry.SiloTelemetry>().Snapshot().Storage.Writes;
+                Console.Error.WriteLine($"  {writes.Count:N0} storage writes, {acknowledged / (double)writes.Count:0.0} increments per write, commit mean {writes.MeanMs:0.000} ms, p99 {writes.P99Ms:0.000} ms");
             }
         }
 
@@ -91,7 +93,7 @@ internal static class RuntimeBenchmark
     private static async Task<double> Measure(string name, TimeSpan duration, int clients, Func<Task> call)
     {
         Console.Error.Write($"{name}: warming up... ");
-        await RunLoops(TimeSpan.FromSeconds(1), clients, call);
+        await RunLoops(TimeSpan.FromSeconds(3), clients, call);
         var (count, elapsed) = await RunLoops(duration, clients, call);
         var rate = count / elapsed.TotalSeconds;
         Console.Error.WriteLine($"{rate:N0}/s ({count:N0} in {elapsed.TotalSeconds:0.00} s)");
