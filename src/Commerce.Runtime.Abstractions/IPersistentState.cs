@@ -18,4 +18,11 @@ public interface IPersistentState<TState>
     Task WriteStateAsync();
 
     Task ClearStateAsync();
+
+    /// <summary>
+    /// Appends a record to this state's journal (an inventory ledger row, an outbox event). It is
+    /// committed in the same transaction as the next <see cref="WriteStateAsync"/>, so journal and
+    /// state always agree; if that write fails, the record is discarded with it.
+    /// </summary>
+    void AppendToJournal<TEntry>(string kind, TEntry entry);
 }

@@ -35,6 +35,26 @@ public sealed class PostgresGrainStorage : IGrainStorage
         "UPDATE grain_state SET payload = $4, version = version + 1, updated_at = now() " +
         "WHERE grain_type = $1 AND grain_key = $2 AND state_name = $3 AND version = $5 RETURNING version";
 
+    // With journal records, the state write and the journal inserts are one statement: the inserts
+    // read the version the state write returned, so a refused write inserts nothing.
+    const string InsertWithJournalSql =
+        "WITH written AS (INSERT INTO grain_state (grain_type, grain_key, state_name, version, payload) VALUES ($1, $2, $3, 1, $4) " +
+        "ON CONFLICT DO NOTHING RETURNING version) " +
+        "INSERT INTO grain_journal (grain_type, grain_key, state_name, version, kind, payload) " +
+        "SELECT $1, $2, $3, w.version, j.kind, j.payload::jsonb FROM written w, unnest($5::text[], $6::text[]) WITH ORDINALITY AS j(kind, payload, ord) " +
+        "ORDER BY j.ord RETURNING version";
+
+    const string UpdateWithJournalSql =
+        "WITH written AS (UPDATE grain_state SET payload = $4, version = version + 1, updated_at = now() " +
+        "WHERE grain_type = $1 AND grain_key = $2 AND state_name = $3 AND version = $5 RETURNING version) " +
+        "INSERT INTO grain_journal (grain_type, grain_key, state_name, version, kind, payload) " +
+        "SELECT $1, $2, $3, w.version, j.kind, j.payload::jsonb FROM written w, unnest($6::text[], $7::text[]) WITH ORDINALITY AS j(kind, payload, ord) " +
+        "ORDER BY j.ord RETURNING version";
+
+    const string ReadJournalSql =
+        "SELECT sequence, version, kind, payload, created_at FROM grain_journal " +
+        "WHERE grain_type = $1 AND grain_key = $2 AND state_name = $3 AND kind = $4 AND sequence > $5 ORDER BY sequence LIMIT $6";
+
     const string DeleteSql =
         "DELETE FROM grain_state WHERE grain_type = $1 AND grain_key = $2 AND state_name = $3 AND version = $4";
 
@@ -61,7 +81,7 @@ public sealed class PostgresGrainStorage : IGrainStorage
         return new StoredState(json, version);
     }
 
-    public async Task<long> WriteAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> json, long? expectedVersion, CancellationToken cancellationToken)
+    public async Task<long> WriteAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> json, long? expectedVersion, IReadOnlyList<JournalRecord> journal, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(stateName);
         if (json.IsEmpty)
@@ -69,13 +89,33 @@ public sealed class PostgresGrainStorage : IGrainStorage
             throw new ArgumentException("A state payload must be a JSON document, not empty.", nameof(json));
         }
 
-        await using var command = _dataSource.CreateCommand(expectedVersion is null ? InsertSql : UpdateSql);
+        var withJournal = journal.Count > 0;
+        var sql = (expectedVersion is null, withJournal) switch
+        {
+            (true, false) => InsertSql,
+            (false, false) => UpdateSql,
+            (true, true) => InsertWithJournalSql,
+            (false, true) => UpdateWithJournalSql,
+        };
+        await using var command = _dataSource.CreateCommand(sql);
         var parameters = command.Parameters;
         AddKey(parameters, grainId, stateName);
         parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>> { TypedValue = json, NpgsqlDbType = NpgsqlDbType.Jsonb });
         if (expectedVersion is { } expected)
         {
             parameters.Add(new NpgsqlParameter<long> { TypedValue = expected });
+        }
+        if (withJournal)
+        {
+            var kinds = new string[journal.Count];
+            var payloads = new string[journal.Count];
+            for (var i = 0; i < journal.Count; i++)
+            {
+                kinds[i] = journal[i].Kind;
+                payloads[i] = System.Text.Encoding.UTF8.GetString(journal[i].Json);
+            }
+            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = kinds });
+            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = payloads });
         }
 
         long? written = null;
@@ -91,6 +131,24 @@ public sealed class PostgresGrainStorage : IGrainStorage
             return version;
         }
         throw await ConflictAsync("writing", grainId, stateName, expectedVersion, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<StoredJournalRecord>> ReadJournalAsync(GrainId grainId, string stateName, string kind, long afterSequence, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        await using var command = _dataSource.CreateCommand(ReadJournalSql);
+        AddKey(command.Parameters, grainId, stateName);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = kind });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterSequence });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        var records = new List<StoredJournalRecord>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            records.Add(new StoredJournalRecord(
+                reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetFieldValue<byte[]>(3), reader.GetFieldValue<DateTimeOffset>(4)));
+        }
+        return records;
     }
 
     public async Task ClearAsync(GrainId grainId, string stateName, long? expectedVersion, CancellationToken cancellationToken)

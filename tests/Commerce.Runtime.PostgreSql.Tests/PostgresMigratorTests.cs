@@ -16,7 +16,8 @@ public sealed class PostgresMigratorTests
         Assert.Collection(
             migrations,
             m => { Assert.Equal(1, m.Version); Assert.Equal("grain_state", m.Name); Assert.Contains("CREATE TABLE grain_state", m.Sql); },
-            m => { Assert.Equal(2, m.Version); Assert.Equal("reminders", m.Name); Assert.Contains("CREATE TABLE reminders", m.Sql); });
+            m => { Assert.Equal(2, m.Version); Assert.Equal("reminders", m.Name); Assert.Contains("CREATE TABLE reminders", m.Sql); },
+            m => { Assert.Equal(3, m.Version); Assert.Equal("grain_journal", m.Name); Assert.Contains("CREATE TABLE grain_journal", m.Sql); });
     }
 
     [Fact]
@@ -26,7 +27,7 @@ public sealed class PostgresMigratorTests
 
         await PostgresMigrator.MigrateAsync(db.DataSource, Ct);
 
-        Assert.Equal(["runtime/1/grain_state", "runtime/2/reminders"], await AppliedAsync(db.DataSource));
+        Assert.Equal(["runtime/1/grain_state", "runtime/2/reminders", "runtime/3/grain_journal"], await AppliedAsync(db.DataSource));
         Assert.True(await TableExistsAsync(db.DataSource, "grain_state"));
         Assert.True(await TableExistsAsync(db.DataSource, "reminders"));
         Assert.True(await IndexExistsAsync(db.DataSource, "reminders_due_at_idx"));
@@ -41,7 +42,7 @@ public sealed class PostgresMigratorTests
 
         await PostgresMigrator.MigrateAsync(db.DataSource, Ct);
 
-        Assert.Equal(["runtime/1/grain_state", "runtime/2/reminders"], await AppliedAsync(db.DataSource));
+        Assert.Equal(["runtime/1/grain_state", "runtime/2/reminders", "runtime/3/grain_journal"], await AppliedAsync(db.DataSource));
         Assert.Equal(firstAppliedAt, await AppliedAtAsync(db.DataSource));
     }
 
@@ -81,7 +82,7 @@ public sealed class PostgresMigratorTests
         }
 
         Assert.Equal(
-            ["runtime/1/grain_state", "runtime/2/reminders", "widgets/1/widgets", "widgets/2/widgets_color"],
+            ["runtime/1/grain_state", "runtime/2/reminders", "runtime/3/grain_journal", "widgets/1/widgets", "widgets/2/widgets_color"],
             await AppliedAsync(db.DataSource));
         // The data migration ran once: a second run would have hit the primary key.
         Assert.Equal(1L, await ScalarAsync<long>(db.DataSource, "SELECT count(*) FROM widgets"));
@@ -96,7 +97,7 @@ public sealed class PostgresMigratorTests
         await PostgresMigrator.MigrateAsync(db.DataSource, typeof(PostgresMigratorTests).Assembly, "widgets", Ct);
 
         Assert.Equal(
-            ["runtime/1/grain_state", "runtime/2/reminders", "widgets/1/widgets", "widgets/2/widgets_color"],
+            ["runtime/1/grain_state", "runtime/2/reminders", "runtime/3/grain_journal", "widgets/1/widgets", "widgets/2/widgets_color"],
             await AppliedAsync(db.DataSource));
         Assert.Equal("blue", await ScalarAsync<string>(db.DataSource, "SELECT color FROM widgets WHERE id = 1"));
     }

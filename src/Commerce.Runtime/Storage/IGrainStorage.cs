@@ -3,6 +3,12 @@ namespace Commerce.Runtime.Storage;
 /// <summary>A stored state document and the version that acts as its ETag.</summary>
 public sealed record StoredState(byte[] Json, long Version);
 
+/// <summary>A journal record to commit with a state write: its kind and its JSON document.</summary>
+public sealed record JournalRecord(string Kind, byte[] Json);
+
+/// <summary>A committed journal record: its global sequence number, the state version it was written with, and when.</summary>
+public sealed record StoredJournalRecord(long Sequence, long Version, string Kind, byte[] Json, DateTimeOffset CreatedAt);
+
 /// <summary>
 /// Durable storage for grain state, one row per grain type, key and state name. Versions are the
 /// optimistic-concurrency token: a write names the version it replaces and fails with
@@ -15,10 +21,24 @@ public interface IGrainStorage
 
     /// <summary>
     /// Writes <paramref name="json"/> if the stored version equals <paramref name="expectedVersion"/>
-    /// (null: no row may exist). Returns the new version once committed.
+    /// (null: no row may exist), together with <paramref name="journal"/> in the same transaction.
+    /// Returns the new version once committed.
     /// </summary>
-    Task<long> WriteAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> json, long? expectedVersion, CancellationToken cancellationToken);
+    Task<long> WriteAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> json, long? expectedVersion, IReadOnlyList<JournalRecord> journal, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Journal records of one state and kind in commit order, after <paramref name="afterSequence"/>
+    /// (0 for the start), at most <paramref name="limit"/>: one page, for keyset paging.
+    /// </summary>
+    Task<IReadOnlyList<StoredJournalRecord>> ReadJournalAsync(GrainId grainId, string stateName, string kind, long afterSequence, int limit, CancellationToken cancellationToken);
 
     /// <summary>Deletes the stored state under the same version rule as <see cref="WriteAsync"/>.</summary>
     Task ClearAsync(GrainId grainId, string stateName, long? expectedVersion, CancellationToken cancellationToken);
+}
+
+public static class GrainStorageExtensions
+{
+    /// <summary>A state write without journal records.</summary>
+    public static Task<long> WriteAsync(this IGrainStorage storage, GrainId grainId, string stateName, ReadOnlyMemory<byte> json, long? expectedVersion, CancellationToken cancellationToken) =>
+        storage.WriteAsync(grainId, stateName, json, expectedVersion, [], cancellationToken);
 }

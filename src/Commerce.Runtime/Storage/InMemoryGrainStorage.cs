@@ -6,11 +6,41 @@ namespace Commerce.Runtime.Storage;
 public sealed class InMemoryGrainStorage : IGrainStorage
 {
     private readonly ConcurrentDictionary<(GrainId, string), StoredState> _rows = new();
+    private readonly List<(GrainId GrainId, string StateName, StoredJournalRecord Record)> _journal = [];
+    private readonly object _journalGate = new();
 
     public Task<StoredState?> ReadAsync(GrainId grainId, string stateName, CancellationToken cancellationToken) =>
         Task.FromResult(_rows.GetValueOrDefault((grainId, stateName)));
 
-    public Task<long> WriteAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> json, long? expectedVersion, CancellationToken cancellationToken)
+    public Task<long> WriteAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> json, long? expectedVersion, IReadOnlyList<JournalRecord> journal, CancellationToken cancellationToken)
+    {
+        // The journal lock makes state and journal change together, as one transaction would.
+        lock (_journalGate)
+        {
+            var written = Write(grainId, stateName, json, expectedVersion);
+            if (written.IsCompletedSuccessfully)
+            {
+                foreach (var record in journal)
+                {
+                    _journal.Add((grainId, stateName, new StoredJournalRecord(_journal.Count + 1, written.Result, record.Kind, record.Json, DateTimeOffset.UtcNow)));
+                }
+            }
+            return written;
+        }
+    }
+
+    public Task<IReadOnlyList<StoredJournalRecord>> ReadJournalAsync(GrainId grainId, string stateName, string kind, long afterSequence, int limit, CancellationToken cancellationToken)
+    {
+        lock (_journalGate)
+        {
+            return Task.FromResult<IReadOnlyList<StoredJournalRecord>>([.. _journal
+                .Where(j => j.GrainId == grainId && j.StateName == stateName && j.Record.Kind == kind && j.Record.Sequence > afterSequence)
+                .Select(j => j.Record)
+                .Take(limit)]);
+        }
+    }
+
+    private Task<long> Write(GrainId grainId, string stateName, ReadOnlyMemory<byte> json, long? expectedVersion)
     {
         var key = (grainId, stateName);
         var next = new StoredState(json.ToArray(), (expectedVersion ?? 0) + 1);

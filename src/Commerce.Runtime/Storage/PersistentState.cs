@@ -28,6 +28,7 @@ internal sealed class PersistentState<TState> : IPersistentState<TState>, IState
     private readonly string _stateName;
     private readonly bool _groupCommit;
     private List<PendingOperation> _pending = [];
+    private List<JournalRecord> _journal = [];
     private bool _flushing;
     private TaskCompletionSource? _idle;
 
@@ -69,6 +70,12 @@ internal sealed class PersistentState<TState> : IPersistentState<TState>, IState
     }
 
     public Task WriteStateAsync() => Request(clear: false);
+
+    public void AppendToJournal<TEntry>(string kind, TEntry entry)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(kind);
+        _journal.Add(new JournalRecord(kind, GrainSerializer.SerializeToUtf8Bytes(entry)));
+    }
 
     public Task ClearStateAsync() => Request(clear: true);
 
@@ -161,9 +168,12 @@ internal sealed class PersistentState<TState> : IPersistentState<TState>, IState
         }
         else
         {
-            // Snapshot now, on the activation's thread: everything requested so far is in it.
+            // Snapshot now, on the activation's thread: everything requested so far is in it,
+            // state and journal alike.
             var json = GrainSerializer.SerializeToUtf8Bytes(State);
-            Version = await _storage.WriteAsync(_activation.GrainId, _stateName, json, Version, CancellationToken.None);
+            var journal = _journal;
+            _journal = [];
+            Version = await _storage.WriteAsync(_activation.GrainId, _stateName, json, Version, journal, CancellationToken.None);
         }
         _activation.Runtime.Metrics.StorageWrite(Stopwatch.GetElapsedTime(started));
     }
@@ -180,6 +190,7 @@ internal sealed class PersistentState<TState> : IPersistentState<TState>, IState
             operation.Completion.TrySetException(error);
         }
         _pending.Clear();
+        _journal.Clear();
         _activation.Deactivate(new DeactivationReason(DeactivationReasonCode.StateWriteFailed, error.Message));
     }
 }
