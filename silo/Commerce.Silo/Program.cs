@@ -1,6 +1,23 @@
-// Placeholder host: replaced by the silo composition (runtime + PostgreSQL + gateway).
+using Commerce.Gateway;
+using Commerce.Runtime.Hosting;
+using Commerce.Runtime.PostgreSql;
+
+// One process: a silo (grains on PostgreSQL) with the REST gateway and the operator pages.
 var builder = WebApplication.CreateBuilder(args);
+
+var connectionString = builder.Configuration["Commerce:Postgres:ConnectionString"]
+    ?? throw new InvalidOperationException("Set Commerce:Postgres:ConnectionString (environment: Commerce__Postgres__ConnectionString); deploy/run does this for you.");
+
+builder.Services.AddGrainRuntime(options => builder.Configuration.GetSection("Commerce:Silo").Bind(options), SiloAssemblies.Grains);
+builder.Services.AddPostgresProviders(connectionString);
+builder.Services.AddCommerceGateway();
+
 var app = builder.Build();
-app.MapGet("/health", () => Results.Ok(new { status = "healthy" }));
-app.MapGet("/", () => Results.Content("<!doctype html><title>Commerce</title><h1>Commerce silo</h1>", "text/html"));
+app.MapCommerceGateway();
 app.Run();
+
+/// <summary>The assemblies whose grain classes this silo hosts.</summary>
+internal static class SiloAssemblies
+{
+    public static readonly System.Reflection.Assembly[] Grains = [];
+}

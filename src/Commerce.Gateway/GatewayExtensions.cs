@@ -1,0 +1,60 @@
+using Commerce.Runtime.Telemetry;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Npgsql;
+
+namespace Commerce.Gateway;
+
+/// <summary>
+/// The HTTP face of a silo: registration of gateway services and the mapping of every route, in one
+/// place. The gateway stays thin — it validates, authorizes and maps HTTP to grain calls.
+/// </summary>
+public static class GatewayExtensions
+{
+    public static IServiceCollection AddCommerceGateway(this IServiceCollection services)
+    {
+        services.AddProblemDetails();
+        services.AddOpenApi("v1");
+        services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres");
+        return services;
+    }
+
+    public static WebApplication MapCommerceGateway(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapHealthChecks("/health", new HealthCheckOptions { ResultStatusCodes = { [HealthStatus.Degraded] = StatusCodes.Status200OK } });
+        app.MapGet("/", () => Results.Content(HomePage.Html, "text/html; charset=utf-8")).ExcludeFromDescription();
+        app.MapSiloTelemetry();
+        return app;
+    }
+
+    /// <summary>The silo's JSON telemetry snapshot, for the dashboard and for operators' scripts.</summary>
+    private static void MapSiloTelemetry(this IEndpointRouteBuilder routes) =>
+        routes.MapGet("/api/v1/silo/telemetry", (SiloTelemetry telemetry) => TypedResults.Ok(telemetry.Snapshot()))
+            .WithName("GetSiloTelemetry")
+            .WithSummary("Activations, calls, latency, storage and reminder figures of this silo");
+
+    /// <summary>Healthy when PostgreSQL answers: without it no state can be read or written.</summary>
+    private sealed class PostgresHealthCheck(NpgsqlDataSource dataSource) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                await using var command = dataSource.CreateCommand("SELECT 1");
+                await command.ExecuteScalarAsync(cancellationToken);
+                return HealthCheckResult.Healthy();
+            }
+            catch (Exception e)
+            {
+                return HealthCheckResult.Unhealthy("PostgreSQL does not answer", e);
+            }
+        }
+    }
+}
