@@ -16,7 +16,8 @@ public sealed class GrainMethodDescriptor(
     int methodId,
     InvokeFlags flags,
     Type[] parameterTypes,
-    Type resultType)
+    Type resultType,
+    Func<object?[], Request> requestFactory)
 {
     public Type InterfaceType { get; } = interfaceType;
 
@@ -33,6 +34,9 @@ public sealed class GrainMethodDescriptor(
     public Type ResultType { get; } = resultType;
 
     public string FullName { get; } = $"{interfaceType.Name}.{name}";
+
+    /// <summary>Builds this method's request from deserialized arguments: how a call arriving from another process is rebuilt.</summary>
+    public Request CreateRequest(object?[] arguments) => requestFactory(arguments);
 
     /// <summary>Per-method data the runtime attaches once (statistics, serializability verdict).</summary>
     internal object? RuntimeData;

@@ -103,7 +103,7 @@ internal static class ProxyEmitter
         var method = plan.Interface.Methods[index];
         writer.Line(GeneratedCodeAttribute);
         writer.Line($"internal sealed class {plan.RequestName(index)} : {Request}<{method.ResultType}>").Open();
-        WriteDescriptor(writer, method, index);
+        WriteDescriptor(writer, method, plan.RequestName(index), index);
         WriteArgumentFields(writer, method);
         writer.Line($"public override {GrainMethodDescriptor} Method => Descriptor;");
         writer.Line();
@@ -115,7 +115,7 @@ internal static class ProxyEmitter
         writer.Close();
     }
 
-    private static void WriteDescriptor(CodeWriter writer, MethodModel method, int index)
+    private static void WriteDescriptor(CodeWriter writer, MethodModel method, string requestName, int index)
     {
         writer.Line($"public static readonly {GrainMethodDescriptor} Descriptor = new {GrainMethodDescriptor}(");
         writer.Indent();
@@ -124,9 +124,17 @@ internal static class ProxyEmitter
         writer.Line($"{index},");
         writer.Line($"{Flags(method)},");
         writer.Line($"{ParameterTypes(method)},");
-        writer.Line($"typeof({method.ResultTypeOf}));");
+        writer.Line($"typeof({method.ResultTypeOf}),");
+        writer.Line($"{RequestFactory(method, requestName)});");
         writer.Unindent();
         writer.Line();
+    }
+
+    /// <summary>Builds the request from arguments that arrived from another process.</summary>
+    private static string RequestFactory(MethodModel method, string requestName)
+    {
+        var assignments = method.Parameters.Select((p, i) => $"Arg{i} = ({p.Type})arguments[{i}]!");
+        return $"static arguments => new {requestName} {{ {string.Join(", ", assignments)} }}";
     }
 
     private static void WriteArgumentFields(CodeWriter writer, MethodModel method)

@@ -6,7 +6,8 @@ namespace Commerce.Runtime.Reminders;
 internal sealed class ReceiveReminderRequest(string reminderName, TickStatus status) : Request<VoidResult>
 {
     private static readonly GrainMethodDescriptor Descriptor = new(
-        typeof(IRemindable), nameof(IRemindable.ReceiveReminder), 0, InvokeFlags.None, [typeof(string), typeof(TickStatus)], typeof(VoidResult));
+        typeof(IRemindable), nameof(IRemindable.ReceiveReminder), 0, InvokeFlags.None, [typeof(string), typeof(TickStatus)], typeof(VoidResult),
+        static arguments => new ReceiveReminderRequest((string)arguments[0]!, (TickStatus)arguments[1]!));
 
     public override GrainMethodDescriptor Method => Descriptor;
 
