@@ -26,3 +26,18 @@ public sealed class GrainSerializationException(string message, Type type) : Exc
 
 /// <summary>No grain class implements the requested grain interface, or the interface has no generated proxy.</summary>
 public sealed class GrainTypeNotRegisteredException(string message) : Exception(message);
+
+/// <summary>
+/// A write was refused because the partition lease it was made under is no longer current: another
+/// silo owns the grain now. Nothing was written.
+/// </summary>
+public sealed class LeaseLostException(string message) : Exception(message);
+
+/// <summary>The silo or client a call needed could not be reached, or the connection to it was lost mid-call.</summary>
+public sealed class SiloUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>A grain on another silo failed with an exception type this process could not rebuild.</summary>
+public sealed class RemoteGrainException(string exceptionType, string message) : Exception($"{exceptionType}: {message}")
+{
+    public string ExceptionType { get; } = exceptionType;
+}

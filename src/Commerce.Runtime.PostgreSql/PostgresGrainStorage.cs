@@ -27,29 +27,56 @@ public sealed class PostgresGrainStorage : IGrainStorage
     const string ReadVersionSql =
         "SELECT version FROM grain_state WHERE grain_type = $1 AND grain_key = $2 AND state_name = $3";
 
-    const string InsertSql =
-        "INSERT INTO grain_state (grain_type, grain_key, state_name, version, payload) VALUES ($1, $2, $3, 1, $4) " +
-        "ON CONFLICT DO NOTHING RETURNING version";
+    // The eight write statements, indexed by WriteShape: built once from their parts.
+    static readonly string[] WriteStatements = Enumerable.Range(0, 8).Select(shape => BuildWrite((WriteShape)shape)).ToArray();
 
-    const string UpdateSql =
-        "UPDATE grain_state SET payload = $4, version = version + 1, updated_at = now() " +
-        "WHERE grain_type = $1 AND grain_key = $2 AND state_name = $3 AND version = $5 RETURNING version";
+    [Flags]
+    enum WriteShape
+    {
+        Insert = 0,
+        Update = 1,
+        Journal = 2,
+        Fenced = 4,
+    }
 
-    // With journal records, the state write and the journal inserts are one statement: the inserts
-    // read the version the state write returned, so a refused write inserts nothing.
-    const string InsertWithJournalSql =
-        "WITH written AS (INSERT INTO grain_state (grain_type, grain_key, state_name, version, payload) VALUES ($1, $2, $3, 1, $4) " +
-        "ON CONFLICT DO NOTHING RETURNING version) " +
-        "INSERT INTO grain_journal (grain_type, grain_key, state_name, version, kind, payload) " +
-        "SELECT $1, $2, $3, w.version, j.kind, j.payload::jsonb FROM written w, unnest($5::text[], $6::text[]) WITH ORDINALITY AS j(kind, payload, ord) " +
-        "ORDER BY j.ord RETURNING version";
+    /// <summary>
+    /// One statement per shape. Parameters: $1..$3 key, $4 payload, then the expected version
+    /// (updates), the journal's kinds and payloads, and the fence's partition, epoch and owner.
+    /// With a journal, the inserts read the version the state write returned, so a refused write
+    /// inserts nothing.
+    /// </summary>
+    static string BuildWrite(WriteShape shape)
+    {
+        var update = shape.HasFlag(WriteShape.Update);
+        var journal = shape.HasFlag(WriteShape.Journal);
+        var fenced = shape.HasFlag(WriteShape.Fenced);
+        var next = update ? 6 : 5;
+        var kinds = journal ? next : 0;
+        next += journal ? 2 : 0;
+        var fence = fenced ? LeaseFence.Cte(next) : null;
+        var fenceCondition = fenced ? " AND " + LeaseFence.Holds : "";
 
-    const string UpdateWithJournalSql =
-        "WITH written AS (UPDATE grain_state SET payload = $4, version = version + 1, updated_at = now() " +
-        "WHERE grain_type = $1 AND grain_key = $2 AND state_name = $3 AND version = $5 RETURNING version) " +
-        "INSERT INTO grain_journal (grain_type, grain_key, state_name, version, kind, payload) " +
-        "SELECT $1, $2, $3, w.version, j.kind, j.payload::jsonb FROM written w, unnest($6::text[], $7::text[]) WITH ORDINALITY AS j(kind, payload, ord) " +
-        "ORDER BY j.ord RETURNING version";
+        var write = update
+            ? "UPDATE grain_state SET payload = $4, version = version + 1, updated_at = now() " +
+              "WHERE grain_type = $1 AND grain_key = $2 AND state_name = $3 AND version = $5" + fenceCondition + " RETURNING version"
+            : "INSERT INTO grain_state (grain_type, grain_key, state_name, version, payload) SELECT $1, $2, $3, 1, $4" +
+              (fenced ? " WHERE " + LeaseFence.Holds : "") + " ON CONFLICT DO NOTHING RETURNING version";
+
+        var ctes = new List<string>();
+        if (fence is not null)
+        {
+            ctes.Add(fence);
+        }
+        if (!journal)
+        {
+            return ctes.Count == 0 ? write : $"WITH {string.Join(", ", ctes)} {write}";
+        }
+        ctes.Add($"written AS ({write})");
+        return $"WITH {string.Join(", ", ctes)} " +
+            "INSERT INTO grain_journal (grain_type, grain_key, state_name, version, kind, payload) " +
+            $"SELECT $1, $2, $3, w.version, j.kind, j.payload::jsonb FROM written w, unnest(${kinds}::text[], ${kinds + 1}::text[]) WITH ORDINALITY AS j(kind, payload, ord) " +
+            "ORDER BY j.ord RETURNING version";
+    }
 
     const string ReadJournalSql =
         "SELECT sequence, version, kind, payload, created_at FROM grain_journal " +
@@ -57,6 +84,10 @@ public sealed class PostgresGrainStorage : IGrainStorage
 
     const string DeleteSql =
         "DELETE FROM grain_state WHERE grain_type = $1 AND grain_key = $2 AND state_name = $3 AND version = $4";
+
+    static readonly string FencedDeleteSql =
+        "WITH " + LeaseFence.Cte(5) + " " +
+        "DELETE FROM grain_state WHERE grain_type = $1 AND grain_key = $2 AND state_name = $3 AND version = $4 AND " + LeaseFence.Holds;
 
     readonly NpgsqlDataSource _dataSource;
 
@@ -81,7 +112,7 @@ public sealed class PostgresGrainStorage : IGrainStorage
         return new StoredState(json, version);
     }
 
-    public async Task<long> WriteAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> json, long? expectedVersion, IReadOnlyList<JournalRecord> journal, CancellationToken cancellationToken)
+    public async Task<long> WriteAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> json, long? expectedVersion, IReadOnlyList<JournalRecord> journal, StorageFence? fence, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(stateName);
         if (json.IsEmpty)
@@ -89,15 +120,10 @@ public sealed class PostgresGrainStorage : IGrainStorage
             throw new ArgumentException("A state payload must be a JSON document, not empty.", nameof(json));
         }
 
-        var withJournal = journal.Count > 0;
-        var sql = (expectedVersion is null, withJournal) switch
-        {
-            (true, false) => InsertSql,
-            (false, false) => UpdateSql,
-            (true, true) => InsertWithJournalSql,
-            (false, true) => UpdateWithJournalSql,
-        };
-        await using var command = _dataSource.CreateCommand(sql);
+        var shape = (expectedVersion is null ? WriteShape.Insert : WriteShape.Update)
+            | (journal.Count > 0 ? WriteShape.Journal : 0)
+            | (fence is null ? 0 : WriteShape.Fenced);
+        await using var command = _dataSource.CreateCommand(WriteStatements[(int)shape]);
         var parameters = command.Parameters;
         AddKey(parameters, grainId, stateName);
         parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>> { TypedValue = json, NpgsqlDbType = NpgsqlDbType.Jsonb });
@@ -105,7 +131,7 @@ public sealed class PostgresGrainStorage : IGrainStorage
         {
             parameters.Add(new NpgsqlParameter<long> { TypedValue = expected });
         }
-        if (withJournal)
+        if (journal.Count > 0)
         {
             var kinds = new string[journal.Count];
             var payloads = new string[journal.Count];
@@ -117,6 +143,7 @@ public sealed class PostgresGrainStorage : IGrainStorage
             parameters.Add(new NpgsqlParameter<string[]> { TypedValue = kinds });
             parameters.Add(new NpgsqlParameter<string[]> { TypedValue = payloads });
         }
+        AddFence(parameters, fence);
 
         long? written = null;
         await using (var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleRow, cancellationToken).ConfigureAwait(false))
@@ -130,6 +157,7 @@ public sealed class PostgresGrainStorage : IGrainStorage
         {
             return version;
         }
+        await ThrowIfLeaseLostAsync("writing", grainId, stateName, fence, cancellationToken).ConfigureAwait(false);
         throw await ConflictAsync("writing", grainId, stateName, expectedVersion, cancellationToken).ConfigureAwait(false);
     }
 
@@ -151,7 +179,7 @@ public sealed class PostgresGrainStorage : IGrainStorage
         return records;
     }
 
-    public async Task ClearAsync(GrainId grainId, string stateName, long? expectedVersion, CancellationToken cancellationToken)
+    public async Task ClearAsync(GrainId grainId, string stateName, long? expectedVersion, StorageFence? fence, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(stateName);
         if (expectedVersion is not { } expected)
@@ -165,15 +193,28 @@ public sealed class PostgresGrainStorage : IGrainStorage
             throw Conflict("clearing", grainId, stateName, expectedVersion, stored);
         }
 
-        await using var command = _dataSource.CreateCommand(DeleteSql);
+        await using var command = _dataSource.CreateCommand(fence is null ? DeleteSql : FencedDeleteSql);
         AddKey(command.Parameters, grainId, stateName);
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = expected });
+        AddFence(command.Parameters, fence);
         if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1)
         {
             return;
         }
+        await ThrowIfLeaseLostAsync("clearing", grainId, stateName, fence, cancellationToken).ConfigureAwait(false);
         throw await ConflictAsync("clearing", grainId, stateName, expectedVersion, cancellationToken).ConfigureAwait(false);
     }
+
+    static void AddFence(NpgsqlParameterCollection parameters, StorageFence? fence)
+    {
+        if (fence is { } f)
+        {
+            LeaseFence.AddParameters(parameters, f);
+        }
+    }
+
+    Task ThrowIfLeaseLostAsync(string operation, GrainId grainId, string stateName, StorageFence? fence, CancellationToken cancellationToken) =>
+        LeaseFence.ThrowIfLostAsync(_dataSource, fence, $"{operation} state '{stateName}' of grain {grainId}", cancellationToken);
 
     static void AddKey(NpgsqlParameterCollection parameters, GrainId grainId, string stateName)
     {

@@ -1,4 +1,5 @@
 using System.Data;
+using Commerce.Runtime.Storage;
 using Commerce.Runtime.Reminders;
 using Npgsql;
 using NpgsqlTypes;
@@ -12,16 +13,25 @@ namespace Commerce.Runtime.PostgreSql;
 /// </summary>
 public sealed class PostgresReminderTable : IReminderTable
 {
-    // One statement per operation; a future lease-epoch fence goes into these statements.
+    // One statement per operation. Writes come in plain and fenced forms (see LeaseFence).
     const string Columns = "grain_type, grain_key, name, first_due_at, period, due_at";
 
-    const string UpsertSql =
-        "INSERT INTO reminders (" + Columns + ") VALUES ($1, $2, $3, $4, $5, $6) " +
+    const string UpsertCore =
+        "INSERT INTO reminders (" + Columns + ", partition) SELECT $1, $2, $3, $4, $5, $6, $7{0} " +
         "ON CONFLICT (grain_type, grain_key, name) DO UPDATE SET " +
-        "first_due_at = excluded.first_due_at, period = excluded.period, due_at = excluded.due_at";
+        "first_due_at = excluded.first_due_at, period = excluded.period, due_at = excluded.due_at, partition = excluded.partition";
+
+    static readonly string UpsertSql = string.Format(System.Globalization.CultureInfo.InvariantCulture, UpsertCore, "");
+    static readonly string FencedUpsertSql = "WITH " + LeaseFence.Cte(8) + " " +
+        string.Format(System.Globalization.CultureInfo.InvariantCulture, UpsertCore, " WHERE " + LeaseFence.Holds);
 
     const string RemoveSql =
         "DELETE FROM reminders WHERE grain_type = $1 AND grain_key = $2 AND name = $3";
+
+    static readonly string FencedRemoveSql = "WITH " + LeaseFence.Cte(4) + " " + RemoveSql + " AND " + LeaseFence.Holds;
+
+    const string ReadDueInPartitionsSql =
+        "SELECT " + Columns + " FROM reminders WHERE due_at <= $1 AND partition = ANY($2) ORDER BY due_at, grain_type, grain_key, name";
 
     const string ReadSql =
         "SELECT " + Columns + " FROM reminders WHERE grain_type = $1 AND grain_key = $2 AND name = $3";
@@ -35,6 +45,8 @@ public sealed class PostgresReminderTable : IReminderTable
     const string AdvanceSql =
         "UPDATE reminders SET due_at = $4 WHERE grain_type = $1 AND grain_key = $2 AND name = $3";
 
+    static readonly string FencedAdvanceSql = "WITH " + LeaseFence.Cte(5) + " " + AdvanceSql + " AND " + LeaseFence.Holds;
+
     readonly NpgsqlDataSource _dataSource;
 
     public PostgresReminderTable(NpgsqlDataSource dataSource)
@@ -43,7 +55,7 @@ public sealed class PostgresReminderTable : IReminderTable
         _dataSource = dataSource;
     }
 
-    public async Task UpsertAsync(ReminderEntry entry, CancellationToken cancellationToken)
+    public async Task UpsertAsync(ReminderEntry entry, StorageFence? fence, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
         ArgumentException.ThrowIfNullOrEmpty(entry.Name);
@@ -52,21 +64,32 @@ public sealed class PostgresReminderTable : IReminderTable
             throw new ArgumentException($"Reminder '{entry.Name}' of {entry.GrainId} has a period of {period}; a period must be positive (null for one-shot).", nameof(entry));
         }
 
-        await using var command = _dataSource.CreateCommand(UpsertSql);
+        await using var command = _dataSource.CreateCommand(fence is null ? UpsertSql : FencedUpsertSql);
         var parameters = command.Parameters;
         AddKey(parameters, entry.GrainId, entry.Name);
         parameters.Add(Timestamp(entry.FirstDueAt));
         parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Interval, Value = entry.Period is { } p ? p : DBNull.Value });
         parameters.Add(Timestamp(entry.DueAt));
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        parameters.Add(new NpgsqlParameter<int> { TypedValue = Cluster.PartitionMap.PartitionOf(entry.GrainId) });
+        AddFence(parameters, fence);
+        if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+        {
+            await LeaseFence.ThrowIfLostAsync(_dataSource, fence, $"registering reminder '{entry.Name}' of {entry.GrainId}", cancellationToken).ConfigureAwait(false);
+        }
     }
 
-    public async Task<bool> RemoveAsync(GrainId grainId, string name, CancellationToken cancellationToken)
+    public async Task<bool> RemoveAsync(GrainId grainId, string name, StorageFence? fence, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        await using var command = _dataSource.CreateCommand(RemoveSql);
+        await using var command = _dataSource.CreateCommand(fence is null ? RemoveSql : FencedRemoveSql);
         AddKey(command.Parameters, grainId, name);
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+        AddFence(command.Parameters, fence);
+        if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0)
+        {
+            return true;
+        }
+        await LeaseFence.ThrowIfLostAsync(_dataSource, fence, $"removing reminder '{name}' of {grainId}", cancellationToken).ConfigureAwait(false);
+        return false;
     }
 
     public async Task<ReminderEntry?> ReadAsync(GrainId grainId, string name, CancellationToken cancellationToken)
@@ -86,21 +109,37 @@ public sealed class PostgresReminderTable : IReminderTable
         return await ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlyList<ReminderEntry>> ReadDueAsync(DateTimeOffset dueBefore, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ReminderEntry>> ReadDueAsync(DateTimeOffset dueBefore, IReadOnlyCollection<int>? partitions, CancellationToken cancellationToken)
     {
-        await using var command = _dataSource.CreateCommand(ReadDueSql);
+        await using var command = _dataSource.CreateCommand(partitions is null ? ReadDueSql : ReadDueInPartitionsSql);
         command.Parameters.Add(Timestamp(dueBefore));
+        if (partitions is not null)
+        {
+            command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. partitions] });
+        }
         return await ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Sets the next due time. A reminder that no longer exists (removed meanwhile) is left alone.</summary>
-    public async Task AdvanceAsync(GrainId grainId, string name, DateTimeOffset nextDueAt, CancellationToken cancellationToken)
+    public async Task AdvanceAsync(GrainId grainId, string name, DateTimeOffset nextDueAt, StorageFence? fence, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        await using var command = _dataSource.CreateCommand(AdvanceSql);
+        await using var command = _dataSource.CreateCommand(fence is null ? AdvanceSql : FencedAdvanceSql);
         AddKey(command.Parameters, grainId, name);
         command.Parameters.Add(Timestamp(nextDueAt));
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        AddFence(command.Parameters, fence);
+        if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+        {
+            await LeaseFence.ThrowIfLostAsync(_dataSource, fence, $"advancing reminder '{name}' of {grainId}", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    static void AddFence(NpgsqlParameterCollection parameters, StorageFence? fence)
+    {
+        if (fence is { } f)
+        {
+            LeaseFence.AddParameters(parameters, f);
+        }
     }
 
     static void AddKey(NpgsqlParameterCollection parameters, GrainId grainId, string name)

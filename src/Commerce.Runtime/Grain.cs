@@ -63,7 +63,7 @@ public abstract class Grain
         _activation.Runtime.Reminders.RegisterAsync(_activation, reminderName, dueTime, period);
 
     protected Task<bool> UnregisterReminder(string reminderName) =>
-        _activation.Runtime.Reminders.UnregisterAsync(GrainId, reminderName);
+        _activation.Runtime.Reminders.UnregisterAsync(_activation, reminderName);
 
     protected Task<IReadOnlyList<ReminderEntry>> GetReminders() =>
         _activation.Runtime.Reminders.ListAsync(GrainId);

@@ -8,6 +8,10 @@ public sealed class PostgresMigratorTests
 {
     static CancellationToken Ct => CancellationToken.None;
 
+    /// <summary>What applying the runtime's migrations records, derived from the embedded files so new ones need no edit here.</summary>
+    static readonly string[] RuntimeApplied =
+        [.. PostgresMigrator.LoadEmbeddedMigrations(typeof(PostgresMigrator).Assembly).Select(m => $"runtime/{m.Version}/{m.Name}")];
+
     [Fact]
     public void The_runtime_embeds_its_migrations_in_order()
     {
@@ -17,7 +21,8 @@ public sealed class PostgresMigratorTests
             migrations,
             m => { Assert.Equal(1, m.Version); Assert.Equal("grain_state", m.Name); Assert.Contains("CREATE TABLE grain_state", m.Sql); },
             m => { Assert.Equal(2, m.Version); Assert.Equal("reminders", m.Name); Assert.Contains("CREATE TABLE reminders", m.Sql); },
-            m => { Assert.Equal(3, m.Version); Assert.Equal("grain_journal", m.Name); Assert.Contains("CREATE TABLE grain_journal", m.Sql); });
+            m => { Assert.Equal(3, m.Version); Assert.Equal("grain_journal", m.Name); Assert.Contains("CREATE TABLE grain_journal", m.Sql); },
+            m => { Assert.Equal(4, m.Version); Assert.Equal("cluster", m.Name); Assert.Contains("CREATE TABLE partition_leases", m.Sql); });
     }
 
     [Fact]
@@ -27,7 +32,7 @@ public sealed class PostgresMigratorTests
 
         await PostgresMigrator.MigrateAsync(db.DataSource, Ct);
 
-        Assert.Equal(["runtime/1/grain_state", "runtime/2/reminders", "runtime/3/grain_journal"], await AppliedAsync(db.DataSource));
+        Assert.Equal(RuntimeApplied, await AppliedAsync(db.DataSource));
         Assert.True(await TableExistsAsync(db.DataSource, "grain_state"));
         Assert.True(await TableExistsAsync(db.DataSource, "reminders"));
         Assert.True(await IndexExistsAsync(db.DataSource, "reminders_due_at_idx"));
@@ -42,7 +47,7 @@ public sealed class PostgresMigratorTests
 
         await PostgresMigrator.MigrateAsync(db.DataSource, Ct);
 
-        Assert.Equal(["runtime/1/grain_state", "runtime/2/reminders", "runtime/3/grain_journal"], await AppliedAsync(db.DataSource));
+        Assert.Equal(RuntimeApplied, await AppliedAsync(db.DataSource));
         Assert.Equal(firstAppliedAt, await AppliedAtAsync(db.DataSource));
     }
 
@@ -82,7 +87,7 @@ public sealed class PostgresMigratorTests
         }
 
         Assert.Equal(
-            ["runtime/1/grain_state", "runtime/2/reminders", "runtime/3/grain_journal", "widgets/1/widgets", "widgets/2/widgets_color"],
+            [.. RuntimeApplied, "widgets/1/widgets", "widgets/2/widgets_color"],
             await AppliedAsync(db.DataSource));
         // The data migration ran once: a second run would have hit the primary key.
         Assert.Equal(1L, await ScalarAsync<long>(db.DataSource, "SELECT count(*) FROM widgets"));
@@ -97,7 +102,7 @@ public sealed class PostgresMigratorTests
         await PostgresMigrator.MigrateAsync(db.DataSource, typeof(PostgresMigratorTests).Assembly, "widgets", Ct);
 
         Assert.Equal(
-            ["runtime/1/grain_state", "runtime/2/reminders", "runtime/3/grain_journal", "widgets/1/widgets", "widgets/2/widgets_color"],
+            [.. RuntimeApplied, "widgets/1/widgets", "widgets/2/widgets_color"],
             await AppliedAsync(db.DataSource));
         Assert.Equal("blue", await ScalarAsync<string>(db.DataSource, "SELECT color FROM widgets WHERE id = 1"));
     }

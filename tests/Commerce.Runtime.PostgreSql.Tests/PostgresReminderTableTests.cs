@@ -24,7 +24,7 @@ public sealed class PostgresReminderTableTests(MigratedDatabaseFixture fixture) 
     {
         var entry = new ReminderEntry(NewGrain(), "expire-cart", T0, TimeSpan.FromMinutes(15), T0.AddMinutes(30));
 
-        await _table.UpsertAsync(entry, Ct);
+        await _table.UpsertAsync(entry, null, Ct);
 
         var read = await _table.ReadAsync(entry.GrainId, entry.Name, Ct);
         Assert.Equal(entry, read);
@@ -36,7 +36,7 @@ public sealed class PostgresReminderTableTests(MigratedDatabaseFixture fixture) 
     {
         var entry = new ReminderEntry(NewGrain(), "once", T0, null, T0);
 
-        await _table.UpsertAsync(entry, Ct);
+        await _table.UpsertAsync(entry, null, Ct);
 
         var read = await _table.ReadAsync(entry.GrainId, entry.Name, Ct);
         Assert.NotNull(read);
@@ -51,8 +51,8 @@ public sealed class PostgresReminderTableTests(MigratedDatabaseFixture fixture) 
         var long_ = new ReminderEntry(grain, "long", T0, new TimeSpan(40, 1, 2, 3, 456), T0);
         var short_ = new ReminderEntry(grain, "short", T0, TimeSpan.FromMilliseconds(250), T0);
 
-        await _table.UpsertAsync(long_, Ct);
-        await _table.UpsertAsync(short_, Ct);
+        await _table.UpsertAsync(long_, null, Ct);
+        await _table.UpsertAsync(short_, null, Ct);
 
         Assert.Equal(long_, await _table.ReadAsync(grain, "long", Ct));
         Assert.Equal(short_, await _table.ReadAsync(grain, "short", Ct));
@@ -64,7 +64,7 @@ public sealed class PostgresReminderTableTests(MigratedDatabaseFixture fixture) 
         var local = new DateTimeOffset(2030, 6, 1, 12, 0, 0, TimeSpan.FromHours(2));
         var entry = new ReminderEntry(NewGrain(), "offset", local, null, local);
 
-        await _table.UpsertAsync(entry, Ct);
+        await _table.UpsertAsync(entry, null, Ct);
 
         var read = await _table.ReadAsync(entry.GrainId, entry.Name, Ct);
         Assert.Equal(local.UtcDateTime, read!.DueAt.UtcDateTime);
@@ -75,10 +75,10 @@ public sealed class PostgresReminderTableTests(MigratedDatabaseFixture fixture) 
     public async Task Upserting_the_same_grain_and_name_replaces_the_reminder()
     {
         var grain = NewGrain();
-        await _table.UpsertAsync(new ReminderEntry(grain, "r", T0, TimeSpan.FromMinutes(1), T0), Ct);
+        await _table.UpsertAsync(new ReminderEntry(grain, "r", T0, TimeSpan.FromMinutes(1), T0), null, Ct);
         var replacement = new ReminderEntry(grain, "r", T0.AddHours(1), null, T0.AddHours(2));
 
-        await _table.UpsertAsync(replacement, Ct);
+        await _table.UpsertAsync(replacement, null, Ct);
 
         Assert.Equal(replacement, await _table.ReadAsync(grain, "r", Ct));
         Assert.Single(await _table.ReadForGrainAsync(grain, Ct));
@@ -88,11 +88,11 @@ public sealed class PostgresReminderTableTests(MigratedDatabaseFixture fixture) 
     public async Task Removing_reports_whether_the_reminder_existed()
     {
         var grain = NewGrain();
-        await _table.UpsertAsync(new ReminderEntry(grain, "r", T0, null, T0), Ct);
+        await _table.UpsertAsync(new ReminderEntry(grain, "r", T0, null, T0), null, Ct);
 
-        Assert.True(await _table.RemoveAsync(grain, "r", Ct));
+        Assert.True(await _table.RemoveAsync(grain, "r", null, Ct));
         Assert.Null(await _table.ReadAsync(grain, "r", Ct));
-        Assert.False(await _table.RemoveAsync(grain, "r", Ct));
+        Assert.False(await _table.RemoveAsync(grain, "r", null, Ct));
     }
 
     [Fact]
@@ -101,10 +101,10 @@ public sealed class PostgresReminderTableTests(MigratedDatabaseFixture fixture) 
         var grain = NewGrain();
         var other = NewGrain();
         var sameKeyOtherType = new GrainId("OrderGrain", grain.Key);
-        await _table.UpsertAsync(new ReminderEntry(grain, "b", T0, null, T0), Ct);
-        await _table.UpsertAsync(new ReminderEntry(grain, "a", T0, TimeSpan.FromSeconds(5), T0), Ct);
-        await _table.UpsertAsync(new ReminderEntry(other, "a", T0, null, T0), Ct);
-        await _table.UpsertAsync(new ReminderEntry(sameKeyOtherType, "c", T0, null, T0), Ct);
+        await _table.UpsertAsync(new ReminderEntry(grain, "b", T0, null, T0), null, Ct);
+        await _table.UpsertAsync(new ReminderEntry(grain, "a", T0, TimeSpan.FromSeconds(5), T0), null, Ct);
+        await _table.UpsertAsync(new ReminderEntry(other, "a", T0, null, T0), null, Ct);
+        await _table.UpsertAsync(new ReminderEntry(sameKeyOtherType, "c", T0, null, T0), null, Ct);
 
         var entries = await _table.ReadForGrainAsync(grain, Ct);
 
@@ -117,9 +117,9 @@ public sealed class PostgresReminderTableTests(MigratedDatabaseFixture fixture) 
     {
         var grain = NewGrain();
         var entry = new ReminderEntry(grain, "tick", T0, TimeSpan.FromMinutes(5), T0);
-        await _table.UpsertAsync(entry, Ct);
+        await _table.UpsertAsync(entry, null, Ct);
 
-        await _table.AdvanceAsync(grain, "tick", T0.AddMinutes(5), Ct);
+        await _table.AdvanceAsync(grain, "tick", T0.AddMinutes(5), null, Ct);
 
         Assert.Equal(entry with { DueAt = T0.AddMinutes(5) }, await _table.ReadAsync(grain, "tick", Ct));
     }
@@ -129,7 +129,7 @@ public sealed class PostgresReminderTableTests(MigratedDatabaseFixture fixture) 
     {
         var grain = NewGrain();
 
-        await _table.AdvanceAsync(grain, "gone", T0, Ct);
+        await _table.AdvanceAsync(grain, "gone", T0, null, Ct);
 
         Assert.Null(await _table.ReadAsync(grain, "gone", Ct));
     }
@@ -138,7 +138,7 @@ public sealed class PostgresReminderTableTests(MigratedDatabaseFixture fixture) 
     public async Task A_non_positive_period_is_rejected()
     {
         await Assert.ThrowsAsync<ArgumentException>(
-            () => _table.UpsertAsync(new ReminderEntry(NewGrain(), "r", T0, TimeSpan.Zero, T0), Ct));
+            () => _table.UpsertAsync(new ReminderEntry(NewGrain(), "r", T0, TimeSpan.Zero, T0), null, Ct));
     }
 }
 
@@ -163,22 +163,22 @@ public sealed class PostgresReminderTableDueTests(MigratedDatabaseFixture fixtur
         var notYet = new ReminderEntry(a, "not-yet", T0, null, T0.AddMinutes(5).AddTicks(10));
         foreach (var entry in new[] { late, exact, earliest, middle, notYet })
         {
-            await _table.UpsertAsync(entry, Ct);
+            await _table.UpsertAsync(entry, null, Ct);
         }
 
-        Assert.Empty(await _table.ReadDueAsync(T0.AddHours(-1), Ct));
-        Assert.Equal([earliest, middle, exact], await _table.ReadDueAsync(T0.AddMinutes(5), Ct));
-        Assert.Equal([earliest, middle, exact, notYet, late], await _table.ReadDueAsync(T0.AddDays(1), Ct));
+        Assert.Empty(await _table.ReadDueAsync(T0.AddHours(-1), null, Ct));
+        Assert.Equal([earliest, middle, exact], await _table.ReadDueAsync(T0.AddMinutes(5), null, Ct));
+        Assert.Equal([earliest, middle, exact, notYet, late], await _table.ReadDueAsync(T0.AddDays(1), null, Ct));
 
         // Advancing and removing change what is due.
-        await _table.AdvanceAsync(b, "earliest", T0.AddMinutes(20), Ct);
-        Assert.True(await _table.RemoveAsync(a, "middle", Ct));
-        Assert.Equal([exact], await _table.ReadDueAsync(T0.AddMinutes(5), Ct));
+        await _table.AdvanceAsync(b, "earliest", T0.AddMinutes(20), null, Ct);
+        Assert.True(await _table.RemoveAsync(a, "middle", null, Ct));
+        Assert.Equal([exact], await _table.ReadDueAsync(T0.AddMinutes(5), null, Ct));
         Assert.Equal(
             [exact, notYet, late, earliest with { DueAt = T0.AddMinutes(20) }],
-            await _table.ReadDueAsync(T0.AddDays(1), Ct));
+            await _table.ReadDueAsync(T0.AddDays(1), null, Ct));
 
         // The bound may carry any offset: it is the instant that counts.
-        Assert.Equal([exact], await _table.ReadDueAsync(T0.AddMinutes(5).ToOffset(TimeSpan.FromHours(-7)), Ct));
+        Assert.Equal([exact], await _table.ReadDueAsync(T0.AddMinutes(5).ToOffset(TimeSpan.FromHours(-7)), null, Ct));
     }
 }

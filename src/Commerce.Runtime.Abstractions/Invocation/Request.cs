@@ -35,6 +35,18 @@ public abstract class Request : Turn
 
     public abstract bool IsCompleted { get; }
 
+    /// <summary>Awaits the result as an object: how a silo answers a call that came over the network.</summary>
+    public abstract Task<object?> AsBoxedTask();
+
+    /// <summary>Completes the call with a result that came back over the network.</summary>
+    internal abstract bool TryCompleteBoxed(object? result);
+
+    /// <summary>
+    /// The call chain of a call that arrived from another process: grain ids of the turns waiting
+    /// upstream, with whether each may be re-entered. Null for local calls (their chain is <see cref="Caller"/>).
+    /// </summary>
+    internal IReadOnlyList<(GrainId Grain, bool Reentrant)>? RemoteChain;
+
     /// <summary>True once the call completed with an exception.</summary>
     public abstract bool IsFaulted { get; }
 
@@ -64,6 +76,10 @@ public abstract class Request<TResult> : Request, IValueTaskSource<TResult>, IVa
     public ValueTask AsVoidValueTask() => new(this, _completion.Version);
 
     public Task<TResult> AsTask() => AsValueTask().AsTask();
+
+    public override async Task<object?> AsBoxedTask() => await AsValueTask();
+
+    internal override bool TryCompleteBoxed(object? result) => TryComplete((TResult)result!);
 
     public bool TryComplete(TResult result)
     {

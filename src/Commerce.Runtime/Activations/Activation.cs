@@ -71,6 +71,12 @@ internal sealed class Activation : ITurnHost, IThreadPoolWorkItem
 
     public SiloRuntime Runtime { get; }
 
+    /// <summary>The partition lease this activation lives under (null when the silo is not clustered): every write carries it.</summary>
+    public StorageFence? Fence { get; init; }
+
+    /// <summary>The partition of this grain, for hand-off when the partition moves.</summary>
+    public int Partition { get; init; } = -1;
+
     public GrainId GrainId { get; }
 
     public GrainClassInfo Info { get; }
@@ -171,7 +177,7 @@ internal sealed class Activation : ITurnHost, IThreadPoolWorkItem
             }
             return;
         }
-        if (Phase == ActivationPhase.Closed)
+        if (Phase == ActivationPhase.Closed || turn is Request && !HoldsLease())
         {
             Reroute(turn);
             return;
@@ -186,6 +192,9 @@ internal sealed class Activation : ITurnHost, IThreadPoolWorkItem
             _waiting.Enqueue(turn);
         }
     }
+
+    /// <summary>A clustered activation runs calls only while its partition lease is current here.</summary>
+    private bool HoldsLease() => Fence is not { } fence || Runtime.Ownership is not { } ownership || ownership.IsCurrent(Partition, fence.Epoch);
 
     private bool CanStartNow(Turn turn)
     {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Commerce.Runtime.Storage;
 
 namespace Commerce.Runtime.Activations;
 
@@ -16,7 +17,8 @@ internal sealed class Catalog(SiloRuntime runtime)
 
     public IEnumerable<Activation> All => _activations.Values.Concat(_workers.Values.SelectMany(p => p.Activations));
 
-    public Activation GetOrCreate(GrainId grainId, GrainClassInfo info)
+    /// <summary>The grain's activation here, created under <paramref name="fence"/> (the partition lease, when clustered) if there is none.</summary>
+    public Activation GetOrCreate(GrainId grainId, GrainClassInfo info, StorageFence? fence = null, int partition = -1)
     {
         if (info.IsStatelessWorker)
         {
@@ -26,7 +28,7 @@ internal sealed class Catalog(SiloRuntime runtime)
         {
             return existing;
         }
-        var created = new Activation(runtime, grainId, info);
+        var created = new Activation(runtime, grainId, info) { Fence = fence, Partition = partition };
         var winner = _activations.GetOrAdd(grainId, created);
         if (ReferenceEquals(winner, created))
         {

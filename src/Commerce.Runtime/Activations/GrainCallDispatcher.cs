@@ -1,15 +1,18 @@
 using System.Diagnostics;
+using Commerce.Runtime.Cluster;
 using Commerce.Runtime.Invocation;
-using Commerce.Runtime.Serialization;
+using Commerce.Runtime.Messaging;
+using Commerce.Runtime.Storage;
 using Commerce.Runtime.Telemetry;
 
 namespace Commerce.Runtime.Activations;
 
 /// <summary>
-/// The silo's message path: a generated proxy hands its request here; the dispatcher stamps the
-/// deadline and call chain, refuses call cycles that would deadlock, and delivers the request to the
-/// target's activation mailbox. This is the one place a remote hop slots in: a request whose grain
-/// lives elsewhere leaves through a transport instead of a local mailbox.
+/// The message path: a generated proxy hands its request here; the dispatcher stamps the deadline
+/// and call chain, refuses call cycles that would deadlock, and delivers the request — to a local
+/// activation's mailbox when this silo owns the grain's partition, otherwise over the network to
+/// the owner. A silo never runs a call for a partition it does not hold: a call that arrives for
+/// one is answered "not owner" and the caller routes it again.
 /// </summary>
 internal sealed class GrainCallDispatcher(SiloRuntime runtime) : IGrainCallSink
 {
@@ -34,7 +37,7 @@ internal sealed class GrainCallDispatcher(SiloRuntime runtime) : IGrainCallSink
             request.Caller = caller;
             ThrowIfCycle(request, caller);
         }
-        if (target.CachedTarget is Activation cached && cached.TryEnqueue(request))
+        if (target.CachedTarget is Activation cached && IsCurrent(cached) && cached.TryEnqueue(request))
         {
             return;
         }
@@ -45,33 +48,50 @@ internal sealed class GrainCallDispatcher(SiloRuntime runtime) : IGrainCallSink
         }
     }
 
-    /// <summary>Delivers to the grain's current activation, creating it if needed; returns where it went.</summary>
+    /// <summary>False for an activation whose partition lease lapsed or moved: calls must not run there.</summary>
+    private bool IsCurrent(Activation activation) =>
+        activation.Fence is not { } fence || runtime.Ownership is not { } ownership || ownership.IsCurrent(activation.Partition, fence.Epoch);
+
+    /// <summary>Delivers the request where its grain lives; returns the local activation when it went to one.</summary>
     public Activation? Route(Request request)
     {
         var grainId = request.Target;
         if (grainId.Type == GrainClassInfo.Observer.GrainType)
         {
-            var observer = runtime.Catalog.Find(grainId);
-            if (observer is null || !observer.TryEnqueue(request))
-            {
-                request.TryFail(new InvalidOperationException($"Observer {grainId} no longer exists (its reference was deleted)."));
-                return null;
-            }
-            return observer;
+            return RouteToObserver(request);
         }
-        GrainClassInfo info;
-        try
+        var info = runtime.Registry.FindClass(grainId.Type);
+        if (runtime.Ownership is null && runtime.Messenger is null || info is { IsStatelessWorker: true } && runtime.Ownership is not null)
         {
-            info = runtime.Registry.GetClass(grainId.Type);
+            // Not clustered, or a stateless worker (served by any silo): activate here.
+            return info is null ? Fail(request, grainId) : DeliverLocally(request, info, fence: null, partition: -1);
         }
-        catch (Exception e)
+        var partition = PartitionMap.PartitionOf(grainId);
+        if (info is not null && runtime.Ownership is { } ownership && ownership.TryGetFence(partition, out var owned))
         {
-            request.TryFail(e);
-            return null;
+            return DeliverLocally(request, info, owned, partition);
         }
+        runtime.Messenger!.Send(request, partition);
+        return null;
+    }
+
+    /// <summary>Delivers here if this silo holds the partition now (used when the routing table points at this silo).</summary>
+    public bool TryDeliverLocally(Request request, int partition)
+    {
+        if (runtime.Registry.FindClass(request.Target.Type) is not { } info || runtime.Ownership is not { } ownership ||
+            !ownership.TryGetFence(partition, out var fence))
+        {
+            return false;
+        }
+        DeliverLocally(request, info, fence, partition);
+        return true;
+    }
+
+    private Activation DeliverLocally(Request request, GrainClassInfo info, StorageFence? fence, int partition)
+    {
         while (true)
         {
-            var activation = runtime.Catalog.GetOrCreate(grainId, info);
+            var activation = runtime.Catalog.GetOrCreate(request.Target, info, fence, partition);
             if (activation.TryEnqueue(request))
             {
                 return activation;
@@ -79,9 +99,70 @@ internal sealed class GrainCallDispatcher(SiloRuntime runtime) : IGrainCallSink
         }
     }
 
+    private Activation? Fail(Request request, GrainId grainId)
+    {
+        request.TryFail(new GrainTypeNotRegisteredException($"No grain class with grain type '{grainId.Type}' is registered in this silo."));
+        return null;
+    }
+
+    /// <summary>Observers live where they were created; their key names that process.</summary>
+    private Activation? RouteToObserver(Request request)
+    {
+        var endpoint = ObserverKeys.Endpoint(request.Target.Key);
+        if (endpoint is null || endpoint == runtime.LocalEndpoint)
+        {
+            var observer = runtime.Catalog.Find(request.Target);
+            if (observer is null || !observer.TryEnqueue(request))
+            {
+                request.TryFail(new InvalidOperationException($"Observer {request.Target} no longer exists (its reference was deleted)."));
+                return null;
+            }
+            return observer;
+        }
+        if (runtime.Messenger is null)
+        {
+            request.TryFail(new SiloUnavailableException($"Observer {request.Target} lives in {endpoint}, and this process is not clustered."));
+            return null;
+        }
+        runtime.Messenger.SendToEndpoint(request, endpoint);
+        return null;
+    }
+
+    /// <summary>A call from another process: run it if this silo owns the grain, else answer "not owner" without running it.</summary>
+    public void ReceiveRemote(PeerConnection connection, long callId, Request request)
+    {
+        var grainId = request.Target;
+        if (grainId.Type != GrainClassInfo.Observer.GrainType)
+        {
+            var info = runtime.Registry.FindClass(grainId.Type);
+            var partition = PartitionMap.PartitionOf(grainId);
+            if (info is null || runtime.Ownership is not { } ownership || !info.IsStatelessWorker && !ownership.TryGetFence(partition, out _))
+            {
+                connection.Respond(callId, ResponseStatus.NotOwner, null, null, null);
+                return;
+            }
+        }
+        Route(request);
+        _ = AnswerWhenDone(connection, callId, request);
+    }
+
+    private static async Task AnswerWhenDone(PeerConnection connection, long callId, Request request)
+    {
+        try
+        {
+            var result = await request.AsBoxedTask();
+            connection.Respond(callId, ResponseStatus.Ok, result, request.Method.ResultType, null);
+        }
+        catch (Exception e)
+        {
+            connection.Respond(callId, ResponseStatus.Failed, null, null, e);
+        }
+    }
+
     /// <summary>
     /// A call to a grain already waiting further up this call chain can never be served by a
-    /// non-reentrant activation: fail now, naming the cycle, instead of at the timeout.
+    /// non-reentrant activation: fail now, naming the cycle, instead of at the timeout. The chain
+    /// spans processes: a call that arrived from elsewhere carries the grains waiting upstream.
     /// </summary>
     private static void ThrowIfCycle(Request request, Turn caller)
     {
@@ -90,37 +171,64 @@ internal sealed class GrainCallDispatcher(SiloRuntime runtime) : IGrainCallSink
         {
             return;
         }
+        var chain = new List<GrainId>();
         for (Turn? turn = caller; turn is not null; turn = (turn as Request)?.Caller)
         {
             if (turn is Request { IsCompleted: true })
             {
                 return;
             }
-            if (turn.Host is not Activation waiting || waiting.GrainId != request.Target)
+            if (turn.Host is Activation waiting)
             {
-                continue;
-            }
-            var bothReadOnly = (flags & InvokeFlags.ReadOnly) != 0 && (turn.Flags & InvokeFlags.ReadOnly) != 0;
-            if (waiting.Info.Reentrant || bothReadOnly)
-            {
-                return;
-            }
-            var cycle = new List<GrainId> { request.Target };
-            for (Turn? t = caller; t is not null; t = (t as Request)?.Caller)
-            {
-                if (t.Host is Activation a)
+                chain.Add(waiting.GrainId);
+                if (waiting.GrainId == request.Target)
                 {
-                    cycle.Add(a.GrainId);
-                    if (a.GrainId == request.Target)
+                    var bothReadOnly = (flags & InvokeFlags.ReadOnly) != 0 && (turn.Flags & InvokeFlags.ReadOnly) != 0;
+                    if (waiting.Info.Reentrant || bothReadOnly)
                     {
-                        break;
+                        return;
                     }
+                    Throw(request, chain);
                 }
             }
-            cycle.Reverse();
-            throw new DeadlockException(
-                $"Call cycle {string.Join(" → ", cycle)} calling {request.Method.FullName}: {request.Target} is not reentrant and is already waiting in this call chain, so the call could never run.",
-                cycle);
+            if (turn is Request { RemoteChain: { } upstream })
+            {
+                foreach (var (grain, reentrant) in upstream)
+                {
+                    chain.Add(grain);
+                    if (grain == request.Target)
+                    {
+                        if (reentrant)
+                        {
+                            return;
+                        }
+                        Throw(request, chain);
+                    }
+                }
+                return;
+            }
         }
+    }
+
+    private static void Throw(Request request, List<GrainId> chainUpToTarget)
+    {
+        var cycle = new List<GrainId>(chainUpToTarget);
+        cycle.Reverse();
+        cycle.Add(request.Target);
+        throw new DeadlockException(
+            $"Call cycle {string.Join(" → ", cycle)} calling {request.Method.FullName}: {request.Target} is not reentrant and is already waiting in this call chain, so the call could never run.",
+            cycle);
+    }
+}
+
+/// <summary>Observer keys name the process that hosts the observer: "endpoint/guid".</summary>
+internal static class ObserverKeys
+{
+    public static string Create(string? endpoint) => endpoint is null ? Guid.NewGuid().ToString("N") : $"{endpoint}/{Guid.NewGuid():N}";
+
+    public static string? Endpoint(string key)
+    {
+        var slash = key.LastIndexOf('/');
+        return slash < 0 ? null : key[..slash];
     }
 }

@@ -27,7 +27,7 @@ internal sealed class GrainFactory(SiloRuntime runtime) : IGrainFactory
             throw new ArgumentException("Pass the observer object itself, not a reference to it.", nameof(observer));
         }
         var info = runtime.Registry.GetInterface(typeof(TObserver));
-        var grainId = new GrainId(GrainClassInfo.Observer.GrainType, Guid.NewGuid().ToString("N"));
+        var grainId = new GrainId(GrainClassInfo.Observer.GrainType, ObserverKeys.Create(runtime.Messenger is null ? null : runtime.LocalEndpoint));
         runtime.Catalog.Add(new Activation(runtime, grainId, observer));
         return (TObserver)(object)info.ProxyFactory(runtime.Dispatcher, grainId);
     }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Frozen;
 using System.Reflection;
 using Commerce.Runtime.Invocation;
 
@@ -81,7 +82,10 @@ public sealed class GrainRegistry
     private readonly HashSet<Assembly> _assemblies = [];
     private readonly Dictionary<Type, GrainInterfaceInfo> _interfaces = [];
     private readonly Dictionary<string, GrainClassInfo> _classesByGrainType = new(StringComparer.Ordinal);
+    private System.Collections.Frozen.FrozenDictionary<string, GrainClassInfo> _classSnapshot = System.Collections.Frozen.FrozenDictionary<string, GrainClassInfo>.Empty;
     private readonly ConcurrentDictionary<Type, GrainInterfaceInfo> _resolved = new();
+    private readonly Dictionary<string, GrainInterfaceInfo> _interfacesByName = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<GrainMethodDescriptor, string> _proxyInterfaceOf = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>Adds the grain interfaces and classes generated into <paramref name="assembly"/>.</summary>
     public GrainRegistry AddAssembly(Assembly assembly)
@@ -100,10 +104,22 @@ public sealed class GrainRegistry
             }
             foreach (var (type, factory, methods) in builder.Interfaces)
             {
-                _interfaces[type] = new GrainInterfaceInfo(type, factory, methods);
+                var info = new GrainInterfaceInfo(type, factory, methods);
+                _interfaces[type] = info;
+                _interfacesByName[type.FullName!] = info;
+                foreach (var method in methods)
+                {
+                    _proxyInterfaceOf[method] = type.FullName!;
+                }
             }
             foreach (var classType in builder.GrainClasses)
             {
+                // A silo must know the interfaces its grains implement, wherever they are declared,
+                // to serve calls that name them from another process.
+                foreach (var grainInterface in classType.GetInterfaces().Where(i => typeof(IAddressable).IsAssignableFrom(i) && i.Assembly != assembly))
+                {
+                    AddAssembly(grainInterface.Assembly);
+                }
                 var info = new GrainClassInfo(classType);
                 if (_classesByGrainType.TryGetValue(info.GrainType, out var existing) && existing.ClassType != classType)
                 {
@@ -113,6 +129,7 @@ public sealed class GrainRegistry
                 _classesByGrainType[info.GrainType] = info;
             }
             _resolved.Clear();
+            Volatile.Write(ref _classSnapshot, _classesByGrainType.ToFrozenDictionary(StringComparer.Ordinal));
         }
         return this;
     }
@@ -127,6 +144,9 @@ public sealed class GrainRegistry
             }
         }
     }
+
+    /// <summary>The class serving a grain type, or null; lock-free, as it is on the call path.</summary>
+    internal GrainClassInfo? FindClass(string grainType) => Volatile.Read(ref _classSnapshot).GetValueOrDefault(grainType);
 
     internal GrainClassInfo GetClass(string grainType)
     {
@@ -179,6 +199,25 @@ public sealed class GrainRegistry
         }
         _resolved[interfaceType] = info;
         return info;
+    }
+
+    /// <summary>How a method is named on the wire: the proxied interface's full name and the method's index in it.</summary>
+    internal (string Interface, int MethodId) WireName(GrainMethodDescriptor method) =>
+        _proxyInterfaceOf.TryGetValue(method, out var name)
+            ? (name, method.MethodId)
+            : throw new GrainTypeNotRegisteredException($"{method.FullName} cannot be called on another process: its interface is not registered here.");
+
+    /// <summary>The method a call from another process names; throws a clear error when this process does not know it.</summary>
+    internal GrainMethodDescriptor MethodFromWire(string interfaceName, int methodId)
+    {
+        lock (_gate)
+        {
+            if (_interfacesByName.TryGetValue(interfaceName, out var info) && methodId >= 0 && methodId < info.Methods.Count)
+            {
+                return info.Methods[methodId];
+            }
+        }
+        throw new GrainTypeNotRegisteredException($"This process does not know method {methodId} of {interfaceName}: is the same grain interface assembly deployed on every silo?");
     }
 
     /// <summary>The generated proxy for any grain or observer interface.</summary>

@@ -13,6 +13,9 @@ public enum DeactivationReasonCode
 
     /// <summary>A state write failed, so memory may no longer match storage; the next call reloads.</summary>
     StateWriteFailed,
+
+    /// <summary>The grain's partition moved to another silo (membership changed, or the lease was lost).</summary>
+    PartitionMoved,
 }
 
 /// <summary>Why an activation is being deactivated, passed to OnDeactivateAsync.</summary>

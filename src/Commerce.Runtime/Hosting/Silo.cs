@@ -72,6 +72,7 @@ internal sealed class Silo(SiloRuntime runtime, ILogger<Silo> logger) : IHostedS
         {
             activation.FailExpiredCalls(now);
         }
+        runtime.Connections?.FailExpiredCalls(now);
     }
 
     private async Task RunPeriodically(TimeSpan period, Action action)

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using Commerce.Runtime.Activations;
+using Commerce.Runtime.Cluster;
+using Commerce.Runtime.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -13,8 +15,8 @@ namespace Commerce.Runtime.Reminders;
 /// </summary>
 internal sealed class ReminderService(SiloRuntime runtime)
 {
-    private readonly ConcurrentDictionary<(GrainId, string), byte> _delivering = new();
-    private readonly ConcurrentDictionary<(GrainId, string), (int Attempts, DateTimeOffset RetryAt)> _backoff = new();
+    private readonly ConcurrentDictionary<(GrainId Grain, string Name), byte> _delivering = new();
+    private readonly ConcurrentDictionary<(GrainId Grain, string Name), (int Attempts, DateTimeOffset RetryAt)> _backoff = new();
     private IReminderTable? _table;
 
     private IReminderTable Table => _table ??= runtime.Services.GetService<IReminderTable>()
@@ -39,11 +41,12 @@ internal sealed class ReminderService(SiloRuntime runtime)
                 $"A reminder period must be at least {runtime.Options.MinimumReminderPeriod} (SiloOptions.MinimumReminderPeriod); use a grain timer for shorter ones.");
         }
         var due = DateTimeOffset.UtcNow + dueTime;
-        await Table.UpsertAsync(new ReminderEntry(activation.GrainId, name, due, period, due), CancellationToken.None);
+        await Table.UpsertAsync(new ReminderEntry(activation.GrainId, name, due, period, due), activation.Fence, CancellationToken.None);
         _backoff.TryRemove((activation.GrainId, name), out _);
     }
 
-    public Task<bool> UnregisterAsync(GrainId grainId, string name) => Table.RemoveAsync(grainId, name, CancellationToken.None);
+    public Task<bool> UnregisterAsync(Activation activation, string name) =>
+        Table.RemoveAsync(activation.GrainId, name, activation.Fence, CancellationToken.None);
 
     public Task<IReadOnlyList<ReminderEntry>> ListAsync(GrainId grainId) => Table.ReadForGrainAsync(grainId, CancellationToken.None);
 
@@ -84,7 +87,13 @@ internal sealed class ReminderService(SiloRuntime runtime)
     private async Task PollOnceAsync(CancellationToken stopping)
     {
         var now = DateTimeOffset.UtcNow;
-        foreach (var entry in await Table.ReadDueAsync(now, stopping))
+        // A clustered silo delivers the reminders of the partitions it owns, and only those.
+        var partitions = runtime.Ownership?.OwnedPartitions;
+        if (partitions is { Count: 0 })
+        {
+            return;
+        }
+        foreach (var entry in await Table.ReadDueAsync(now, partitions, stopping))
         {
             var key = (entry.GrainId, entry.Name);
             if (_backoff.TryGetValue(key, out var backoff) && backoff.RetryAt > now)
@@ -137,6 +146,15 @@ internal sealed class ReminderService(SiloRuntime runtime)
     /// <summary>Moves the reminder on, unless the grain re-registered it during the tick (then its new schedule stands).</summary>
     private async Task AfterDeliveryAsync(ReminderEntry delivered, CancellationToken stopping)
     {
+        StorageFence? fence = null;
+        if (runtime.Ownership is { } ownership)
+        {
+            if (!ownership.TryGetFence(PartitionMap.PartitionOf(delivered.GrainId), out var held))
+            {
+                return; // The partition moved during delivery: its new owner carries on.
+            }
+            fence = held;
+        }
         var current = await Table.ReadAsync(delivered.GrainId, delivered.Name, stopping);
         if (current is null || current.DueAt != delivered.DueAt || current.Period != delivered.Period)
         {
@@ -144,7 +162,7 @@ internal sealed class ReminderService(SiloRuntime runtime)
         }
         if (delivered.Period is not { } period)
         {
-            await Table.RemoveAsync(delivered.GrainId, delivered.Name, stopping);
+            await Table.RemoveAsync(delivered.GrainId, delivered.Name, fence, stopping);
             return;
         }
         var next = delivered.DueAt + period;
@@ -154,6 +172,6 @@ internal sealed class ReminderService(SiloRuntime runtime)
             var missed = (long)Math.Ceiling((now - next) / period);
             next += period * Math.Max(1, missed);
         }
-        await Table.AdvanceAsync(delivered.GrainId, delivered.Name, next, stopping);
+        await Table.AdvanceAsync(delivered.GrainId, delivered.Name, next, fence, stopping);
     }
 }

@@ -21,10 +21,11 @@ public interface IGrainStorage
 
     /// <summary>
     /// Writes <paramref name="json"/> if the stored version equals <paramref name="expectedVersion"/>
-    /// (null: no row may exist), together with <paramref name="journal"/> in the same transaction.
+    /// (null: no row may exist), together with <paramref name="journal"/> in the same transaction,
+    /// and only while <paramref name="fence"/> (when given) is the partition's current lease.
     /// Returns the new version once committed.
     /// </summary>
-    Task<long> WriteAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> json, long? expectedVersion, IReadOnlyList<JournalRecord> journal, CancellationToken cancellationToken);
+    Task<long> WriteAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> json, long? expectedVersion, IReadOnlyList<JournalRecord> journal, StorageFence? fence, CancellationToken cancellationToken);
 
     /// <summary>
     /// Journal records of one state and kind in commit order, after <paramref name="afterSequence"/>
@@ -33,12 +34,20 @@ public interface IGrainStorage
     Task<IReadOnlyList<StoredJournalRecord>> ReadJournalAsync(GrainId grainId, string stateName, string kind, long afterSequence, int limit, CancellationToken cancellationToken);
 
     /// <summary>Deletes the stored state under the same version rule as <see cref="WriteAsync"/>.</summary>
-    Task ClearAsync(GrainId grainId, string stateName, long? expectedVersion, CancellationToken cancellationToken);
+    Task ClearAsync(GrainId grainId, string stateName, long? expectedVersion, StorageFence? fence, CancellationToken cancellationToken);
 }
 
 public static class GrainStorageExtensions
 {
-    /// <summary>A state write without journal records.</summary>
+    /// <summary>A state write without journal records or fence.</summary>
     public static Task<long> WriteAsync(this IGrainStorage storage, GrainId grainId, string stateName, ReadOnlyMemory<byte> json, long? expectedVersion, CancellationToken cancellationToken) =>
-        storage.WriteAsync(grainId, stateName, json, expectedVersion, [], cancellationToken);
+        storage.WriteAsync(grainId, stateName, json, expectedVersion, [], null, cancellationToken);
+
+    /// <summary>A state write with journal records and no fence.</summary>
+    public static Task<long> WriteAsync(this IGrainStorage storage, GrainId grainId, string stateName, ReadOnlyMemory<byte> json, long? expectedVersion, IReadOnlyList<JournalRecord> journal, CancellationToken cancellationToken) =>
+        storage.WriteAsync(grainId, stateName, json, expectedVersion, journal, null, cancellationToken);
+
+    /// <summary>A clear without fence.</summary>
+    public static Task ClearAsync(this IGrainStorage storage, GrainId grainId, string stateName, long? expectedVersion, CancellationToken cancellationToken) =>
+        storage.ClearAsync(grainId, stateName, expectedVersion, null, cancellationToken);
 }

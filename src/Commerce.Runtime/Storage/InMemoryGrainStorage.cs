@@ -12,9 +12,9 @@ public sealed class InMemoryGrainStorage : IGrainStorage
     public Task<StoredState?> ReadAsync(GrainId grainId, string stateName, CancellationToken cancellationToken) =>
         Task.FromResult(_rows.GetValueOrDefault((grainId, stateName)));
 
-    public Task<long> WriteAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> json, long? expectedVersion, IReadOnlyList<JournalRecord> journal, CancellationToken cancellationToken)
+    public Task<long> WriteAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> json, long? expectedVersion, IReadOnlyList<JournalRecord> journal, StorageFence? fence, CancellationToken cancellationToken)
     {
-        // The journal lock makes state and journal change together, as one transaction would.
+        // No fencing in memory: one process, one owner. The journal lock makes state and journal change together, as one transaction would.
         lock (_journalGate)
         {
             var written = Write(grainId, stateName, json, expectedVersion);
@@ -50,7 +50,7 @@ public sealed class InMemoryGrainStorage : IGrainStorage
         return written ? Task.FromResult(next.Version) : Task.FromException<long>(Conflict(grainId, stateName, expectedVersion));
     }
 
-    public Task ClearAsync(GrainId grainId, string stateName, long? expectedVersion, CancellationToken cancellationToken)
+    public Task ClearAsync(GrainId grainId, string stateName, long? expectedVersion, StorageFence? fence, CancellationToken cancellationToken)
     {
         var key = (grainId, stateName);
         if (expectedVersion is null)

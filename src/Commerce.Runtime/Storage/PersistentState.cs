@@ -162,7 +162,7 @@ internal sealed class PersistentState<TState> : IPersistentState<TState>, IState
         var started = Stopwatch.GetTimestamp();
         if (clear)
         {
-            await _storage.ClearAsync(_activation.GrainId, _stateName, Version, CancellationToken.None);
+            await _storage.ClearAsync(_activation.GrainId, _stateName, Version, _activation.Fence, CancellationToken.None);
             Version = null;
             State = Activator.CreateInstance<TState>();
         }
@@ -173,14 +173,14 @@ internal sealed class PersistentState<TState> : IPersistentState<TState>, IState
             var json = GrainSerializer.SerializeToUtf8Bytes(State);
             var journal = _journal;
             _journal = [];
-            Version = await _storage.WriteAsync(_activation.GrainId, _stateName, json, Version, journal, CancellationToken.None);
+            Version = await _storage.WriteAsync(_activation.GrainId, _stateName, json, Version, journal, _activation.Fence, CancellationToken.None);
         }
         _activation.Runtime.Metrics.StorageWrite(Stopwatch.GetElapsedTime(started));
     }
 
     private void FailEverything(List<PendingOperation> batch, Exception error)
     {
-        _activation.Runtime.Metrics.StorageWriteFailed(error is InconsistentStateException);
+        _activation.Runtime.Metrics.StorageWriteFailed(error is InconsistentStateException or LeaseLostException);
         foreach (var operation in batch)
         {
             operation.Completion.TrySetException(error);
