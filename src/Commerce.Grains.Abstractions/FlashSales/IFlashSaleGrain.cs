@@ -1,0 +1,69 @@
+using Commerce.Runtime;
+
+namespace Commerce.Grains.FlashSales;
+
+/// <summary>
+/// Told what happens in a sale: enough for a gateway node to push every customer's position,
+/// admission, sold out and end. Subscriptions are leases: renew them.
+/// </summary>
+public interface IFlashSaleObserver : IGrainObserver
+{
+    Task Joined(string saleId, string customerId, long ticket);
+
+    /// <summary>Every ticket up to <paramref name="admittedThrough"/> left the waiting line: positions moved.</summary>
+    Task QueueAdvanced(string saleId, long admittedThrough);
+
+    /// <summary>A customer may buy now; the token is for that customer only.</summary>
+    Task Admitted(string saleId, string customerId, PurchaseToken token);
+
+    Task SoldOut(string saleId);
+
+    Task Ended(string saleId, SalePhase phase);
+}
+
+/// <summary>
+/// One flash sale (the grain key is the sale id): its pool of units, its FIFO queue, admission at a
+/// rate, purchase tokens and purchases. Everything a buyer is told was committed first.
+/// </summary>
+public interface IFlashSaleGrain : IGrainWithStringKey
+{
+    /// <summary>Creates the sale and takes its units from inventory. Idempotent: the same definition again returns the sale.</summary>
+    Task<FlashSaleResult> Create(CreateFlashSale definition);
+
+    /// <summary>Operator: ends the sale now; unsold units go back to inventory.</summary>
+    Task<FlashSaleResult> Cancel(string actor);
+
+    /// <summary>Operator: opens a scheduled sale now instead of at its start time.</summary>
+    Task<FlashSaleResult> StartNow(string actor);
+
+    /// <summary>Null when no sale has this id.</summary>
+    [ReadOnly]
+    Task<FlashSaleStatus?> GetStatus();
+
+    /// <summary>Queues the customer once; a repeat returns the same place.</summary>
+    Task<JoinResult> Join(string customerId);
+
+    [ReadOnly]
+    Task<JoinResult> GetQueueStatus(string customerId);
+
+    Task<PurchaseResult> Purchase(PurchaseRequest request);
+
+    /// <summary>Subscribes or renews an observer's lease.</summary>
+    Task Subscribe(IFlashSaleObserver observer);
+
+    Task Unsubscribe(IFlashSaleObserver observer);
+}
+
+/// <summary>The list of flash sales, for operators (one grain, key <see cref="FlashSaleCatalog.GrainKey"/>).</summary>
+public interface IFlashSaleCatalogGrain : IGrainWithStringKey
+{
+    Task Add(string saleId);
+
+    [ReadOnly]
+    Task<IReadOnlyList<string>> List();
+}
+
+public static class FlashSaleCatalog
+{
+    public const string GrainKey = "all";
+}

@@ -1,0 +1,9 @@
+namespace Commerce.Grains;
+
+/// <summary>An amount of money in one currency (ISO 4217 code, e.g. "EUR"). Never a double.</summary>
+public sealed record Money(decimal Amount, string Currency)
+{
+    public Money Times(int quantity) => this with { Amount = Amount * quantity };
+
+    public override string ToString() => $"{Amount:0.00} {Currency}";
+}

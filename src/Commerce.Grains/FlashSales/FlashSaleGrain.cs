@@ -1,0 +1,658 @@
+using System.Buffers.Text;
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using Commerce.Grains.Inventory;
+using Commerce.Runtime;
+using Commerce.Runtime.Serialization;
+using Commerce.Runtime.Storage;
+using Commerce.Runtime.Timers;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Commerce.Grains.FlashSales;
+
+/// <summary>
+/// One flash sale. The sale owns a pool of units allocated from the SKU's inventory at creation. A
+/// timer admits customers from the FIFO queue at the sale's rate, each with a single-use token that
+/// claims up to the per-customer limit from the pool; a purchase turns the claim into a sale and
+/// holds the units in inventory for checkout; an expired token's claim goes back to the pool. Every
+/// check and change happens synchronously at the start of a turn and the write is awaited last
+/// (group commit), so concurrent buyers never see a half-done change and never oversell, and nobody
+/// is told anything that is not committed. Once every unit is sold, requests are answered from memory.
+/// </summary>
+[Reentrant]
+[GrainType("FlashSale")]
+internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
+{
+    public const string StateName = "sale";
+    public const string QueueKind = "queue";
+    private const string WakeUpReminder = "wake-up";
+    private const int QueuePageSize = 10_000;
+
+    private readonly IPersistentState<FlashSaleState> _sale;
+    private readonly IGrainStorage _storage;
+    private readonly TimeProvider _clock;
+    private readonly FlashSaleOptions _options;
+    private readonly ILogger<FlashSaleGrain> _logger;
+    private readonly ObserverSet<IFlashSaleObserver> _observers;
+
+    /// <summary>Customers by ticket (index = ticket - 1), rebuilt from the journal on activation.</summary>
+    private readonly List<string> _queue = [];
+    private readonly Dictionary<string, long> _tickets = new(StringComparer.Ordinal);
+
+    /// <summary>Customers holding live tokens, in the order the tokens expire (the order they were issued).</summary>
+    private readonly Queue<string> _liveTokens = new();
+
+    /// <summary>Purchases whose units are not yet held in inventory, and the attempts under way.</summary>
+    private readonly HashSet<string> _unheldPurchases = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Task> _holdsInFlight = new(StringComparer.Ordinal);
+
+    private Task _lastWrite = Task.CompletedTask;
+    private Task<FlashSaleResult>? _creating;
+    private IGrainTimer? _timer;
+    private double _admissionCredit;
+    private long _lastAdmissionTimestamp;
+
+    public FlashSaleGrain(
+        [PersistentState(StateName)] IPersistentState<FlashSaleState> sale,
+        IGrainStorage storage,
+        TimeProvider clock,
+        IOptions<FlashSaleOptions> options,
+        ILogger<FlashSaleGrain> logger)
+    {
+        _sale = sale;
+        _storage = storage;
+        _clock = clock;
+        _options = options.Value;
+        _logger = logger;
+        _observers = new ObserverSet<IFlashSaleObserver>(clock, _options.ObserverLease);
+    }
+
+    private FlashSaleState State => _sale.State;
+
+    private string SaleId => GetPrimaryKeyString();
+
+    private string AllocationId => $"flash-sale:{SaleId}";
+
+    private string Actor => $"flash-sale:{SaleId}";
+
+    private DateTimeOffset Now => _clock.GetUtcNow();
+
+    private ISkuInventoryGrain Inventory(CreateFlashSale definition) => GrainFactory.GetGrain<ISkuInventoryGrain>(definition.Sku);
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        await LoadQueue();
+        foreach (var (customer, _) in State.Admissions.Where(a => a.Value.State == AdmissionState.Active).OrderBy(a => a.Value.ExpiresAt).ThenBy(a => a.Value.Ticket))
+        {
+            _liveTokens.Enqueue(customer);
+        }
+        _unheldPurchases.UnionWith(State.Purchases.Where(p => !p.Value.HeldInInventory).Select(p => p.Key));
+        if (State.Definition is not null && State.Outcome is null)
+        {
+            StartTimer();
+        }
+    }
+
+    private async Task LoadQueue()
+    {
+        long after = 0;
+        while (true)
+        {
+            var page = await _storage.ReadJournalAsync(GrainId, StateName, QueueKind, after, QueuePageSize, CancellationToken.None);
+            foreach (var record in page)
+            {
+                var join = GrainSerializer.Deserialize<QueueJoin>(record.Json);
+                _queue.Add(join.CustomerId);
+                _tickets[join.CustomerId] = join.Ticket;
+            }
+            if (page.Count < QueuePageSize)
+            {
+                break;
+            }
+            after = page[^1].Sequence;
+        }
+        if (_queue.Count != State.Queued)
+        {
+            throw new InvalidOperationException($"Flash sale '{SaleId}' has {State.Queued} tickets in its state but {_queue.Count} in its queue journal.");
+        }
+    }
+
+    // ---- Operator actions ----------------------------------------------------------------------
+
+    public async Task<FlashSaleResult> Create(CreateFlashSale definition)
+    {
+        Validate(definition);
+        var normalized = definition with { TokenLifetime = definition.TokenLifetime ?? CreateFlashSale.DefaultTokenLifetime };
+        if (State.Definition is { } existing)
+        {
+            await _lastWrite;
+            return normalized with { Actor = existing.Actor } == existing
+                ? new FlashSaleResult(FlashSaleError.None, Status())
+                : new FlashSaleResult(FlashSaleError.AlreadyExists, Status(), $"Flash sale '{SaleId}' already exists with another definition.");
+        }
+        if (_creating is { } inFlight)
+        {
+            // Reentrancy: a concurrent creation is allocating stock; decide once it is done.
+            await inFlight;
+            return await Create(definition);
+        }
+        _creating = CreateNew(normalized);
+        try
+        {
+            return await _creating;
+        }
+        finally
+        {
+            _creating = null;
+        }
+    }
+
+    private async Task<FlashSaleResult> CreateNew(CreateFlashSale definition)
+    {
+        var allocation = await Inventory(definition).Allocate(new AllocateStock(AllocationId, definition.Units, definition.WarehouseId, definition.Actor));
+        if (!allocation.Succeeded)
+        {
+            var error = allocation.Error switch
+            {
+                ReservationError.UnknownSku => FlashSaleError.UnknownSku,
+                ReservationError.QuantityMismatch => FlashSaleError.AlreadyExists,
+                _ => FlashSaleError.InsufficientStock,
+            };
+            return new FlashSaleResult(error, null, allocation.Message);
+        }
+        State.Definition = definition;
+        State.StartsAt = definition.StartsAt;
+        await Write();
+        var untilStart = definition.StartsAt - Now;
+        await RegisterOrUpdateReminder(WakeUpReminder, untilStart > TimeSpan.Zero ? untilStart : TimeSpan.Zero, _options.WakeUpPeriod);
+        await GrainFactory.GetGrain<IFlashSaleCatalogGrain>(FlashSaleCatalog.GrainKey).Add(SaleId);
+        StartTimer();
+        return new FlashSaleResult(FlashSaleError.None, Status());
+    }
+
+    private static void Validate(CreateFlashSale definition)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        ArgumentException.ThrowIfNullOrWhiteSpace(definition.Sku);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(definition.Units);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(definition.PerCustomerLimit);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(definition.AdmissionRatePerSecond);
+        ArgumentOutOfRangeException.ThrowIfNegative(definition.Price.Amount);
+        if (definition.EndsAt <= definition.StartsAt)
+        {
+            throw new ArgumentException("A flash sale must end after it starts.", nameof(definition));
+        }
+        if (definition.TokenLifetime is { } lifetime && lifetime <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("A purchase token must live for some time.", nameof(definition));
+        }
+    }
+
+    public async Task<FlashSaleResult> Cancel(string actor)
+    {
+        if (State.Definition is null)
+        {
+            return NoSuchSale();
+        }
+        await Finish(SalePhase.Cancelled);
+        await _lastWrite;
+        return new FlashSaleResult(FlashSaleError.None, Status());
+    }
+
+    public async Task<FlashSaleResult> StartNow(string actor)
+    {
+        if (State.Definition is null)
+        {
+            return NoSuchSale();
+        }
+        var phase = Phase(Now);
+        if (phase is SalePhase.Ended or SalePhase.Cancelled)
+        {
+            return new FlashSaleResult(FlashSaleError.SaleOver, Status(), $"Flash sale '{SaleId}' is over.");
+        }
+        if (phase == SalePhase.Scheduled)
+        {
+            State.StartsAt = Now;
+            _lastAdmissionTimestamp = Stopwatch.GetTimestamp();
+            await Write();
+        }
+        await _lastWrite;
+        return new FlashSaleResult(FlashSaleError.None, Status());
+    }
+
+    private FlashSaleResult NoSuchSale() => new(FlashSaleError.NotFound, null, $"There is no flash sale '{SaleId}'.");
+
+    // ---- Customers ---------------------------------------------------------------------------
+
+    public async Task<JoinResult> Join(string customerId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(customerId);
+        if (State.Definition is null)
+        {
+            return new JoinResult(FlashSaleError.NotFound, null, $"There is no flash sale '{SaleId}'.");
+        }
+        if (_tickets.ContainsKey(customerId))
+        {
+            await _lastWrite;
+            return new JoinResult(FlashSaleError.None, StatusOf(customerId));
+        }
+        var now = Now;
+        switch (Phase(now))
+        {
+            case SalePhase.SoldOut:
+                return new JoinResult(FlashSaleError.SoldOut, StatusOf(customerId), "Sold out.");
+            case SalePhase.Ended or SalePhase.Cancelled:
+                return new JoinResult(FlashSaleError.SaleOver, StatusOf(customerId), $"Flash sale '{SaleId}' is over.");
+        }
+        var ticket = ++State.Queued;
+        _queue.Add(customerId);
+        _tickets[customerId] = ticket;
+        _sale.AppendToJournal(QueueKind, new QueueJoin(customerId, ticket, now));
+        await Write();
+        _observers.Notify(o => o.Joined(SaleId, customerId, ticket));
+        return new JoinResult(FlashSaleError.None, StatusOf(customerId));
+    }
+
+    public async Task<JoinResult> GetQueueStatus(string customerId)
+    {
+        if (State.Definition is null)
+        {
+            return new JoinResult(FlashSaleError.NotFound, null, $"There is no flash sale '{SaleId}'.");
+        }
+        await _lastWrite;
+        return new JoinResult(FlashSaleError.None, StatusOf(customerId));
+    }
+
+    public async Task<PurchaseResult> Purchase(PurchaseRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentException.ThrowIfNullOrWhiteSpace(request.CustomerId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(request.IdempotencyKey);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(request.Quantity);
+        if (State.Definition is not { } definition)
+        {
+            return new PurchaseResult(FlashSaleError.NotFound, null, $"There is no flash sale '{SaleId}'.");
+        }
+        var admission = State.Admissions.GetValueOrDefault(request.CustomerId);
+        if (admission is { State: AdmissionState.Used, PurchaseId: { } earlier })
+        {
+            return await ReplayPurchase(earlier, request);
+        }
+        var now = Now;
+        switch (Phase(now))
+        {
+            case SalePhase.SoldOut:
+                // The fast path: no storage, no allocation, no await.
+                return new PurchaseResult(FlashSaleError.SoldOut, null, "Sold out.");
+            case SalePhase.Ended or SalePhase.Cancelled:
+                return new PurchaseResult(FlashSaleError.SaleOver, null, $"Flash sale '{SaleId}' is over.");
+        }
+        if (admission is null || admission.State != AdmissionState.Active)
+        {
+            return admission?.State == AdmissionState.Expired
+                ? new PurchaseResult(FlashSaleError.TokenExpired, null, "The purchase token expired; its units went back to the pool.")
+                : new PurchaseResult(FlashSaleError.NotAdmitted, null, "This customer has not been admitted from the queue.");
+        }
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(admission.Token), Encoding.UTF8.GetBytes(request.Token ?? "")))
+        {
+            return new PurchaseResult(FlashSaleError.TokenInvalid, null, "The purchase token is not this customer's.");
+        }
+        if (now >= admission.ExpiresAt)
+        {
+            return new PurchaseResult(FlashSaleError.TokenExpired, null, "The purchase token expired; its units went back to the pool.");
+        }
+        if (request.Quantity > admission.Quantity)
+        {
+            return new PurchaseResult(FlashSaleError.QuantityExceedsAllowance, null, $"This token allows at most {admission.Quantity} unit(s).");
+        }
+        var purchaseId = "p" + Guid.NewGuid().ToString("N");
+        admission.State = AdmissionState.Used;
+        admission.PurchaseId = purchaseId;
+        State.UnitsClaimed -= admission.Quantity;
+        State.UnitsSold += request.Quantity;
+        State.Purchases[purchaseId] = new SalePurchase
+        {
+            CustomerId = request.CustomerId,
+            IdempotencyKey = request.IdempotencyKey,
+            Token = admission.Token,
+            Quantity = request.Quantity,
+            PurchasedAt = now,
+        };
+        _unheldPurchases.Add(purchaseId);
+        var soldOut = State.UnitsSold == definition.Units;
+        await Write();
+        await HoldInInventory(purchaseId);
+        if (soldOut)
+        {
+            _observers.Notify(o => o.SoldOut(SaleId));
+        }
+        return new PurchaseResult(FlashSaleError.None, PurchaseView(purchaseId));
+    }
+
+    /// <summary>The customer already bought: the same request gets the same answer (once committed); another one is refused.</summary>
+    private async Task<PurchaseResult> ReplayPurchase(string purchaseId, PurchaseRequest request)
+    {
+        await _lastWrite;
+        if (_holdsInFlight.TryGetValue(purchaseId, out var holding))
+        {
+            await holding;
+        }
+        var purchase = State.Purchases[purchaseId];
+        if (purchase.IdempotencyKey != request.IdempotencyKey)
+        {
+            return new PurchaseResult(FlashSaleError.NotAdmitted, null, $"This customer already bought in this sale (purchase {purchaseId}); the token is used.");
+        }
+        return purchase.Token == request.Token && purchase.Quantity == request.Quantity
+            ? new PurchaseResult(FlashSaleError.None, PurchaseView(purchaseId), Replayed: true)
+            : new PurchaseResult(FlashSaleError.IdempotencyKeyReused, null, "This idempotency key was used for a purchase with another token or quantity.");
+    }
+
+    // ---- Admission, expiry and the end ---------------------------------------------------------
+
+    private void StartTimer()
+    {
+        if (_timer is not null)
+        {
+            return;
+        }
+        _lastAdmissionTimestamp = Stopwatch.GetTimestamp();
+        // KeepAlive: a running sale stays active, so its queue keeps moving with nobody calling.
+        _timer = RegisterGrainTimer(_ => Tick(), new GrainTimerCreationOptions(_options.TickInterval, _options.TickInterval) { KeepAlive = true });
+    }
+
+    private async Task Tick()
+    {
+        if (State.Definition is not { } definition || State.Outcome is not null)
+        {
+            return;
+        }
+        var now = Now;
+        if (now >= definition.EndsAt)
+        {
+            await Finish(SalePhase.Ended);
+            return;
+        }
+        RetryInventoryHolds();
+        var expired = ExpireTokens(now);
+        var admitted = now >= State.StartsAt ? Admit(definition, now) : [];
+        if (!expired && admitted.Count == 0)
+        {
+            return;
+        }
+        var admittedThrough = State.AdmittedThrough;
+        await Write();
+        if (admitted.Count > 0)
+        {
+            _observers.Notify(o => o.QueueAdvanced(SaleId, admittedThrough));
+            foreach (var (customer, token) in admitted)
+            {
+                _observers.Notify(o => o.Admitted(SaleId, customer, token));
+            }
+        }
+    }
+
+    /// <summary>Admits waiting customers in ticket order at the sale's rate, while the pool has unclaimed units.</summary>
+    private List<(string Customer, PurchaseToken Token)> Admit(CreateFlashSale definition, DateTimeOffset now)
+    {
+        var elapsed = Stopwatch.GetElapsedTime(_lastAdmissionTimestamp).TotalSeconds;
+        _lastAdmissionTimestamp = Stopwatch.GetTimestamp();
+        // Credit for at most one second: an idle queue does not save up a burst.
+        _admissionCredit = Math.Min(_admissionCredit + definition.AdmissionRatePerSecond * elapsed, definition.AdmissionRatePerSecond);
+        var admitted = new List<(string, PurchaseToken)>();
+        while (_admissionCredit >= 1 && State.AdmittedThrough < State.Queued)
+        {
+            var unclaimed = definition.Units - State.UnitsSold - State.UnitsClaimed;
+            if (unclaimed <= 0)
+            {
+                break;
+            }
+            var customer = _queue[(int)State.AdmittedThrough];
+            State.AdmittedThrough++;
+            var lifetime = definition.TokenLifetime ?? CreateFlashSale.DefaultTokenLifetime;
+            var admission = new Admission
+            {
+                Ticket = State.AdmittedThrough,
+                Token = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(24)),
+                Quantity = Math.Min(definition.PerCustomerLimit, unclaimed),
+                ExpiresAt = now + lifetime < definition.EndsAt ? now + lifetime : definition.EndsAt,
+                State = AdmissionState.Active,
+            };
+            State.Admissions[customer] = admission;
+            State.UnitsClaimed += admission.Quantity;
+            _liveTokens.Enqueue(customer);
+            admitted.Add((customer, TokenOf(admission)));
+            _admissionCredit--;
+        }
+        return admitted;
+    }
+
+    /// <summary>Returns the claims of tokens whose time is up to the pool.</summary>
+    private bool ExpireTokens(DateTimeOffset now)
+    {
+        var any = false;
+        while (_liveTokens.TryPeek(out var customer))
+        {
+            var admission = State.Admissions[customer];
+            if (admission.State == AdmissionState.Active)
+            {
+                if (admission.ExpiresAt > now)
+                {
+                    break;
+                }
+                admission.State = AdmissionState.Expired;
+                State.UnitsClaimed -= admission.Quantity;
+                any = true;
+            }
+            _liveTokens.Dequeue();
+        }
+        return any;
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != WakeUpReminder || State.Definition is not { } definition)
+        {
+            return;
+        }
+        if (State.Outcome is not null)
+        {
+            await ReturnUnsoldUnits();
+        }
+        else if (Now >= definition.EndsAt)
+        {
+            await Finish(SalePhase.Ended);
+        }
+        else
+        {
+            // Activating was the point: the timer runs again after a restart.
+            StartTimer();
+        }
+    }
+
+    private async Task Finish(SalePhase outcome)
+    {
+        if (State.Outcome is not null)
+        {
+            await ReturnUnsoldUnits();
+            return;
+        }
+        State.Outcome = outcome;
+        foreach (var admission in State.Admissions.Values.Where(a => a.State == AdmissionState.Active))
+        {
+            admission.State = AdmissionState.Void;
+        }
+        State.UnitsClaimed = 0;
+        _liveTokens.Clear();
+        _timer?.Dispose();
+        _timer = null;
+        await Write();
+        _observers.Notify(o => o.Ended(SaleId, outcome));
+        await ReturnUnsoldUnits();
+    }
+
+    /// <summary>Gives what is left of the allocation back to the SKU, once every purchase holds its own units. Retried by the wake-up reminder until done.</summary>
+    private async Task ReturnUnsoldUnits()
+    {
+        if (State.UnitsReturned || State.Definition is not { } definition)
+        {
+            return;
+        }
+        foreach (var purchaseId in _unheldPurchases.ToList())
+        {
+            await HoldInInventory(purchaseId);
+        }
+        if (_unheldPurchases.Count > 0)
+        {
+            return;
+        }
+        var released = await Inventory(definition).Release(AllocationId, Actor);
+        if (!released.Succeeded)
+        {
+            _logger.LogError("Flash sale {SaleId} could not return its unsold units: {Error} {Message}", SaleId, released.Error, released.Message);
+            return;
+        }
+        State.UnitsReturned = true;
+        State.UnitsReturnedCount = released.Reservation!.Quantity;
+        await Write();
+        await UnregisterReminder(WakeUpReminder);
+    }
+
+    // ---- Inventory holds for checkout ----------------------------------------------------------
+
+    private string ReservationIdOf(string purchaseId) => $"flash-sale:{SaleId}:{purchaseId}";
+
+    /// <summary>Moves a purchase's units from the sale's allocation into a checkout reservation (idempotent, so retries are safe).</summary>
+    private Task HoldInInventory(string purchaseId)
+    {
+        if (_holdsInFlight.TryGetValue(purchaseId, out var inFlight))
+        {
+            return inFlight;
+        }
+        var attempt = HoldInInventoryOnce(purchaseId);
+        _holdsInFlight[purchaseId] = attempt;
+        return attempt;
+    }
+
+    private async Task HoldInInventoryOnce(string purchaseId)
+    {
+        var purchase = State.Purchases[purchaseId];
+        try
+        {
+            var held = await Inventory(State.Definition!).ReserveFromAllocation(
+                new ReserveFromAllocation(AllocationId, ReservationIdOf(purchaseId), purchase.Quantity, _options.CheckoutHoldFor, Actor));
+            if (held.Succeeded)
+            {
+                // Persisted with the next write; until then a restart retries, which the inventory answers idempotently.
+                purchase.HeldInInventory = true;
+                _unheldPurchases.Remove(purchaseId);
+            }
+            else
+            {
+                _logger.LogError("Flash sale {SaleId} could not hold purchase {PurchaseId} in inventory: {Error} {Message}", SaleId, purchaseId, held.Error, held.Message);
+            }
+        }
+        catch (Exception e)
+        {
+            _logger.LogWarning(e, "Flash sale {SaleId} could not hold purchase {PurchaseId} in inventory yet; retrying", SaleId, purchaseId);
+        }
+        finally
+        {
+            _holdsInFlight.Remove(purchaseId);
+        }
+    }
+
+    private void RetryInventoryHolds()
+    {
+        foreach (var purchaseId in _unheldPurchases)
+        {
+            if (!_holdsInFlight.ContainsKey(purchaseId))
+            {
+                _ = HoldInInventory(purchaseId);
+            }
+        }
+    }
+
+    // ---- Views ---------------------------------------------------------------------------------
+
+    public async Task<FlashSaleStatus?> GetStatus()
+    {
+        await _lastWrite;
+        return State.Definition is null ? null : Status();
+    }
+
+    private SalePhase Phase(DateTimeOffset now)
+    {
+        var definition = State.Definition!;
+        return State.Outcome
+            ?? (State.UnitsSold >= definition.Units ? SalePhase.SoldOut
+            : now >= definition.EndsAt ? SalePhase.Ended
+            : now < State.StartsAt ? SalePhase.Scheduled
+            : SalePhase.Live);
+    }
+
+    private FlashSaleStatus Status()
+    {
+        var definition = State.Definition!;
+        return new FlashSaleStatus(SaleId, definition.Sku, definition.Price, State.StartsAt, definition.EndsAt, Phase(Now), definition.Units,
+            State.UnitsSold, definition.PerCustomerLimit, definition.AdmissionRatePerSecond, definition.TokenLifetime ?? CreateFlashSale.DefaultTokenLifetime,
+            State.Queued, State.Queued - State.AdmittedThrough, State.UnitsReturnedCount);
+    }
+
+    private QueueStatus StatusOf(string customerId)
+    {
+        if (!_tickets.TryGetValue(customerId, out var ticket))
+        {
+            return new QueueStatus(SaleId, customerId, QueueEntryState.NotQueued, null, null, null, null);
+        }
+        var now = Now;
+        if (State.Admissions.TryGetValue(customerId, out var admission))
+        {
+            var state = admission.State switch
+            {
+                AdmissionState.Active when now < admission.ExpiresAt => QueueEntryState.Admitted,
+                AdmissionState.Active or AdmissionState.Expired => QueueEntryState.TokenExpired,
+                AdmissionState.Used => QueueEntryState.Purchased,
+                _ => QueueEntryState.SaleOver,
+            };
+            return new QueueStatus(SaleId, customerId, state, ticket, null, state == QueueEntryState.Admitted ? TokenOf(admission) : null, admission.PurchaseId);
+        }
+        return Phase(now) switch
+        {
+            SalePhase.SoldOut => new QueueStatus(SaleId, customerId, QueueEntryState.SoldOut, ticket, null, null, null),
+            SalePhase.Ended or SalePhase.Cancelled => new QueueStatus(SaleId, customerId, QueueEntryState.SaleOver, ticket, null, null, null),
+            _ => new QueueStatus(SaleId, customerId, QueueEntryState.Waiting, ticket, ticket - State.AdmittedThrough, null, null),
+        };
+    }
+
+    private static PurchaseToken TokenOf(Admission admission) => new(admission.Token, admission.ExpiresAt, admission.Quantity);
+
+    private FlashSalePurchase PurchaseView(string purchaseId)
+    {
+        var definition = State.Definition!;
+        var purchase = State.Purchases[purchaseId];
+        return new FlashSalePurchase(purchaseId, SaleId, purchase.CustomerId, definition.Sku, purchase.Quantity, definition.Price,
+            definition.Price.Times(purchase.Quantity), ReservationIdOf(purchaseId), purchase.PurchasedAt);
+    }
+
+    // ---- Observers and writes ------------------------------------------------------------------
+
+    public Task Subscribe(IFlashSaleObserver observer)
+    {
+        _observers.Subscribe(observer);
+        return Task.CompletedTask;
+    }
+
+    public Task Unsubscribe(IFlashSaleObserver observer)
+    {
+        _observers.Unsubscribe(observer);
+        return Task.CompletedTask;
+    }
+
+    private Task Write()
+    {
+        _lastWrite = _sale.WriteStateAsync();
+        return _lastWrite;
+    }
+}

@@ -1,0 +1,14 @@
+namespace Commerce.Grains.Inventory;
+
+/// <summary>SKU inventory settings, bound from <c>Commerce:Inventory</c>.</summary>
+public sealed class InventoryOptions
+{
+    /// <summary>How long a reservation holds stock when the caller does not say. Default 10 minutes.</summary>
+    public TimeSpan DefaultHoldFor { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long finished reservations and applied operation ids are remembered, so retries stay idempotent. Default 24 hours.</summary>
+    public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How long an observer subscription lasts unless renewed. Default 2 minutes.</summary>
+    public TimeSpan ObserverLease { get; set; } = TimeSpan.FromMinutes(2);
+}

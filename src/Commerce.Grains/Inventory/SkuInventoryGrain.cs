@@ -1,0 +1,568 @@
+using Commerce.Runtime;
+using Commerce.Runtime.Serialization;
+using Commerce.Runtime.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Commerce.Grains.Inventory;
+
+/// <summary>
+/// One SKU's stock. Reentrant so that concurrent calls share group commits: every method checks and
+/// changes memory synchronously at the start of its turn, appends the ledger entries, and only then
+/// awaits the write, so interleaved turns never see a half-done change and nobody is answered before
+/// the commit that covers their change. A failed write deactivates the grain; the next call reloads
+/// what was committed.
+/// </summary>
+[Reentrant]
+[GrainType("SkuInventory")]
+internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
+{
+    public const string StateName = "inventory";
+    public const string LedgerKind = "ledger";
+    private const string HoldExpiryReminder = "hold-expiry";
+
+    private readonly IPersistentState<SkuInventoryState> _inventory;
+    private readonly IGrainStorage _storage;
+    private readonly TimeProvider _clock;
+    private readonly InventoryOptions _options;
+    private readonly ObserverSet<IInventoryObserver> _observers;
+
+    /// <summary>The newest write requested: once it completes, everything now in memory is committed.</summary>
+    private Task _lastWrite = Task.CompletedTask;
+
+    /// <summary>The earliest expiry among holds, to skip the scan when nothing can be due.</summary>
+    private DateTimeOffset? _nextExpiry;
+
+    /// <summary>When the registered hold-expiry reminder is due, as far as this activation knows.</summary>
+    private DateTimeOffset? _reminderDueAt;
+    private Task _reminderUpdate = Task.CompletedTask;
+    private DateTimeOffset _lastPruned;
+
+    public SkuInventoryGrain(
+        [PersistentState(StateName)] IPersistentState<SkuInventoryState> inventory,
+        IGrainStorage storage,
+        TimeProvider clock,
+        IOptions<InventoryOptions> options)
+    {
+        _inventory = inventory;
+        _storage = storage;
+        _clock = clock;
+        _options = options.Value;
+        _observers = new ObserverSet<IInventoryObserver>(clock, _options.ObserverLease);
+    }
+
+    private SkuInventoryState State => _inventory.State;
+
+    private string Sku => GetPrimaryKeyString();
+
+    private DateTimeOffset Now => _clock.GetUtcNow();
+
+    private int Available => State.Warehouses.Values.Sum(w => w.OnHand - w.Reserved);
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _lastPruned = Now;
+        _nextExpiry = EarliestExpiry();
+        // A crash between a committed hold and its reminder registration leaves the hold without
+        // a reminder: make sure one is due at the earliest expiry.
+        if (_nextExpiry is { } due)
+        {
+            await EnsureExpiryReminder(due);
+        }
+    }
+
+    // ---- Reservations ------------------------------------------------------------------------
+
+    public Task<ReservationResult> Reserve(ReserveStock request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var holdFor = request.HoldFor ?? _options.DefaultHoldFor;
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(holdFor, TimeSpan.Zero, nameof(request.HoldFor));
+        return PlaceHold(request.ReservationId, request.Quantity, Now + holdFor, request.PreferredWarehouse, request.Actor, StockChangeKind.Reserved);
+    }
+
+    public Task<ReservationResult> Allocate(AllocateStock request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return PlaceHold(request.AllocationId, request.Quantity, expiresAt: null, request.PreferredWarehouse, request.Actor, StockChangeKind.Allocated);
+    }
+
+    private async Task<ReservationResult> PlaceHold(string id, int quantity, DateTimeOffset? expiresAt, string? preferredWarehouse, string actor, StockChangeKind kind)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(quantity);
+        ExpireDueHolds();
+        if (FindExisting(id) is { } existing)
+        {
+            return await Replay(existing, quantity);
+        }
+        if (!State.Known)
+        {
+            return ReservationResult.Fail(ReservationError.UnknownSku, $"SKU '{Sku}' has no stock records.");
+        }
+        var warehouse = PickWarehouse(quantity, preferredWarehouse);
+        if (warehouse is null)
+        {
+            var most = State.Warehouses.Count == 0 ? 0 : State.Warehouses.Values.Max(w => w.OnHand - w.Reserved);
+            return ReservationResult.Fail(ReservationError.InsufficientStock,
+                $"No single warehouse has {quantity} available unit(s) of '{Sku}' (the most in one is {Math.Max(0, most)}); reservations are never split.");
+        }
+        var levelBefore = Level();
+        Apply(kind, warehouse, onHandDelta: 0, reservedDelta: quantity, actor, reservationId: id);
+        var hold = new StockHold(warehouse, quantity, expiresAt, Now);
+        State.Holds[id] = hold;
+        var reminder = Task.CompletedTask;
+        if (expiresAt is { } due)
+        {
+            _nextExpiry = _nextExpiry is { } next && next <= due ? next : due;
+            reminder = EnsureExpiryReminder(due);
+        }
+        await CommitAndNotify(levelBefore, kind);
+        await reminder;
+        return ReservationResult.Ok(hold.ToReservation(id));
+    }
+
+    public async Task<ReservationResult> ReserveFromAllocation(ReserveFromAllocation request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentException.ThrowIfNullOrWhiteSpace(request.ReservationId);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(request.Quantity);
+        ExpireDueHolds();
+        if (FindExisting(request.ReservationId) is { } existing)
+        {
+            return await Replay(existing, request.Quantity);
+        }
+        if (!State.Holds.TryGetValue(request.AllocationId, out var allocation) || allocation.ExpiresAt is not null)
+        {
+            return ReservationResult.Fail(ReservationError.NotFound, $"'{Sku}' has no allocation '{request.AllocationId}'.");
+        }
+        if (allocation.Quantity < request.Quantity)
+        {
+            return ReservationResult.Fail(ReservationError.InsufficientStock,
+                $"Allocation '{request.AllocationId}' has {allocation.Quantity} unit(s) left, not {request.Quantity}.");
+        }
+        var expiresAt = Now + (request.HoldFor ?? _options.DefaultHoldFor);
+        State.Holds[request.AllocationId] = allocation with { Quantity = allocation.Quantity - request.Quantity };
+        var hold = new StockHold(allocation.WarehouseId, request.Quantity, expiresAt, Now);
+        State.Holds[request.ReservationId] = hold;
+        // Reserved stock does not change: units move from one hold to another.
+        Apply(StockChangeKind.ReservedFromAllocation, allocation.WarehouseId, 0, 0, request.Actor,
+            reason: $"from allocation {request.AllocationId}", reservationId: request.ReservationId);
+        _nextExpiry = _nextExpiry is { } next && next <= expiresAt ? next : expiresAt;
+        var reminder = EnsureExpiryReminder(expiresAt);
+        await Write();
+        await reminder;
+        return ReservationResult.Ok(hold.ToReservation(request.ReservationId));
+    }
+
+    public async Task<ReservationResult> Confirm(string reservationId, string? orderId, string actor)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reservationId);
+        ExpireDueHolds();
+        if (State.Holds.TryGetValue(reservationId, out var hold))
+        {
+            var levelBefore = Level();
+            Apply(StockChangeKind.Confirmed, hold.WarehouseId, -hold.Quantity, -hold.Quantity, actor, reservationId: reservationId, orderId: orderId);
+            var finished = Finish(reservationId, hold, ReservationState.Confirmed);
+            await CommitAndNotify(levelBefore, StockChangeKind.Confirmed);
+            return ReservationResult.Ok(finished.ToReservation(reservationId));
+        }
+        if (State.FinishedHolds.TryGetValue(reservationId, out var done))
+        {
+            await _lastWrite;
+            return done.State == ReservationState.Confirmed
+                ? ReservationResult.Ok(done.ToReservation(reservationId))
+                : ReservationResult.Fail(ReservationError.AlreadyEnded, $"Reservation '{reservationId}' was {done.State.ToString().ToLowerInvariant()}; it cannot be confirmed.", done.ToReservation(reservationId));
+        }
+        return ReservationResult.Fail(ReservationError.NotFound, $"'{Sku}' has no reservation '{reservationId}'.");
+    }
+
+    public async Task<ReservationResult> Release(string reservationId, string actor)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reservationId);
+        ExpireDueHolds();
+        if (State.Holds.TryGetValue(reservationId, out var hold))
+        {
+            var levelBefore = Level();
+            Apply(StockChangeKind.Released, hold.WarehouseId, 0, -hold.Quantity, actor, reservationId: reservationId);
+            var finished = Finish(reservationId, hold, ReservationState.Released);
+            await CommitAndNotify(levelBefore, StockChangeKind.Released);
+            return ReservationResult.Ok(finished.ToReservation(reservationId));
+        }
+        if (State.FinishedHolds.TryGetValue(reservationId, out var done))
+        {
+            await _lastWrite;
+            return done.State == ReservationState.Confirmed
+                ? ReservationResult.Fail(ReservationError.AlreadyConfirmed, $"Reservation '{reservationId}' was confirmed; it cannot be released.", done.ToReservation(reservationId))
+                : ReservationResult.Ok(done.ToReservation(reservationId));
+        }
+        return ReservationResult.Fail(ReservationError.NotFound, $"'{Sku}' has no reservation '{reservationId}'.");
+    }
+
+    /// <summary>A live or finished hold with this id, as the reservation it is.</summary>
+    private Reservation? FindExisting(string id) =>
+        State.Holds.TryGetValue(id, out var hold) ? hold.ToReservation(id)
+        : State.FinishedHolds.TryGetValue(id, out var done) ? done.ToReservation(id)
+        : null;
+
+    /// <summary>A retry gets the first answer, once what produced it is committed.</summary>
+    private async Task<ReservationResult> Replay(Reservation existing, int quantity)
+    {
+        await _lastWrite;
+        return existing.Quantity == quantity
+            ? ReservationResult.Ok(existing)
+            : ReservationResult.Fail(ReservationError.QuantityMismatch,
+                $"Reservation '{existing.ReservationId}' exists for {existing.Quantity} unit(s), not {quantity}.", existing);
+    }
+
+    private FinishedHold Finish(string id, StockHold hold, ReservationState state)
+    {
+        State.Holds.Remove(id);
+        var finished = new FinishedHold(hold.WarehouseId, hold.Quantity, state, Now);
+        State.FinishedHolds[id] = finished;
+        return finished;
+    }
+
+    /// <summary>The preferred warehouse if it has enough, else the first in priority order that has; with backorders, the first candidate anyway.</summary>
+    private string? PickWarehouse(int quantity, string? preferred)
+    {
+        string? first = null;
+        foreach (var candidate in WarehouseOrder(preferred))
+        {
+            first ??= candidate;
+            var counts = State.Warehouses[candidate];
+            if (counts.OnHand - counts.Reserved >= quantity)
+            {
+                return candidate;
+            }
+        }
+        return State.BackorderAllowed ? first : null;
+    }
+
+    private IEnumerable<string> WarehouseOrder(string? preferred)
+    {
+        if (preferred is not null && State.Warehouses.ContainsKey(preferred))
+        {
+            yield return preferred;
+        }
+        foreach (var id in State.WarehousePriority)
+        {
+            if (id != preferred && State.Warehouses.ContainsKey(id))
+            {
+                yield return id;
+            }
+        }
+        foreach (var id in State.Warehouses.Keys.Order(StringComparer.Ordinal))
+        {
+            if (id != preferred && !State.WarehousePriority.Contains(id))
+            {
+                yield return id;
+            }
+        }
+    }
+
+    // ---- Hold expiry -------------------------------------------------------------------------
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != HoldExpiryReminder)
+        {
+            return;
+        }
+        // This one-shot reminder is used up; the runtime removes it unless we register a new one below.
+        _reminderDueAt = null;
+        var levelBefore = Level();
+        if (ExpireDueHolds())
+        {
+            await CommitAndNotify(levelBefore, StockChangeKind.Expired);
+        }
+        if (_nextExpiry is { } next)
+        {
+            await EnsureExpiryReminder(next);
+        }
+    }
+
+    /// <summary>Returns the stock of every hold whose time is up. Also called lazily by every change, so availability never waits for the reminder.</summary>
+    private bool ExpireDueHolds()
+    {
+        var now = Now;
+        if (_nextExpiry is not { } next || next > now)
+        {
+            return false;
+        }
+        foreach (var (id, hold) in State.Holds.Where(h => h.Value.ExpiresAt <= now).ToList())
+        {
+            Apply(StockChangeKind.Expired, hold.WarehouseId, 0, -hold.Quantity, "system", reason: "hold time ran out", reservationId: id);
+            Finish(id, hold, ReservationState.Expired);
+        }
+        _nextExpiry = EarliestExpiry();
+        return true;
+    }
+
+    private DateTimeOffset? EarliestExpiry() => State.Holds.Values.Min(h => h.ExpiresAt);
+
+    /// <summary>
+    /// Makes sure the durable one-shot reminder is due no later than <paramref name="expiresAt"/>.
+    /// Registrations run one after another, each earlier than the last, so the table ends at the earliest.
+    /// </summary>
+    private Task EnsureExpiryReminder(DateTimeOffset expiresAt)
+    {
+        if (_reminderDueAt is { } due && due <= expiresAt)
+        {
+            return _reminderUpdate;
+        }
+        _reminderDueAt = expiresAt;
+        _reminderUpdate = RegisterAfter(_reminderUpdate, expiresAt);
+        return _reminderUpdate;
+    }
+
+    private async Task RegisterAfter(Task previous, DateTimeOffset dueAt)
+    {
+        try
+        {
+            await previous;
+        }
+        catch (Exception)
+        {
+            // Reported to the caller that started it; this registration supersedes it.
+        }
+        try
+        {
+            var delay = dueAt - Now;
+            await RegisterOrUpdateReminder(HoldExpiryReminder, delay > TimeSpan.Zero ? delay : TimeSpan.Zero, period: null);
+        }
+        catch (Exception)
+        {
+            _reminderDueAt = null;
+            throw;
+        }
+    }
+
+    // ---- Operator actions ----------------------------------------------------------------------
+
+    public async Task<StockChangeResult> Receive(ReceiveStock request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentException.ThrowIfNullOrWhiteSpace(request.WarehouseId);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(request.Quantity);
+        ExpireDueHolds();
+        if (await ReplayOperation(request.OperationId, $"receive|{request.WarehouseId}|{request.Quantity}") is { } replayed)
+        {
+            return replayed;
+        }
+        var levelBefore = Level();
+        State.Known = true;
+        if (!State.Warehouses.ContainsKey(request.WarehouseId))
+        {
+            State.Warehouses[request.WarehouseId] = new WarehouseCounts();
+            if (!State.WarehousePriority.Contains(request.WarehouseId))
+            {
+                State.WarehousePriority.Add(request.WarehouseId);
+            }
+        }
+        Apply(StockChangeKind.Received, request.WarehouseId, request.Quantity, 0, request.Actor, reason: request.Note);
+        RememberOperation(request.OperationId, $"receive|{request.WarehouseId}|{request.Quantity}");
+        await CommitAndNotify(levelBefore, StockChangeKind.Received);
+        return new StockChangeResult(StockChangeError.None, Snapshot());
+    }
+
+    public async Task<StockChangeResult> Adjust(AdjustStock request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentException.ThrowIfNullOrWhiteSpace(request.WarehouseId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(request.Reason);
+        if (request.Delta == 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), "An adjustment changes stock: its delta cannot be zero.");
+        }
+        ExpireDueHolds();
+        var fingerprint = $"adjust|{request.WarehouseId}|{request.Delta}|{request.Reason}";
+        if (await ReplayOperation(request.OperationId, fingerprint) is { } replayed)
+        {
+            return replayed;
+        }
+        if (!State.Known)
+        {
+            return new StockChangeResult(StockChangeError.UnknownSku, null, $"SKU '{Sku}' has no stock records.");
+        }
+        if (!State.Warehouses.TryGetValue(request.WarehouseId, out var counts))
+        {
+            return new StockChangeResult(StockChangeError.UnknownWarehouse, Snapshot(), $"Warehouse '{request.WarehouseId}' holds no stock of '{Sku}'.");
+        }
+        var onHand = counts.OnHand + request.Delta;
+        if (onHand < 0 || request.Delta < 0 && !State.BackorderAllowed && onHand < counts.Reserved)
+        {
+            return new StockChangeResult(StockChangeError.InsufficientStock, Snapshot(),
+                $"Warehouse '{request.WarehouseId}' has {counts.OnHand} on hand and {counts.Reserved} reserved; removing {-request.Delta} would leave {(onHand < 0 ? "negative stock" : "less than is reserved")}.");
+        }
+        var levelBefore = Level();
+        Apply(StockChangeKind.Adjusted, request.WarehouseId, request.Delta, 0, request.Actor, reason: request.Reason);
+        RememberOperation(request.OperationId, fingerprint);
+        await CommitAndNotify(levelBefore, StockChangeKind.Adjusted);
+        return new StockChangeResult(StockChangeError.None, Snapshot());
+    }
+
+    public async Task<StockChangeResult> Configure(ConfigureStock request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentOutOfRangeException.ThrowIfNegative(request.LowStockThreshold);
+        var levelBefore = Level();
+        var totals = Totals();
+        var priority = request.WarehousePriority is null ? State.WarehousePriority : [.. request.WarehousePriority.Distinct(StringComparer.Ordinal)];
+        var change = $"low-stock threshold {State.LowStockThreshold} → {request.LowStockThreshold}; " +
+            $"backorders {(State.BackorderAllowed ? "on" : "off")} → {(request.BackorderAllowed ? "on" : "off")}; " +
+            $"warehouse priority {string.Join(", ", priority)}";
+        State.Known = true;
+        State.LowStockThreshold = request.LowStockThreshold;
+        State.BackorderAllowed = request.BackorderAllowed;
+        State.WarehousePriority = priority;
+        _inventory.AppendToJournal(LedgerKind, new LedgerEntry(StockChangeKind.Configured, null, totals.OnHand, totals.OnHand, totals.Reserved, totals.Reserved,
+            change, null, null, request.Actor, Now));
+        await CommitAndNotify(levelBefore, StockChangeKind.Configured);
+        return new StockChangeResult(StockChangeError.None, Snapshot());
+    }
+
+    private async Task<StockChangeResult?> ReplayOperation(string? operationId, string fingerprint)
+    {
+        if (operationId is null || !State.AppliedOperations.TryGetValue(operationId, out var applied))
+        {
+            return null;
+        }
+        await _lastWrite;
+        return applied.Fingerprint == fingerprint
+            ? new StockChangeResult(StockChangeError.None, Snapshot(), Replayed: true)
+            : new StockChangeResult(StockChangeError.OperationMismatch, Snapshot(), $"Operation '{operationId}' was already used for another change.");
+    }
+
+    private void RememberOperation(string? operationId, string fingerprint)
+    {
+        if (operationId is not null)
+        {
+            State.AppliedOperations[operationId] = new AppliedOperation(fingerprint, Now);
+        }
+    }
+
+    // ---- Reads -----------------------------------------------------------------------------------
+
+    public async Task<StockSnapshot?> GetStock()
+    {
+        await _lastWrite;
+        return State.Known ? Snapshot() : null;
+    }
+
+    public async Task<Reservation?> GetReservation(string reservationId)
+    {
+        await _lastWrite;
+        return FindExisting(reservationId);
+    }
+
+    public async Task<IReadOnlyList<Reservation>> GetHolds()
+    {
+        await _lastWrite;
+        return [.. State.Holds.Select(h => h.Value.ToReservation(h.Key))];
+    }
+
+    public async Task<LedgerPage> GetLedger(long afterSequence, int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(afterSequence);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        var records = await _storage.ReadJournalAsync(GrainId, StateName, LedgerKind, afterSequence, limit, CancellationToken.None);
+        var rows = records.Select(r => new LedgerRow(r.Sequence, GrainSerializer.Deserialize<LedgerEntry>(r.Json))).ToList();
+        return new LedgerPage(rows, rows.Count == limit ? rows[^1].Sequence : null);
+    }
+
+    private StockSnapshot Snapshot() => new(
+        Sku,
+        [.. State.Warehouses.OrderBy(w => w.Key, StringComparer.Ordinal).Select(w => new WarehouseStock(w.Key, w.Value.OnHand, w.Value.Reserved))],
+        [.. State.WarehousePriority],
+        State.LowStockThreshold,
+        State.BackorderAllowed,
+        State.Holds.Count);
+
+    // ---- Observers ---------------------------------------------------------------------------
+
+    public Task Subscribe(IInventoryObserver observer)
+    {
+        _observers.Subscribe(observer);
+        return Task.CompletedTask;
+    }
+
+    public Task Unsubscribe(IInventoryObserver observer)
+    {
+        _observers.Unsubscribe(observer);
+        return Task.CompletedTask;
+    }
+
+    private (int Available, StockLevel Level) Level()
+    {
+        var available = Available;
+        return (available, StockSnapshot.LevelOf(available, State.LowStockThreshold));
+    }
+
+    /// <summary>Commits, then tells observers what the change did to availability (after the commit: never news that could be lost).</summary>
+    private async Task CommitAndNotify((int Available, StockLevel Level) before, StockChangeKind cause)
+    {
+        var after = Level();
+        await Write();
+        if (after == before || _observers.Count == 0)
+        {
+            return;
+        }
+        var change = new StockLevelChange(Sku, after.Available, after.Level, cause);
+        if (after.Available != before.Available)
+        {
+            _observers.Notify(o => o.StockChanged(change));
+        }
+        if (after.Level == StockLevel.Low && before.Level == StockLevel.InStock)
+        {
+            _observers.Notify(o => o.LowStock(change));
+        }
+        if (before.Level == StockLevel.OutOfStock && after.Level != StockLevel.OutOfStock)
+        {
+            _observers.Notify(o => o.BackInStock(change));
+        }
+    }
+
+    // ---- Ledgered changes --------------------------------------------------------------------
+
+    /// <summary>The only way stock figures change: applies the deltas and appends the ledger entry that commits with them.</summary>
+    private void Apply(StockChangeKind kind, string warehouseId, int onHandDelta, int reservedDelta, string actor,
+        string? reason = null, string? reservationId = null, string? orderId = null)
+    {
+        var counts = State.Warehouses[warehouseId];
+        var entry = new LedgerEntry(kind, warehouseId, counts.OnHand, counts.OnHand + onHandDelta, counts.Reserved, counts.Reserved + reservedDelta,
+            reason, reservationId, orderId, actor, Now);
+        counts.OnHand += onHandDelta;
+        counts.Reserved += reservedDelta;
+        _inventory.AppendToJournal(LedgerKind, entry);
+    }
+
+    private (int OnHand, int Reserved) Totals() =>
+        (State.Warehouses.Values.Sum(w => w.OnHand), State.Warehouses.Values.Sum(w => w.Reserved));
+
+    private Task Write()
+    {
+        PruneIdempotencyMemory();
+        _lastWrite = _inventory.WriteStateAsync();
+        return _lastWrite;
+    }
+
+    /// <summary>Forgets finished holds and operation ids older than the idempotency window, at most once an hour.</summary>
+    private void PruneIdempotencyMemory()
+    {
+        var now = Now;
+        if (now - _lastPruned < TimeSpan.FromHours(1))
+        {
+            return;
+        }
+        _lastPruned = now;
+        var horizon = now - _options.IdempotencyWindow;
+        foreach (var id in State.FinishedHolds.Where(f => f.Value.FinishedAt < horizon).Select(f => f.Key).ToList())
+        {
+            State.FinishedHolds.Remove(id);
+        }
+        foreach (var id in State.AppliedOperations.Where(o => o.Value.AppliedAt < horizon).Select(o => o.Key).ToList())
+        {
+            State.AppliedOperations.Remove(id);
+        }
+    }
+}
