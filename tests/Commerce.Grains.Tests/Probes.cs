@@ -52,6 +52,14 @@ internal sealed class SaleProbe : IFlashSaleObserver
 
     public Task<PurchaseToken> AdmissionOf(string customerId) => Admission(customerId).Task.WaitAsync(Silos.Patience);
 
+    /// <summary>The customer's token, or null if the sale sold out first.</summary>
+    public async Task<PurchaseToken?> AdmissionOrSoldOut(string customerId)
+    {
+        var admission = Admission(customerId).Task;
+        var first = await Task.WhenAny(admission, SoldOutSignal.Task).WaitAsync(Silos.Patience);
+        return first == admission ? await admission : null;
+    }
+
     private TaskCompletionSource<PurchaseToken> Admission(string customerId) =>
         _admissions.GetOrAdd(customerId, _ => new TaskCompletionSource<PurchaseToken>(TaskCreationOptions.RunContinuationsAsynchronously));
 

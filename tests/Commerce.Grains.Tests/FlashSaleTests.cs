@@ -1,0 +1,328 @@
+using Commerce.Grains.FlashSales;
+using Commerce.Grains.Inventory;
+using Commerce.Runtime;
+using Commerce.Runtime.Testing;
+using Commerce.Testing.Postgres;
+
+namespace Commerce.Grains.Tests;
+
+/// <summary>Flash-sale rules against a real PostgreSQL. Tests wait on what the sale tells its observers, never on the clock.</summary>
+public sealed class FlashSaleTests(PostgresDatabaseFixture database) : IClassFixture<PostgresDatabaseFixture>
+{
+    private static readonly Money Price = new(19.99m, "EUR");
+
+    private Task<TestCluster> StartSilo(Action<Runtime.Hosting.SiloOptions>? silo = null) => Silos.Start(database.ConnectionString, silo);
+
+    /// <summary>A SKU with <paramref name="stock"/> units and a scheduled sale of <paramref name="units"/> of them; the sale's probe is subscribed.</summary>
+    private static async Task<(IFlashSaleGrain Sale, ISkuInventoryGrain Sku, SaleProbe Probe)> ScheduledSale(
+        TestCluster silo, int stock, int units, int limit = 1, TimeSpan? tokenLifetime = null, TimeSpan? startsIn = null, TimeSpan? endsIn = null)
+    {
+        var sku = silo.GrainFactory.GetGrain<ISkuInventoryGrain>(Silos.NewKey("tv"));
+        await sku.Receive(new ReceiveStock("north", stock, "ops"));
+        var sale = silo.GrainFactory.GetGrain<IFlashSaleGrain>(Silos.NewKey("sale"));
+        var now = DateTimeOffset.UtcNow;
+        var created = await sale.Create(new CreateFlashSale(Silos.KeyOf(sku), units, Price, now + (startsIn ?? TimeSpan.FromHours(1)), now + (endsIn ?? TimeSpan.FromHours(2)),
+            limit, AdmissionRatePerSecond: 1_000, tokenLifetime, null, "ops"));
+        Assert.True(created.Succeeded, created.Message);
+        var probe = new SaleProbe();
+        await sale.Subscribe(silo.GrainFactory.CreateObjectReference<IFlashSaleObserver>(probe));
+        return (sale, sku, probe);
+    }
+
+    private static string[] Customers(int count) => [.. Enumerable.Range(1, count).Select(i => $"c{i:D5}")];
+
+    private static async Task JoinInOrder(IFlashSaleGrain sale, IEnumerable<string> customers)
+    {
+        foreach (var customer in customers)
+        {
+            Assert.True((await sale.Join(customer)).Succeeded);
+        }
+    }
+
+    private static Task<PurchaseResult> Buy(IFlashSaleGrain sale, string customer, PurchaseToken token, int quantity = 1) =>
+        sale.Purchase(new PurchaseRequest(customer, token.Value, quantity, "key-" + customer));
+
+    [Fact]
+    public async Task Creating_a_sale_moves_its_units_from_inventory_into_its_pool_once()
+    {
+        await using var silo = await StartSilo();
+        var (sale, sku, _) = await ScheduledSale(silo, stock: 10, units: 6);
+        var status = (await sale.GetStatus())!;
+        Assert.Equal((SalePhase.Scheduled, 6, 6), (status.Phase, status.Units, status.UnitsRemaining));
+        Assert.Equal(4, (await sku.GetStock())!.Available);
+        Assert.Equal(ReservationError.InsufficientStock, (await sku.Reserve(new ReserveStock("cart", 5))).Error);
+
+        var definition = new CreateFlashSale(Silos.KeyOf(sku), 6, Price, status.StartsAt, status.EndsAt, 1, 1_000, null, null, "someone else");
+        Assert.True((await sale.Create(definition)).Succeeded);
+        Assert.Equal(FlashSaleError.AlreadyExists, (await sale.Create(definition with { Units = 7 })).Error);
+        Assert.Equal(4, (await sku.GetStock())!.Available);
+
+        var tooBig = await silo.GrainFactory.GetGrain<IFlashSaleGrain>(Silos.NewKey("sale")).Create(definition with { Units = 5 });
+        Assert.Equal(FlashSaleError.InsufficientStock, tooBig.Error);
+        Assert.Contains(Silos.KeyOf(sale), await silo.GrainFactory.GetGrain<IFlashSaleCatalogGrain>(FlashSaleCatalog.GrainKey).List());
+    }
+
+    [Fact]
+    public async Task Customers_queue_once_and_are_admitted_in_ticket_order_with_single_use_tokens()
+    {
+        await using var silo = await StartSilo();
+        var (sale, _, probe) = await ScheduledSale(silo, stock: 20, units: 20);
+        var customers = Customers(10);
+        await JoinInOrder(sale, customers);
+        var again = await sale.Join(customers[2]);
+        Assert.Equal((3L, 3L, QueueEntryState.Waiting), (again.Status!.Ticket, again.Status.Position, again.Status.State));
+        Assert.Equal(10, (await sale.GetStatus())!.CustomersQueued);
+
+        await sale.StartNow("ops");
+        await Task.WhenAll(customers.Select(probe.AdmissionOf));
+
+        Assert.Equal(customers, probe.AdmissionOrder.ToArray());
+        var status = (await sale.GetQueueStatus(customers[9])).Status!;
+        Assert.Equal((QueueEntryState.Admitted, 10L), (status.State, status.Ticket));
+        Assert.Equal(1, status.Token!.Quantity);
+    }
+
+    [Fact]
+    public async Task A_purchase_needs_the_customers_own_live_token_stays_within_its_allowance_and_is_held_for_checkout()
+    {
+        await using var silo = await StartSilo();
+        var (sale, sku, probe) = await ScheduledSale(silo, stock: 10, units: 5, limit: 2);
+        await JoinInOrder(sale, ["ann", "bob", "cid"]);
+        Assert.Equal(FlashSaleError.NotAdmitted, (await sale.Purchase(new PurchaseRequest("ann", "nothing", 1, "k"))).Error);
+        await sale.StartNow("ops");
+        var ann = await probe.AdmissionOf("ann");
+        var bob = await probe.AdmissionOf("bob");
+        var cid = await probe.AdmissionOf("cid");
+        Assert.Equal((2, 2, 1), (ann.Quantity, bob.Quantity, cid.Quantity));
+
+        Assert.Equal(FlashSaleError.TokenInvalid, (await Buy(sale, "ann", bob)).Error);
+        Assert.Equal(FlashSaleError.QuantityExceedsAllowance, (await Buy(sale, "cid", cid, quantity: 2)).Error);
+        var bought = await Buy(sale, "ann", ann, quantity: 2);
+        Assert.True(bought.Succeeded);
+        Assert.Equal(new Money(39.98m, "EUR"), bought.Purchase!.Total);
+
+        var held = (await sku.GetReservation(bought.Purchase.ReservationId))!;
+        Assert.Equal((ReservationState.Held, 2), (held.State, held.Quantity));
+        Assert.NotNull(held.ExpiresAt);
+        var status = (await sale.GetStatus())!;
+        Assert.Equal((2, 3), (status.UnitsSold, status.UnitsRemaining));
+        Assert.Equal(QueueEntryState.Purchased, (await sale.GetQueueStatus("ann")).Status!.State);
+    }
+
+    [Fact]
+    public async Task A_retried_purchase_returns_the_first_result_and_a_reused_key_is_refused()
+    {
+        await using var silo = await StartSilo();
+        var (sale, _, probe) = await ScheduledSale(silo, stock: 10, units: 5, limit: 2);
+        await JoinInOrder(sale, ["ann"]);
+        await sale.StartNow("ops");
+        var token = await probe.AdmissionOf("ann");
+
+        var attempts = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => sale.Purchase(new PurchaseRequest("ann", token.Value, 1, "same-key"))));
+        Assert.All(attempts, a => Assert.Equal(attempts[0].Purchase, a.Purchase));
+        Assert.Equal(9, attempts.Count(a => a.Replayed));
+        Assert.Equal(FlashSaleError.IdempotencyKeyReused, (await sale.Purchase(new PurchaseRequest("ann", token.Value, 2, "same-key"))).Error);
+        Assert.Equal(FlashSaleError.NotAdmitted, (await sale.Purchase(new PurchaseRequest("ann", token.Value, 1, "other-key"))).Error);
+        Assert.Equal(1, (await sale.GetStatus())!.UnitsSold);
+    }
+
+    [Fact]
+    public async Task An_unused_token_expires_and_its_units_go_to_the_next_customer()
+    {
+        await using var silo = await StartSilo();
+        var (sale, _, probe) = await ScheduledSale(silo, stock: 1, units: 1, tokenLifetime: TimeSpan.FromMilliseconds(500));
+        await JoinInOrder(sale, ["slow", "next"]);
+        await sale.StartNow("ops");
+        var slowToken = await probe.AdmissionOf("slow");
+
+        // "next" can only be admitted once the unit claimed by the slow customer's token is back in the pool.
+        var nextToken = await probe.AdmissionOf("next");
+        Assert.Equal(QueueEntryState.TokenExpired, (await sale.GetQueueStatus("slow")).Status!.State);
+        Assert.Equal(FlashSaleError.TokenExpired, (await Buy(sale, "slow", slowToken)).Error);
+        Assert.True((await Buy(sale, "next", nextToken)).Succeeded);
+        Assert.Equal(SalePhase.SoldOut, (await sale.GetStatus())!.Phase);
+    }
+
+    [Fact]
+    public async Task Once_sold_out_every_request_is_answered_from_memory_without_storage_io()
+    {
+        await using var silo = await StartSilo();
+        var (sale, _, probe) = await ScheduledSale(silo, stock: 2, units: 2);
+        await JoinInOrder(sale, ["a", "b", "c"]);
+        await sale.StartNow("ops");
+        Assert.True((await Buy(sale, "a", await probe.AdmissionOf("a"))).Succeeded);
+        Assert.True((await Buy(sale, "b", await probe.AdmissionOf("b"))).Succeeded);
+        await probe.SoldOutSignal.Task.WaitAsync(Silos.Patience);
+
+        var before = silo.StorageOperations();
+        var joins = await Task.WhenAll(Customers(200).Select(sale.Join));
+        var purchases = await Task.WhenAll(Customers(200).Select(c => sale.Purchase(new PurchaseRequest(c, "guess", 1, "k"))));
+        var waiting = await sale.GetQueueStatus("c");
+
+        Assert.All(joins, j => Assert.Equal(FlashSaleError.SoldOut, j.Error));
+        Assert.All(purchases, p => Assert.Equal(FlashSaleError.SoldOut, p.Error));
+        Assert.Equal(QueueEntryState.SoldOut, waiting.Status!.State);
+        Assert.Equal(before, silo.StorageOperations());
+    }
+
+    [Fact]
+    public async Task Concurrent_buyers_never_get_more_than_the_pool_nor_more_than_their_limit()
+    {
+        await using var silo = await StartSilo();
+        var (sale, sku, probe) = await ScheduledSale(silo, stock: 1_000, units: 300, limit: 2);
+        var customers = Customers(1_000);
+        await Task.WhenAll(customers.Select(sale.Join));
+        await sale.StartNow("ops");
+
+        // Everyone admitted tries to buy twice as much as allowed, then what is allowed, concurrently.
+        var buyers = customers.Select(async c =>
+        {
+            if (await probe.AdmissionOrSoldOut(c) is not { } token)
+            {
+                return 0;
+            }
+            var greedy = await sale.Purchase(new PurchaseRequest(c, token.Value, token.Quantity * 2, "greedy-" + c));
+            Assert.Equal(FlashSaleError.QuantityExceedsAllowance, greedy.Error);
+            var bought = await sale.Purchase(new PurchaseRequest(c, token.Value, token.Quantity, "buy-" + c));
+            return bought.Succeeded ? bought.Purchase!.Quantity : 0;
+        });
+        var units = await Task.WhenAll(buyers);
+
+        Assert.Equal(300, units.Sum());
+        Assert.All(units, u => Assert.InRange(u, 0, 2));
+        var status = (await sale.GetStatus())!;
+        Assert.Equal((SalePhase.SoldOut, 300), (status.Phase, status.UnitsSold));
+        var holds = await sku.GetHolds();
+        Assert.Equal(300, holds.Where(h => h.ReservationId.StartsWith($"flash-sale:{Silos.KeyOf(sale)}:", StringComparison.Ordinal)).Sum(h => h.Quantity));
+        Assert.Equal(700, (await sku.GetStock())!.Available);
+    }
+
+    [Fact]
+    public async Task When_a_sale_ends_its_unsold_units_go_back_to_inventory()
+    {
+        await using var silo = await StartSilo();
+        var (sale, sku, probe) = await ScheduledSale(silo, stock: 10, units: 8, startsIn: TimeSpan.Zero, endsIn: TimeSpan.FromSeconds(1));
+
+        // Nobody calls the sale: its own timer ends it.
+        Assert.Equal(SalePhase.Ended, await probe.EndedSignal.Task.WaitAsync(Silos.Patience));
+        var status = await Silos.WaitFor(sale.GetStatus, s => s!.UnitsReturnedToInventory > 0);
+        Assert.Equal((SalePhase.Ended, 8), (status!.Phase, status.UnitsReturnedToInventory));
+        Assert.Equal((0, 10), ((await sku.GetStock())!.Reserved, (await sku.GetStock())!.Available));
+        Assert.Equal(FlashSaleError.SaleOver, (await sale.Join("late")).Error);
+    }
+
+    [Fact]
+    public async Task Cancelling_a_sale_returns_its_unsold_units_and_voids_unused_tokens()
+    {
+        await using var silo = await StartSilo();
+        var (sale, sku, probe) = await ScheduledSale(silo, stock: 10, units: 4);
+        await JoinInOrder(sale, ["buyer", "idle"]);
+        await sale.StartNow("ops");
+        Assert.True((await Buy(sale, "buyer", await probe.AdmissionOf("buyer"))).Succeeded);
+        var unused = await probe.AdmissionOf("idle");
+
+        var cancelled = await sale.Cancel("ops");
+        Assert.Equal((SalePhase.Cancelled, 3), (cancelled.Sale!.Phase, cancelled.Sale.UnitsReturnedToInventory));
+        Assert.Equal(SalePhase.Cancelled, await probe.EndedSignal.Task.WaitAsync(Silos.Patience));
+        var stock = (await sku.GetStock())!;
+        Assert.Equal((1, 9), (stock.Reserved, stock.Available));
+        Assert.Equal(FlashSaleError.SaleOver, (await Buy(sale, "idle", unused)).Error);
+        Assert.Equal(QueueEntryState.SaleOver, (await sale.GetQueueStatus("idle")).Status!.State);
+        Assert.Equal(QueueEntryState.Purchased, (await sale.GetQueueStatus("buyer")).Status!.State);
+    }
+
+    [Fact]
+    public async Task Queue_tokens_and_purchases_survive_a_restart()
+    {
+        await using var silo = await StartSilo();
+        var (sale, sku, probe) = await ScheduledSale(silo, stock: 10, units: 2);
+        var saleKey = Silos.KeyOf(sale);
+        await JoinInOrder(sale, ["a", "b", "c", "d"]);
+        await sale.StartNow("ops");
+        var a = await probe.AdmissionOf("a");
+        var b = await probe.AdmissionOf("b");
+        var bought = await Buy(sale, "a", a);
+
+        await silo.RestartAsync();
+        sale = silo.GrainFactory.GetGrain<IFlashSaleGrain>(saleKey);
+        probe = new SaleProbe();
+        await sale.Subscribe(silo.GrainFactory.CreateObjectReference<IFlashSaleObserver>(probe));
+
+        Assert.Equal(bought.Purchase, (await Buy(sale, "a", a)).Purchase);
+        var waiting = (await sale.GetQueueStatus("c")).Status!;
+        Assert.Equal((QueueEntryState.Waiting, 3L, 1L), (waiting.State, waiting.Ticket, waiting.Position));
+        Assert.Equal(4, (await sale.GetStatus())!.CustomersQueued);
+        // The token issued before the restart still buys.
+        Assert.True((await Buy(sale, "b", b)).Succeeded);
+        await probe.SoldOutSignal.Task.WaitAsync(Silos.Patience);
+        Assert.Equal(QueueEntryState.SoldOut, (await sale.GetQueueStatus("d")).Status!.State);
+    }
+
+    [Fact]
+    public async Task A_silo_stop_in_the_middle_of_a_sale_loses_no_acknowledged_purchase_and_oversells_nothing_after_restart()
+    {
+        await using var silo = await StartSilo();
+        var (sale, sku, probe) = await ScheduledSale(silo, stock: 500, units: 200);
+        var saleKey = Silos.KeyOf(sale);
+        var skuKey = Silos.KeyOf(sku);
+        var customers = Customers(400);
+        await Task.WhenAll(customers.Select(sale.Join));
+        await sale.StartNow("ops");
+
+        // Buyers race the stop: some purchases are acknowledged, some fail with the silo.
+        var acknowledged = new System.Collections.Concurrent.ConcurrentBag<FlashSalePurchase>();
+        var stopping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var buyers = customers.Select(async c =>
+        {
+            var admission = probe.AdmissionOrSoldOut(c);
+            if (await Task.WhenAny(admission, stopping.Task) == admission && await admission is { } token)
+            {
+                try
+                {
+                    if (await Buy(sale, c, token) is { Succeeded: true } result)
+                    {
+                        acknowledged.Add(result.Purchase!);
+                    }
+                }
+                catch (Exception)
+                {
+                    // The silo went away under this call: not acknowledged, so nothing was promised.
+                }
+            }
+        }).ToList();
+        await Task.WhenAny(Task.WhenAll(buyers), Silos.WaitFor(() => Task.FromResult(acknowledged.Count), n => n >= 50));
+        stopping.SetResult();
+        await silo.StopAsync();
+        await Task.WhenAll(buyers);
+
+        await silo.RestartAsync();
+        sale = silo.GrainFactory.GetGrain<IFlashSaleGrain>(saleKey);
+        sku = silo.GrainFactory.GetGrain<ISkuInventoryGrain>(skuKey);
+        var status = (await sale.GetStatus())!;
+        Assert.True(acknowledged.Count >= 50);
+        Assert.InRange(status.UnitsSold, acknowledged.Count, 200);
+        foreach (var purchase in acknowledged)
+        {
+            Assert.Equal(QueueEntryState.Purchased, (await sale.GetQueueStatus(purchase.CustomerId)).Status!.State);
+        }
+
+        // The sale goes on after the restart and still sells exactly its pool, no more.
+        probe = new SaleProbe();
+        await sale.Subscribe(silo.GrainFactory.CreateObjectReference<IFlashSaleObserver>(probe));
+        var rest = customers.Select(async c =>
+        {
+            var current = (await sale.GetQueueStatus(c)).Status!;
+            var token = current.State == QueueEntryState.Admitted ? current.Token
+                : current.State == QueueEntryState.Waiting ? await probe.AdmissionOrSoldOut(c)
+                : null;
+            return token is not null && (await Buy(sale, c, token)).Succeeded ? 1 : 0;
+        });
+        await Task.WhenAll(rest);
+        status = (await Silos.WaitFor(sale.GetStatus, s => s!.Phase == SalePhase.SoldOut))!;
+        Assert.Equal(200, status.UnitsSold);
+        var stock = (await sku.GetStock())!;
+        Assert.Equal((500, 200, 300), (stock.OnHand, stock.Reserved, stock.Available));
+        var holds = await sku.GetHolds();
+        Assert.Equal(200, holds.Where(h => h.ReservationId.StartsWith($"flash-sale:{saleKey}:", StringComparison.Ordinal)).Sum(h => h.Quantity));
+    }
+}
