@@ -20,8 +20,13 @@ public sealed class PostgresPartitionLeaseTable(NpgsqlDataSource dataSource) : I
         "SELECT 1 FROM cluster_silos s WHERE s.silo_id = l.owner AND s.status IN ('active', 'shutting_down'))) " +
         "RETURNING l.partition, l.epoch";
 
+    // Every statement that touches several lease rows locks them in partition order, so two silos
+    // changing overlapping sets wait for each other instead of deadlocking. Renewal takes the weaker
+    // NO KEY UPDATE lock, which fenced writes (KEY SHARE) do not wait for.
     const string RenewSql =
-        "UPDATE partition_leases SET expires_at = now() + $2 WHERE owner = $1 RETURNING partition, epoch";
+        "UPDATE partition_leases SET expires_at = now() + $2 " +
+        "WHERE partition IN (SELECT partition FROM partition_leases WHERE owner = $1 ORDER BY partition FOR NO KEY UPDATE) AND owner = $1 " +
+        "RETURNING partition, epoch";
 
     const string ReleaseSql =
         "UPDATE partition_leases l SET owner = NULL, expires_at = '-infinity' " +

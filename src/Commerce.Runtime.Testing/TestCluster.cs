@@ -31,13 +31,20 @@ public sealed class TestCluster : IAsyncDisposable
     private readonly TestClusterOptions _options;
     private IHost? _host;
 
-    private TestCluster(TestClusterOptions options) => _options = options;
+    private readonly bool _silo;
 
-    public static async Task<TestCluster> StartAsync(Action<TestClusterOptions> configure)
+    private TestCluster(TestClusterOptions options, bool silo)
+    {
+        _options = options;
+        _silo = silo;
+    }
+
+    /// <summary>Starts a silo; with <paramref name="silo"/> false, a process whose services make it something else (a cluster client).</summary>
+    public static async Task<TestCluster> StartAsync(Action<TestClusterOptions> configure, bool silo = true)
     {
         var options = new TestClusterOptions();
         configure(options);
-        var cluster = new TestCluster(options);
+        var cluster = new TestCluster(options, silo);
         await cluster.StartSiloAsync();
         return cluster;
     }
@@ -69,7 +76,10 @@ public sealed class TestCluster : IAsyncDisposable
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.AddSimpleConsole().SetMinimumLevel(_options.MinimumLogLevel);
-        builder.Services.AddGrainRuntime(_options.ConfigureSilo, [.. _options.GrainAssemblies]);
+        if (_silo)
+        {
+            builder.Services.AddGrainRuntime(_options.ConfigureSilo, [.. _options.GrainAssemblies]);
+        }
         _options.ConfigureServices?.Invoke(builder.Services);
         _host = builder.Build();
         await _host.StartAsync();

@@ -29,6 +29,9 @@ public abstract class Grain
 
     protected IServiceProvider ServiceProvider => _activation.Runtime.Services;
 
+    /// <summary>The silo this activation lives on (address:port@generation when clustered).</summary>
+    protected string RuntimeIdentity => _activation.Runtime.LocalEndpoint;
+
     public string GetPrimaryKeyString() => GrainId.Key;
 
     public Guid GetPrimaryKey() => Guid.Parse(GrainId.Key);

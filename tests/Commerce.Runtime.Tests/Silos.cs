@@ -1,7 +1,9 @@
+using Commerce.Runtime.Cluster;
 using Commerce.Runtime.Hosting;
 using Commerce.Runtime.PostgreSql;
 using Commerce.Runtime.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Commerce.Runtime;
 
 namespace Commerce.Runtime.Tests;
 
@@ -30,6 +32,57 @@ internal static class Silos
             options.ConfigureSilo = s => Fast(s, silo);
             options.ConfigureServices = s => s.AddPostgresProviders(connectionString);
         });
+
+    /// <summary>A clustered silo on a free port, with timings short enough for tests.</summary>
+    public static Task<TestCluster> Clustered(string connectionString, Action<ClusterOptions>? cluster = null) =>
+        TestCluster.StartAsync(options =>
+        {
+            options.GrainAssemblies.Add(typeof(CounterGrain).Assembly);
+            options.ConfigureSilo = s => Fast(s, null);
+            options.ConfigureServices = s => s.AddPostgresProviders(connectionString).AddPostgresClustering(c =>
+            {
+                FastCluster(c);
+                cluster?.Invoke(c);
+            });
+        });
+
+    public static Task<TestCluster> Client(string connectionString) =>
+        TestCluster.StartAsync(options =>
+        {
+            options.ConfigureSilo = s => Fast(s, null);
+            options.ConfigureServices = s => s.AddPostgresClusterClient(connectionString, FastCluster, typeof(CounterGrain).Assembly);
+        }, silo: false);
+
+    /// <summary>Waits until every silo holds exactly the partitions rendezvous hashing gives it among them.</summary>
+    public static async Task WaitForBalance(params TestCluster[] silos)
+    {
+        using var timeout = new CancellationTokenSource(Patience);
+        while (true)
+        {
+            var runtimes = silos.Select(s => s.Services.GetRequiredService<SiloRuntime>()).ToList();
+            var ids = runtimes.Select(r => r.Membership!.SiloId).ToList();
+            var balanced = runtimes.All(r =>
+            {
+                var owned = r.Ownership!.OwnedPartitions.ToHashSet();
+                return Enumerable.Range(0, PartitionMap.Count).All(p => owned.Contains(p) == (PartitionMap.DesiredOwner(p, ids) == r.Membership!.SiloId));
+            });
+            if (balanced)
+            {
+                return;
+            }
+            await Task.Delay(20, timeout.Token);
+        }
+    }
+
+    public static void FastCluster(ClusterOptions cluster)
+    {
+        cluster.SiloPort = 0;
+        cluster.ProbeInterval = TimeSpan.FromMilliseconds(200);
+        cluster.ProbeTimeout = TimeSpan.FromMilliseconds(200);
+        cluster.LeaseDuration = TimeSpan.FromSeconds(3);
+        cluster.LeaseRenewInterval = TimeSpan.FromMilliseconds(300);
+        cluster.RoutingRefreshInterval = TimeSpan.FromMilliseconds(300);
+    }
 
     private static void Fast(SiloOptions options, Action<SiloOptions>? more)
     {

@@ -397,3 +397,35 @@ public sealed class WorkerGrain : Grain, IWorkerGrain
         return _instance;
     }
 }
+
+/// <summary>Tells which silo it lives on, and calls other grains or observers from there.</summary>
+public interface ILocatorGrain : IGrainWithStringKey
+{
+    Task<string> Where();
+
+    Task<string> WhereIs(string otherKey);
+
+    Task<int> Notify(IStockObserver observer, int available);
+
+    Task<int> Increment();
+}
+
+public sealed class LocatorGrain([PersistentState("count")] IPersistentState<CounterState> count) : Grain, ILocatorGrain
+{
+    public Task<string> Where() => Task.FromResult(RuntimeIdentity);
+
+    public Task<string> WhereIs(string otherKey) => GrainFactory.GetGrain<ILocatorGrain>(otherKey).Where();
+
+    public async Task<int> Notify(IStockObserver observer, int available)
+    {
+        await observer.StockChanged(GetPrimaryKeyString(), available);
+        return available;
+    }
+
+    public async Task<int> Increment()
+    {
+        var value = ++count.State.Value;
+        await count.WriteStateAsync();
+        return value;
+    }
+}

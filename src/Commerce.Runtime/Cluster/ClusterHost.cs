@@ -24,7 +24,16 @@ internal sealed class ClusterHost(SiloRuntime runtime, ILogger<ClusterHost> logg
         await membership.JoinAsync(_transport.Port, cancellationToken);
         membership.DeclaredDead += ownership.DropAllAsync;
         await runtime.Routing!.RefreshNowAsync(cancellationToken);
-        await ownership.RebalanceAsync(cancellationToken);
+        try
+        {
+            await ownership.RebalanceAsync(cancellationToken);
+        }
+        catch (Exception e)
+        {
+            // The lease loop retries; a silo that joined must not fail its start half-way (it would
+            // stay in the table as active while serving nothing).
+            logger.LogWarning(e, "First partition rebalance of {Silo} failed; retrying in the background", membership.SiloId);
+        }
         _loops.Add(membership.RunAsync(_stopping.Token));
         _loops.Add(ownership.RunAsync(_stopping.Token));
         _loops.Add(runtime.Routing.RunAsync(_stopping.Token));
@@ -53,7 +62,9 @@ internal sealed class ClusterHost(SiloRuntime runtime, ILogger<ClusterHost> logg
         {
             logger.LogWarning(e, "{Silo} could not record that it left; its peers will declare it dead", membership.SiloId);
         }
-        await runtime.Connections!.DisposeAsync();
+        // Peers stop sending here, calls already here are answered, then the connections close.
+        await runtime.Connections!.DrainAsync(runtime.Options.DeactivationTimeout);
+        await runtime.Connections.DisposeAsync();
         if (_transport is not null)
         {
             await _transport.DisposeAsync();

@@ -18,14 +18,17 @@ namespace Commerce.Runtime.Messaging;
 internal sealed class ConnectionRegistry(SiloRuntime runtime, ClusterOptions options) : IPeerConnectionOwner, IAsyncDisposable
 {
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
+    // By endpoint for routing (the latest connection to a peer wins); all of them for draining,
+    // deadlines and shutdown (two silos that dial each other have two connections).
     private readonly ConcurrentDictionary<string, PeerConnection> _connections = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<PeerConnection, byte> _all = new();
     private readonly ConcurrentDictionary<string, Lazy<Task<PeerConnection>>> _dialing = new(StringComparer.Ordinal);
     private readonly SocketConnectionContextFactory _sockets = new(new SocketConnectionFactoryOptions(), NullLogger.Instance);
 
-    public IEnumerable<PeerConnection> All => _connections.Values;
+    public IEnumerable<PeerConnection> All => _all.Keys;
 
     public PeerConnection? Find(string endpoint) =>
-        _connections.TryGetValue(endpoint, out var connection) && connection.IsOpen ? connection : null;
+        _connections.TryGetValue(endpoint, out var connection) && connection.AcceptsCalls ? connection : null;
 
     /// <summary>An open connection to the silo, dialing it once if there is none.</summary>
     public async Task<PeerConnection> GetAsync(string endpoint, string address, int port)
@@ -33,6 +36,10 @@ internal sealed class ConnectionRegistry(SiloRuntime runtime, ClusterOptions opt
         if (Find(endpoint) is { } open)
         {
             return open;
+        }
+        if (_connections.TryGetValue(endpoint, out var leaving) && leaving.IsOpen)
+        {
+            throw new SiloUnavailableException($"{endpoint} is leaving the cluster.");
         }
         var dial = _dialing.GetOrAdd(endpoint, _ => new Lazy<Task<PeerConnection>>(() => DialAsync(endpoint, address, port)));
         try
@@ -59,7 +66,7 @@ internal sealed class ConnectionRegistry(SiloRuntime runtime, ClusterOptions opt
             throw new SiloUnavailableException($"Cannot connect to {endpoint} at {address}:{port}: {e.Message}", e);
         }
         var context = _sockets.Create(socket);
-        var connection = NewConnection(context.Transport);
+        var connection = NewConnection(context.Transport, ownedContext: context);
         var remote = await connection.StartAsync(HandshakeTimeout);
         if (remote != endpoint)
         {
@@ -74,7 +81,7 @@ internal sealed class ConnectionRegistry(SiloRuntime runtime, ClusterOptions opt
     /// <summary>Serves one inbound connection accepted by the listener, until it closes.</summary>
     public async Task AcceptAsync(ConnectionContext context)
     {
-        var connection = NewConnection(context.Transport);
+        var connection = NewConnection(context.Transport, ownedContext: null);
         var closed = new TaskCompletionSource();
         context.ConnectionClosed.Register(() => closed.TrySetResult());
         string remote;
@@ -94,9 +101,13 @@ internal sealed class ConnectionRegistry(SiloRuntime runtime, ClusterOptions opt
         }
     }
 
-    private PeerConnection NewConnection(System.IO.Pipelines.IDuplexPipe transport) =>
-        new(transport, runtime.LocalEndpoint, this, runtime.Registry, runtime.WireSerializer,
+    private PeerConnection NewConnection(System.IO.Pipelines.IDuplexPipe transport, ConnectionContext? ownedContext)
+    {
+        var connection = new PeerConnection(transport, ownedContext, runtime.LocalEndpoint, this, runtime.Registry, runtime.WireSerializer,
             options.MaxQueuedFramesPerConnection, options.MaxInboundCallsPerConnection, runtime.Logger);
+        _all[connection] = 0;
+        return connection;
+    }
 
     void IPeerConnectionOwner.OnInboundCall(PeerConnection connection, long callId, Request request) =>
         runtime.Dispatcher.ReceiveRemote(connection, callId, request);
@@ -105,6 +116,7 @@ internal sealed class ConnectionRegistry(SiloRuntime runtime, ClusterOptions opt
 
     void IPeerConnectionOwner.OnClosed(PeerConnection connection)
     {
+        _all.TryRemove(connection, out _);
         if (connection.RemoteEndpoint is { } remote)
         {
             _connections.TryRemove(new KeyValuePair<string, PeerConnection>(remote, connection));
@@ -113,16 +125,40 @@ internal sealed class ConnectionRegistry(SiloRuntime runtime, ClusterOptions opt
 
     public void FailExpiredCalls(long nowTicks)
     {
-        foreach (var connection in _connections.Values)
+        foreach (var connection in _all.Keys)
         {
             connection.FailExpiredCalls(nowTicks);
+        }
+    }
+
+    /// <summary>
+    /// Planned shutdown: tells every peer to send nothing new, then waits (up to <paramref name="timeout"/>)
+    /// until the calls they already sent were answered and this side's own calls came back.
+    /// </summary>
+    public async Task DrainAsync(TimeSpan timeout)
+    {
+        foreach (var connection in _all.Keys)
+        {
+            connection.SayGoingAway();
+        }
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            while (_all.Keys.Any(c => c.IsOpen && (c.InboundInFlight > 0 || c.PendingCalls > 0)))
+            {
+                await Task.Delay(10, deadline.Token);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            runtime.Logger.LogWarning("Connections still had calls in flight when the silo stopped");
         }
     }
 
     /// <summary>Drops every connection (the silo was declared dead, or is stopping).</summary>
     public void CloseAll(string reason)
     {
-        foreach (var connection in _connections.Values)
+        foreach (var connection in _all.Keys)
         {
             connection.Close(new SiloUnavailableException(reason));
         }
@@ -130,10 +166,11 @@ internal sealed class ConnectionRegistry(SiloRuntime runtime, ClusterOptions opt
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var connection in _connections.Values)
+        foreach (var connection in _all.Keys)
         {
             await connection.DisposeAsync();
         }
         _connections.Clear();
+        _all.Clear();
     }
 }

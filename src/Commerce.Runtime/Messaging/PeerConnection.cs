@@ -33,6 +33,9 @@ internal sealed class PeerConnection : IAsyncDisposable
     private readonly record struct Outgoing(FrameKind Kind, long Id, Request? Request, ResponseStatus Status, object? Result, Type? ResultType, Exception? Error);
 
     private readonly IDuplexPipe _transport;
+
+    // A connection this process dialed owns its socket; an accepted one belongs to Kestrel.
+    private readonly IAsyncDisposable? _ownedTransport;
     private readonly IPeerConnectionOwner _owner;
     private readonly GrainRegistry _registry;
     private readonly WireSerializer _serializer;
@@ -44,20 +47,24 @@ internal sealed class PeerConnection : IAsyncDisposable
     private readonly CancellationTokenSource _closing = new();
     private readonly TaskCompletionSource<string> _remoteHello = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _closedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly int _maxInboundCalls;
+    private volatile bool _goingAway;
     private long _nextId;
     private int _closed;
     private Task? _running;
 
-    public PeerConnection(IDuplexPipe transport, string localEndpoint, IPeerConnectionOwner owner, GrainRegistry registry, WireSerializer serializer,
+    public PeerConnection(IDuplexPipe transport, IAsyncDisposable? ownedTransport, string localEndpoint, IPeerConnectionOwner owner, GrainRegistry registry, WireSerializer serializer,
         int maxQueuedFrames, int maxInboundCalls, ILogger logger)
     {
         _transport = transport;
+        _ownedTransport = ownedTransport;
         _owner = owner;
         _registry = registry;
         _serializer = serializer;
         _logger = logger;
         _outgoing = Channel.CreateBounded<Outgoing>(new BoundedChannelOptions(maxQueuedFrames) { SingleReader = true });
         _inboundSlots = new SemaphoreSlim(maxInboundCalls, maxInboundCalls);
+        _maxInboundCalls = maxInboundCalls;
         LocalEndpoint = localEndpoint;
     }
 
@@ -67,6 +74,12 @@ internal sealed class PeerConnection : IAsyncDisposable
     public string? RemoteEndpoint { get; private set; }
 
     public bool IsOpen => Volatile.Read(ref _closed) == 0;
+
+    /// <summary>False once either side announced it is leaving: no new calls go out on this connection.</summary>
+    public bool AcceptsCalls => IsOpen && !_goingAway;
+
+    /// <summary>Calls from the peer running here now.</summary>
+    public int InboundInFlight => _maxInboundCalls - _inboundSlots.CurrentCount;
 
     public int PendingCalls => _pendingCalls.Count;
 
@@ -93,7 +106,7 @@ internal sealed class PeerConnection : IAsyncDisposable
     /// <summary>Sends a call; its answer completes <paramref name="request"/>. Returns false when the connection is closed.</summary>
     public bool SendCall(Request request, IReadOnlyList<(GrainId Grain, bool Reentrant)> chain)
     {
-        if (!IsOpen)
+        if (!AcceptsCalls)
         {
             return false;
         }
@@ -105,6 +118,13 @@ internal sealed class PeerConnection : IAsyncDisposable
         }
         Enqueue(new Outgoing(FrameKind.Request, id, request, default, chain, null, null));
         return true;
+    }
+
+    /// <summary>Tells the peer this side is leaving, so it sends no new calls here.</summary>
+    public void SayGoingAway()
+    {
+        _goingAway = true;
+        Enqueue(new Outgoing(FrameKind.GoAway, 0, null, default, null, null, null));
     }
 
     public void Respond(long callId, ResponseStatus status, object? result, Type? resultType, Exception? error)
@@ -220,6 +240,8 @@ internal sealed class PeerConnection : IAsyncDisposable
             case FrameKind.Ping:
             case FrameKind.Pong:
                 body.Write(frame.Id);
+                return true;
+            case FrameKind.GoAway:
                 return true;
             case FrameKind.Request:
                 var request = frame.Request!;
@@ -337,6 +359,9 @@ internal sealed class PeerConnection : IAsyncDisposable
             case FrameKind.Request:
                 HandleRequest(ref reader);
                 break;
+            case FrameKind.GoAway:
+                _goingAway = true;
+                break;
             case FrameKind.Response:
                 HandleResponse(ref reader);
                 break;
@@ -425,11 +450,28 @@ internal sealed class PeerConnection : IAsyncDisposable
         _transport.Input.CancelPendingRead();
         _owner.OnClosed(this);
         _closedSignal.TrySetResult();
+        if (_ownedTransport is not null)
+        {
+            // Nobody else will: close the socket once the loops have stopped.
+            _ = Task.Run(ReleaseTransportAsync);
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
         Close(new SiloUnavailableException("Connection disposed."));
+        await ReleaseTransportAsync();
+    }
+
+    private int _transportReleased;
+
+    /// <summary>Completes the pipes and, for a dialed connection, closes its socket; once.</summary>
+    private async Task ReleaseTransportAsync()
+    {
+        if (Interlocked.Exchange(ref _transportReleased, 1) != 0)
+        {
+            return;
+        }
         if (_running is not null)
         {
             try
@@ -443,5 +485,9 @@ internal sealed class PeerConnection : IAsyncDisposable
         }
         await _transport.Input.CompleteAsync();
         await _transport.Output.CompleteAsync();
+        if (_ownedTransport is not null)
+        {
+            await _ownedTransport.DisposeAsync();
+        }
     }
 }

@@ -12,6 +12,9 @@ internal enum FrameKind : byte
     Response = 3,
     Ping = 4,
     Pong = 5,
+
+    /// <summary>The sender is leaving: send it no new calls (it answers those already sent).</summary>
+    GoAway = 6,
 }
 
 /// <summary>How a call ended, as told by the callee.</summary>
