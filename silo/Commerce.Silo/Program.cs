@@ -1,4 +1,5 @@
 using Commerce.Gateway;
+using Commerce.Grains;
 using Commerce.Runtime.Hosting;
 using Commerce.Runtime.PostgreSql;
 
@@ -10,6 +11,7 @@ var connectionString = builder.Configuration["Commerce:Postgres:ConnectionString
 
 builder.Services.AddGrainRuntime(options => builder.Configuration.GetSection("Commerce:Silo").Bind(options), SiloAssemblies.Grains);
 builder.Services.AddPostgresProviders(connectionString);
+builder.Services.AddCommerceGrains();
 builder.Services.AddCommerceGateway();
 
 var app = builder.Build();
@@ -19,5 +21,5 @@ app.Run();
 /// <summary>The assemblies whose grain classes this silo hosts.</summary>
 internal static class SiloAssemblies
 {
-    public static readonly System.Reflection.Assembly[] Grains = [];
+    public static readonly System.Reflection.Assembly[] Grains = [CommerceGrains.Assembly];
 }

@@ -1,3 +1,7 @@
+using System.Text.Json.Serialization;
+using Commerce.Gateway.FlashSales;
+using Commerce.Gateway.Identity;
+using Commerce.Gateway.Inventory;
 using Commerce.Runtime.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -20,6 +24,12 @@ public static class GatewayExtensions
         services.AddProblemDetails();
         services.AddOpenApi("v1");
         services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres");
+        // Enums travel as their names ("SoldOut"), in REST and SignalR alike.
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        services.AddGatewayIdentity();
+        services.AddGatewayRateLimits();
+        services.AddSignalR().AddJsonProtocol(json => json.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        services.AddSingleton<FlashSaleFeeds>();
         return services;
     }
 
@@ -27,10 +37,17 @@ public static class GatewayExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapHealthChecks("/health", new HealthCheckOptions { ResultStatusCodes = { [HealthStatus.Degraded] = StatusCodes.Status200OK } });
         app.MapGet("/", () => Results.Content(HomePage.Html, "text/html; charset=utf-8")).ExcludeFromDescription();
         app.MapSiloTelemetry();
+        app.MapIdentityApi();
+        app.MapInventoryApi();
+        app.MapFlashSalesApi();
+        app.MapHub<FlashSaleHub>("/hubs/flash-sale");
         return app;
     }
 

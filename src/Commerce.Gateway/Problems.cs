@@ -1,0 +1,73 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Commerce.Gateway;
+
+/// <summary>
+/// RFC 7807 problem responses. Every problem carries a stable <c>code</c>; problems about one input
+/// name it under <c>errors</c>, as ASP.NET Core's validation problems do.
+/// </summary>
+internal static class Problems
+{
+    /// <summary>400: the request is malformed; <paramref name="errors"/> maps each field to what is wrong with it.</summary>
+    public static ValidationProblem Invalid(IDictionary<string, string[]> errors) =>
+        TypedResults.ValidationProblem(errors, title: "The request is not valid.", extensions: Code("invalid-request"));
+
+    public static ValidationProblem Invalid(string field, string message) => Invalid(new Dictionary<string, string[]> { [field] = [message] });
+
+    /// <summary>422: well-formed, but <paramref name="field"/> cannot be acted on.</summary>
+    public static ProblemHttpResult Unprocessable(string code, string field, string message) =>
+        TypedResults.Problem(detail: message, statusCode: StatusCodes.Status422UnprocessableEntity, title: "The request cannot be processed.",
+            extensions: new Dictionary<string, object?> { ["code"] = code, ["errors"] = new Dictionary<string, string[]> { [field] = [message] } });
+
+    public static ProblemHttpResult NotFound(string code, string message) =>
+        TypedResults.Problem(detail: message, statusCode: StatusCodes.Status404NotFound, title: "Not found.", extensions: Code(code));
+
+    /// <summary>409: the request conflicts with the resource's current state (sold out, over, already exists).</summary>
+    public static ProblemHttpResult Conflict(string code, string message) =>
+        TypedResults.Problem(detail: message, statusCode: StatusCodes.Status409Conflict, title: "The request conflicts with the current state.", extensions: Code(code));
+
+    public static ProblemHttpResult Unauthorized(string code, string message) =>
+        TypedResults.Problem(detail: message, statusCode: StatusCodes.Status401Unauthorized, title: "Not signed in.", extensions: Code(code));
+
+    private static Dictionary<string, object?> Code(string code) => new() { ["code"] = code };
+}
+
+/// <summary>Collects field errors, so that one response names every problem of a request.</summary>
+internal sealed class FieldErrors
+{
+    private readonly Dictionary<string, string[]> _errors = new(StringComparer.Ordinal);
+
+    public bool Any => _errors.Count > 0;
+
+    public FieldErrors Check(bool valid, string field, string message)
+    {
+        if (!valid && !_errors.ContainsKey(field))
+        {
+            _errors[field] = [message];
+        }
+        return this;
+    }
+
+    public ValidationProblem Problem() => Problems.Invalid(_errors);
+}
+
+/// <summary>Shapes of identifiers that come in through routes and bodies.</summary>
+internal static class Identifiers
+{
+    public const string CodeRule = "1 to 128 printable characters without spaces.";
+    public const string SlugRule = "1 to 64 lower-case letters, digits and dashes, starting with a letter or digit.";
+
+    /// <summary>SKUs, warehouse ids: printable, no spaces, at most 128 characters.</summary>
+    public static bool IsCode(string? value) =>
+        !string.IsNullOrEmpty(value) && value.Length <= 128 && value.All(c => c > ' ' && c < 0x7f);
+
+    /// <summary>Sale ids: lower-case letters, digits and dashes, at most 64, chosen by the operator so that creation can be retried.</summary>
+    public static bool IsSlug(string? value) =>
+        !string.IsNullOrEmpty(value) && value.Length <= 64 && char.IsAsciiLetterOrDigit(value[0]) &&
+        value.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-');
+
+    /// <summary>Idempotency keys: printable, at most 255 characters (as Stripe allows).</summary>
+    public static bool IsIdempotencyKey(string? value) =>
+        !string.IsNullOrEmpty(value) && value.Length <= 255 && value.All(c => c >= ' ' && c < 0x7f);
+}
