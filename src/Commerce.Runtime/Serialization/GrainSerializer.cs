@@ -25,6 +25,8 @@ public static class GrainSerializer
         {
             TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
             NumberHandling = JsonNumberHandling.Strict,
+            // Value tuples ((int Available, int Reserved)) keep their values in fields.
+            IncludeFields = true,
         };
         options.Converters.Add(new JsonStringEnumConverter());
         options.MakeReadOnly();
@@ -85,6 +87,13 @@ public static class GrainSerializer
                     }
                 }
                 return null;
+            }
+            foreach (var field in type.GetFields(BindingFlags.Public | BindingFlags.Instance))
+            {
+                if (!field.IsDefined(typeof(JsonIgnoreAttribute)) && FindProblem(field.FieldType, visiting, $"{path}.{field.Name}") is { } problem)
+                {
+                    return problem;
+                }
             }
             foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
             {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Commerce.Runtime.Activations;
 using Commerce.Runtime.Serialization;
+using Microsoft.Extensions.Logging;
 
 namespace Commerce.Runtime.Storage;
 
@@ -180,6 +181,8 @@ internal sealed class PersistentState<TState> : IPersistentState<TState>, IState
 
     private void FailEverything(List<PendingOperation> batch, Exception error)
     {
+        _activation.Runtime.Logger.LogWarning("State '{State}' of {Grain} was not written ({Kind}): {Message}",
+            _stateName, _activation.GrainId, error.GetType().Name, error.Message);
         _activation.Runtime.Metrics.StorageWriteFailed(error is InconsistentStateException or LeaseLostException);
         foreach (var operation in batch)
         {
