@@ -47,7 +47,7 @@ public class GatewayServer : IAsyncLifetime
             ["Commerce:RateLimits:JoinPerCustomer:Window"] = "00:10:00",
             ["Commerce:RateLimits:JoinPerAddress:PermitLimit"] = "100000",
             ["Commerce:RateLimits:JoinPerAddress:Window"] = "00:00:10",
-            ["Commerce:RateLimits:PurchasePerCustomer:PermitLimit"] = "5",
+            ["Commerce:RateLimits:PurchasePerCustomer:PermitLimit"] = "20",
             ["Commerce:RateLimits:PurchasePerCustomer:Window"] = "00:10:00",
             ["Commerce:RateLimits:PurchasePerAddress:PermitLimit"] = "100000",
             ["Commerce:RateLimits:PurchasePerAddress:Window"] = "00:00:10",
