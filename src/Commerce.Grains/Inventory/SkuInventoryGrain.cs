@@ -154,48 +154,44 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
         return ReservationResult.Ok(hold.ToReservation(request.ReservationId));
     }
 
-    public async Task<ReservationResult> Confirm(string reservationId, string? orderId, string actor)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(reservationId);
-        ExpireDueHolds();
-        if (State.Holds.TryGetValue(reservationId, out var hold))
-        {
-            var levelBefore = Level();
-            Apply(StockChangeKind.Confirmed, hold.WarehouseId, -hold.Quantity, -hold.Quantity, actor, reservationId: reservationId, orderId: orderId);
-            var finished = Finish(reservationId, hold, ReservationState.Confirmed);
-            await CommitAndNotify(levelBefore, StockChangeKind.Confirmed);
-            return ReservationResult.Ok(finished.ToReservation(reservationId));
-        }
-        if (State.FinishedHolds.TryGetValue(reservationId, out var done))
-        {
-            await _lastWrite;
-            return done.State == ReservationState.Confirmed
-                ? ReservationResult.Ok(done.ToReservation(reservationId))
-                : ReservationResult.Fail(ReservationError.AlreadyEnded, $"Reservation '{reservationId}' was {done.State.ToString().ToLowerInvariant()}; it cannot be confirmed.", done.ToReservation(reservationId));
-        }
-        return ReservationResult.Fail(ReservationError.NotFound, $"'{Sku}' has no reservation '{reservationId}'.");
-    }
+    public Task<ReservationResult> Confirm(string reservationId, string? orderId, string actor) =>
+        EndHold(reservationId, ReservationState.Confirmed, actor, orderId);
 
-    public async Task<ReservationResult> Release(string reservationId, string actor)
+    public Task<ReservationResult> Release(string reservationId, string actor) =>
+        EndHold(reservationId, ReservationState.Released, actor, orderId: null);
+
+    /// <summary>
+    /// Confirms a hold (a sale: on-hand and reserved stock go down) or releases it (reserved goes
+    /// down). Repeating the same ending succeeds again; the other ending is refused.
+    /// </summary>
+    private async Task<ReservationResult> EndHold(string reservationId, ReservationState ending, string actor, string? orderId)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(reservationId);
         ExpireDueHolds();
+        var confirming = ending == ReservationState.Confirmed;
         if (State.Holds.TryGetValue(reservationId, out var hold))
         {
             var levelBefore = Level();
-            Apply(StockChangeKind.Released, hold.WarehouseId, 0, -hold.Quantity, actor, reservationId: reservationId);
-            var finished = Finish(reservationId, hold, ReservationState.Released);
-            await CommitAndNotify(levelBefore, StockChangeKind.Released);
+            var kind = confirming ? StockChangeKind.Confirmed : StockChangeKind.Released;
+            Apply(kind, hold.WarehouseId, confirming ? -hold.Quantity : 0, -hold.Quantity, actor, reservationId: reservationId, orderId: orderId);
+            var finished = Finish(reservationId, hold, ending);
+            await CommitAndNotify(levelBefore, kind);
             return ReservationResult.Ok(finished.ToReservation(reservationId));
         }
-        if (State.FinishedHolds.TryGetValue(reservationId, out var done))
+        if (!State.FinishedHolds.TryGetValue(reservationId, out var done))
         {
-            await _lastWrite;
-            return done.State == ReservationState.Confirmed
-                ? ReservationResult.Fail(ReservationError.AlreadyConfirmed, $"Reservation '{reservationId}' was confirmed; it cannot be released.", done.ToReservation(reservationId))
-                : ReservationResult.Ok(done.ToReservation(reservationId));
+            return ReservationResult.Fail(ReservationError.NotFound, $"'{Sku}' has no reservation '{reservationId}'.");
         }
-        return ReservationResult.Fail(ReservationError.NotFound, $"'{Sku}' has no reservation '{reservationId}'.");
+        await _lastWrite;
+        var view = done.ToReservation(reservationId);
+        // For a release, expired is as good as released; a confirmation is its own ending.
+        if (confirming == (done.State == ReservationState.Confirmed))
+        {
+            return ReservationResult.Ok(view);
+        }
+        return confirming
+            ? ReservationResult.Fail(ReservationError.AlreadyEnded, $"Reservation '{reservationId}' was {done.State.ToString().ToLowerInvariant()}; it cannot be confirmed.", view)
+            : ReservationResult.Fail(ReservationError.AlreadyConfirmed, $"Reservation '{reservationId}' was confirmed; it cannot be released.", view);
     }
 
     /// <summary>A live or finished hold with this id, as the reservation it is.</summary>
