@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Commerce.Testing.Postgres;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Commerce.Runtime.Tests;
 
@@ -33,6 +34,14 @@ public sealed class ClusterTests(PostgresDatabaseFixture database) : IClassFixtu
         Assert.Equal(first[pair], await client.GrainFactory.GetGrain<ILocatorGrain>(keys[0]).WhereIs(pair));
         Assert.Equal(first[keys[0]], await a.GrainFactory.GetGrain<ILocatorGrain>(keys[0]).Where());
         Assert.Equal(first[pair], await a.GrainFactory.GetGrain<ILocatorGrain>(pair).Where());
+
+        // Each silo's telemetry tells its partitions and its view of the membership.
+        var snapshotA = a.Services.GetRequiredService<Telemetry.SiloTelemetry>().Snapshot().Cluster!;
+        var snapshotB = b.Services.GetRequiredService<Telemetry.SiloTelemetry>().Snapshot().Cluster!;
+        Assert.Equal(Cluster.PartitionMap.Count, snapshotA.PartitionCount + snapshotB.PartitionCount);
+        Assert.Empty(snapshotA.Partitions.Intersect(snapshotB.Partitions));
+        Assert.Contains(snapshotA.Members, m => m.SiloId == snapshotB.SiloId && m.Status == "Active");
+        Assert.Contains(first.Values.Distinct(), id => id == snapshotA.SiloId);
     }
 
     [Fact]

@@ -133,7 +133,9 @@ internal sealed class ConnectionRegistry(SiloRuntime runtime, ClusterOptions opt
 
     /// <summary>
     /// Planned shutdown: tells every peer to send nothing new, then waits (up to <paramref name="timeout"/>)
-    /// until the calls they already sent were answered and this side's own calls came back.
+    /// until the calls they already sent were answered, this side's own calls came back, and no call
+    /// arrived for a quiet period (one a peer sent just before it read the news is still answered,
+    /// "not owner", instead of being cut off).
     /// </summary>
     public async Task DrainAsync(TimeSpan timeout)
     {
@@ -144,7 +146,9 @@ internal sealed class ConnectionRegistry(SiloRuntime runtime, ClusterOptions opt
         using var deadline = new CancellationTokenSource(timeout);
         try
         {
-            while (_all.Keys.Any(c => c.IsOpen && (c.InboundInFlight > 0 || c.PendingCalls > 0)))
+            const long quietMilliseconds = 250;
+            while (_all.Keys.Any(c => c.IsOpen && (c.InboundInFlight > 0 || c.PendingCalls > 0 ||
+                Environment.TickCount64 - c.LastInboundCallTicks < quietMilliseconds)))
             {
                 await Task.Delay(10, deadline.Token);
             }

@@ -49,6 +49,7 @@ internal sealed class PeerConnection : IAsyncDisposable
     private readonly TaskCompletionSource _closedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly int _maxInboundCalls;
     private volatile bool _goingAway;
+    private long _lastInboundCallTicks;
     private long _nextId;
     private int _closed;
     private Task? _running;
@@ -77,6 +78,9 @@ internal sealed class PeerConnection : IAsyncDisposable
 
     /// <summary>False once either side announced it is leaving: no new calls go out on this connection.</summary>
     public bool AcceptsCalls => IsOpen && !_goingAway;
+
+    /// <summary><see cref="Environment.TickCount64"/> when the peer last sent a call.</summary>
+    public long LastInboundCallTicks => Volatile.Read(ref _lastInboundCallTicks);
 
     /// <summary>Calls from the peer running here now.</summary>
     public int InboundInFlight => _maxInboundCalls - _inboundSlots.CurrentCount;
@@ -370,6 +374,7 @@ internal sealed class PeerConnection : IAsyncDisposable
 
     private void HandleRequest(ref FrameBodyReader reader)
     {
+        Volatile.Write(ref _lastInboundCallTicks, Environment.TickCount64);
         var callId = reader.ReadInt64();
         try
         {

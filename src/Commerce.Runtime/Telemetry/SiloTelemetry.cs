@@ -12,6 +12,11 @@ public sealed record StorageSnapshot(LatencySnapshot Reads, LatencySnapshot Writ
 
 public sealed record ReminderSnapshot(long Ticks, long Failures, LatencySnapshot Tardiness);
 
+public sealed record MemberSnapshot(string SiloId, string Status, string Address, int SiloPort, int? HttpPort, DateTimeOffset StartedAt, DateTimeOffset LastHeartbeat, int Suspicions);
+
+/// <summary>This silo's view of the cluster: who it is, the partitions it serves, the membership table as it last read it.</summary>
+public sealed record ClusterSnapshot(string SiloId, int PartitionCount, IReadOnlyList<int> Partitions, long MembershipVersion, IReadOnlyList<MemberSnapshot> Members, int Connections);
+
 /// <summary>Everything the silo reports about itself at one instant; served as JSON for the dashboard.</summary>
 public sealed record SiloSnapshot(
     string Silo,
@@ -25,7 +30,8 @@ public sealed record SiloSnapshot(
     IReadOnlyList<GrainTypeSnapshot> GrainTypes,
     IReadOnlyList<MethodSnapshot> Methods,
     StorageSnapshot Storage,
-    ReminderSnapshot Reminders);
+    ReminderSnapshot Reminders,
+    ClusterSnapshot? Cluster);
 
 /// <summary>Builds <see cref="SiloSnapshot"/>s from the runtime's counters; costs nothing until asked.</summary>
 public sealed class SiloTelemetry
@@ -57,7 +63,25 @@ public sealed class SiloTelemetry
                 .OrderByDescending(m => m.Calls)],
             Storage: new StorageSnapshot(Latency(metrics.StorageReads), Latency(metrics.StorageWrites),
                 Volatile.Read(ref metrics.StorageWriteFailures), Volatile.Read(ref metrics.StorageConflicts)),
-            Reminders: new ReminderSnapshot(Volatile.Read(ref metrics.ReminderTicks), Volatile.Read(ref metrics.ReminderFailures), Latency(metrics.ReminderTardiness)));
+            Reminders: new ReminderSnapshot(Volatile.Read(ref metrics.ReminderTicks), Volatile.Read(ref metrics.ReminderFailures), Latency(metrics.ReminderTardiness)),
+            Cluster: ClusterView());
+    }
+
+    private ClusterSnapshot? ClusterView()
+    {
+        if (_runtime.Membership is not { } membership || _runtime.Ownership is not { } ownership)
+        {
+            return null;
+        }
+        var view = membership.View;
+        var partitions = ownership.OwnedPartitions.Order().ToList();
+        return new ClusterSnapshot(
+            membership.SiloId,
+            partitions.Count,
+            partitions,
+            view.Version,
+            [.. view.Silos.Select(s => new MemberSnapshot(s.SiloId, s.Status.ToString(), s.Address, s.SiloPort, s.HttpPort, s.StartedAt, s.LastHeartbeat, s.Suspicions.Count))],
+            _runtime.Connections?.All.Count() ?? 0);
     }
 
     private static LatencySnapshot Latency(LatencyHistogram histogram) =>
