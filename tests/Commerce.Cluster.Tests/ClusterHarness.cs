@@ -12,6 +12,9 @@ internal static class ClusterHarness
 {
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
+    /// <summary>The grains the silo processes load besides their own.</summary>
+    public static readonly System.Reflection.Assembly[] Grains = [typeof(FenceProbeGrain).Assembly];
+
     public static Task<TestCluster> StartClientAsync(string connectionString) =>
         TestCluster.StartAsync(options => options.ConfigureServices = services => services.AddPostgresClusterClient(connectionString, cluster =>
         {

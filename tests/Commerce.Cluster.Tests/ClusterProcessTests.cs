@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Commerce.Cluster.TestGrains;
 using Commerce.Runtime;
 using Commerce.Runtime.Cluster;
+using Commerce.Runtime.Testing;
 using Commerce.Testing.Postgres;
 using Xunit.Abstractions;
 
@@ -25,7 +26,7 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         {
             for (var i = 0; i < 3; i++)
             {
-                silos.Add(await SiloProcess.StartAsync(database.ConnectionString, $"kill-{i}"));
+                silos.Add(await SiloProcess.StartAsync(database.ConnectionString, $"kill-{i}", ClusterHarness.Grains));
             }
             await using var client = await ClusterHarness.StartClientAsync(database.ConnectionString);
             await ClusterHarness.WaitForBalanceAsync(database.DataSource, 3);
@@ -97,7 +98,7 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
 
             var beforeRestart = acknowledged.Values.Sum(b => b.Count);
             await ClusterHarness.WaitForAsync(() => Task.FromResult(acknowledged.Values.Sum(b => b.Count) > beforeRestart + 1000));
-            silos[1] = await SiloProcess.StartAsync(database.ConnectionString, "kill-1-restarted");
+            silos[1] = await SiloProcess.StartAsync(database.ConnectionString, "kill-1-restarted", ClusterHarness.Grains);
             await ClusterHarness.WaitForBalanceAsync(database.DataSource, 3);
             var afterRestart = acknowledged.Values.Sum(b => b.Count);
             await ClusterHarness.WaitForAsync(() => Task.FromResult(acknowledged.Values.Sum(b => b.Count) > afterRestart + 1000));
@@ -137,8 +138,8 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
     public async Task A_silo_frozen_past_its_lease_cannot_write_after_its_partition_moved()
     {
         await using var database = await PostgresTestDatabase.CreateAsync();
-        await using var a = await SiloProcess.StartAsync(database.ConnectionString, "fence-a");
-        await using var b = await SiloProcess.StartAsync(database.ConnectionString, "fence-b");
+        await using var a = await SiloProcess.StartAsync(database.ConnectionString, "fence-a", ClusterHarness.Grains);
+        await using var b = await SiloProcess.StartAsync(database.ConnectionString, "fence-b", ClusterHarness.Grains);
         await using var client = await ClusterHarness.StartClientAsync(database.ConnectionString);
         await ClusterHarness.WaitForBalanceAsync(database.DataSource, 2);
 
@@ -179,7 +180,7 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         {
             for (var i = 0; i < 3; i++)
             {
-                silos.Add(await SiloProcess.StartAsync(database.ConnectionString, $"rolling-{i}"));
+                silos.Add(await SiloProcess.StartAsync(database.ConnectionString, $"rolling-{i}", ClusterHarness.Grains));
             }
             await using var client = await ClusterHarness.StartClientAsync(database.ConnectionString);
             await ClusterHarness.WaitForBalanceAsync(database.DataSource, 3);
@@ -216,7 +217,7 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
                 await ClusterHarness.WaitForAsync(() => Task.FromResult(Interlocked.Read(ref calls) > before + 500));
                 await silos[i].StopAsync();
                 await silos[i].DisposeAsync();
-                silos[i] = await SiloProcess.StartAsync(database.ConnectionString, $"rolling-{i}-new");
+                silos[i] = await SiloProcess.StartAsync(database.ConnectionString, $"rolling-{i}-new", ClusterHarness.Grains);
                 await ClusterHarness.WaitForBalanceAsync(database.DataSource, 3);
             }
             var end = Interlocked.Read(ref calls);

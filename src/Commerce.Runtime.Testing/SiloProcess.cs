@@ -2,15 +2,15 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Commerce.Cluster.Tests;
+namespace Commerce.Runtime.Testing;
 
 /// <summary>
-/// A real silo process (silo/Commerce.Silo) on loopback ports of its own, with the cluster test
-/// grains loaded and timings short enough for tests. Its output goes to a log file under
-/// artifacts/cluster-logs. It can be stopped gracefully (SIGTERM), killed (SIGKILL), frozen
-/// (SIGSTOP) and resumed (SIGCONT).
+/// A real silo process (silo/Commerce.Silo, built in the caller's configuration) on loopback ports
+/// of its own, with extra grain assemblies loaded and cluster timings short enough for tests and
+/// benchmarks. Its output goes to a log file under artifacts/cluster-logs. It can be stopped
+/// gracefully (SIGTERM), killed (SIGKILL), frozen (SIGSTOP) and resumed (SIGCONT).
 /// </summary>
-internal sealed class SiloProcess : IAsyncDisposable
+public sealed class SiloProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly HttpClient _http;
@@ -34,7 +34,7 @@ internal sealed class SiloProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static async Task<SiloProcess> StartAsync(string connectionString, string name, int? siloPort = null)
+    public static async Task<SiloProcess> StartAsync(string connectionString, string name, IEnumerable<System.Reflection.Assembly> grainAssemblies, int? siloPort = null)
     {
         var httpPort = FreePort();
         var port = siloPort ?? FreePort();
@@ -51,7 +51,7 @@ internal sealed class SiloProcess : IAsyncDisposable
         };
         var environment = start.Environment;
         environment["Commerce__Postgres__ConnectionString"] = connectionString;
-        environment["Commerce__Silo__ExtraGrainAssemblies"] = typeof(TestGrains.FenceProbeGrain).Assembly.Location;
+        environment["Commerce__Silo__ExtraGrainAssemblies"] = string.Join(';', grainAssemblies.Select(a => a.Location));
         environment["Commerce__Silo__CallTimeoutCheckInterval"] = "00:00:00.200";
         environment["Commerce__Cluster__SiloPort"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         environment["Commerce__Cluster__HttpPort"] = httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -148,8 +148,8 @@ internal sealed class SiloProcess : IAsyncDisposable
     }
 }
 
-/// <summary>Where the repository and the built silo are, from this test assembly's location.</summary>
-internal static class Repository
+/// <summary>Where the repository and the built silo are, from the running assembly's location.</summary>
+public static class Repository
 {
     public static string Root { get; } = FindRoot();
 
