@@ -33,6 +33,15 @@ internal sealed class PersistentState<TState> : IPersistentState<TState>, IState
     private bool _flushing;
     private TaskCompletionSource? _idle;
 
+    // Holding: after a batch of callers was answered, the next write waits (briefly) for them to
+    // come back, so that one commit serves them all again instead of splitting them in two groups
+    // that alternate (each caller would then wait for two commits per write).
+    private static readonly TimeSpan MaximumHold = TimeSpan.FromMilliseconds(1);
+    private bool _holding;
+    private int _holdUntilPending;
+    private Timer? _holdTimer;
+    private Invocation.Turn? _context;
+
     private readonly record struct PendingOperation(bool Clear, TaskCompletionSource Completion);
 
     public PersistentState(Activation activation, IGrainStorage storage, string stateName)
@@ -82,6 +91,10 @@ internal sealed class PersistentState<TState> : IPersistentState<TState>, IState
 
     public Task FlushAsync()
     {
+        if (_holding)
+        {
+            StopHoldingAndFlush();
+        }
         if (!_flushing && _pending.Count == 0)
         {
             return Task.CompletedTask;
@@ -94,13 +107,53 @@ internal sealed class PersistentState<TState> : IPersistentState<TState>, IState
     {
         var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _pending.Add(new PendingOperation(clear, completion));
-        if (!_flushing)
+        _context = SynchronizationContext.Current as Invocation.Turn ?? _context;
+        if (_holding)
+        {
+            if (_pending.Count >= _holdUntilPending || clear)
+            {
+                StopHoldingAndFlush();
+            }
+        }
+        else if (!_flushing)
         {
             _flushing = true;
             _ = FlushLoop();
         }
         return completion.Task;
     }
+
+    private void StopHoldingAndFlush()
+    {
+        _holding = false;
+        _holdTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        if (!_flushing && _pending.Count > 0)
+        {
+            _flushing = true;
+            _ = FlushLoop();
+        }
+    }
+
+    /// <summary>Hold when a large batch was just answered and few of its callers are back yet.</summary>
+    private bool ShouldHold(int answered) => _groupCommit && answered >= 4 && _pending.Count < answered && _context is not null;
+
+    private void Hold(int answered)
+    {
+        _holding = true;
+        _holdUntilPending = answered;
+        // The timer fires on a pool thread; the flush itself must start on the activation.
+        _holdTimer ??= new Timer(static s => ((PersistentState<TState>)s!).OnHoldExpired(), this, Timeout.Infinite, Timeout.Infinite);
+        _holdTimer.Change(MaximumHold, Timeout.InfiniteTimeSpan);
+    }
+
+    private void OnHoldExpired() => _context?.Post(static s =>
+    {
+        var state = (PersistentState<TState>)s!;
+        if (state._holding)
+        {
+            state.StopHoldingAndFlush();
+        }
+    }, this);
 
     /// <summary>Runs on the activation (its awaits come back through the turn's context).</summary>
     private async Task FlushLoop()
@@ -123,12 +176,17 @@ internal sealed class PersistentState<TState> : IPersistentState<TState>, IState
                 {
                     operation.Completion.TrySetResult();
                 }
+                if (ShouldHold(batch.Count))
+                {
+                    Hold(batch.Count);
+                    return;
+                }
             }
         }
         finally
         {
             _flushing = false;
-            if (_pending.Count == 0 && _idle is { } idle)
+            if (!_holding && _pending.Count == 0 && _idle is { } idle)
             {
                 _idle = null;
                 idle.TrySetResult();
