@@ -42,6 +42,9 @@ public sealed class PostgresReminderTable : IReminderTable
     const string ReadDueSql =
         "SELECT " + Columns + " FROM reminders WHERE due_at <= $1 ORDER BY due_at, grain_type, grain_key, name";
 
+    // min(due_at) is read from reminders_due_at_idx; count(*) scans, which stays cheap at reminder-table sizes.
+    const string SummarizeSql = "SELECT count(*), min(due_at) FROM reminders";
+
     const string AdvanceSql =
         "UPDATE reminders SET due_at = $4 WHERE grain_type = $1 AND grain_key = $2 AND name = $3";
 
@@ -132,6 +135,14 @@ public sealed class PostgresReminderTable : IReminderTable
         {
             await LeaseFence.ThrowIfLostAsync(_dataSource, fence, $"advancing reminder '{name}' of {grainId}", cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    public async Task<ReminderTableSummary> SummarizeAsync(CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(SummarizeSql);
+        await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleRow, cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return new ReminderTableSummary(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1));
     }
 
     static void AddFence(NpgsqlParameterCollection parameters, StorageFence? fence)

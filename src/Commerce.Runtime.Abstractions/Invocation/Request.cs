@@ -50,6 +50,9 @@ public abstract class Request : Turn
     /// <summary>True once the call completed with an exception.</summary>
     public abstract bool IsFaulted { get; }
 
+    /// <summary>The exception the call completed with; null unless <see cref="IsFaulted"/>.</summary>
+    public abstract Exception? Failure { get; }
+
     internal override InvokeFlags Flags => Method.Flags;
 
     /// <summary>Completes the call with an error unless it already completed. Safe from any thread.</summary>
@@ -62,14 +65,18 @@ public abstract class Request<TResult> : Request, IValueTaskSource<TResult>, IVa
     // Continuations run asynchronously so that a caller's code never runs on the callee's turn.
     private ManualResetValueTaskSourceCore<TResult> _completion = new() { RunContinuationsAsynchronously = true };
     private int _completed;
-    private bool _faulted;
+
+    // The failure itself rather than a flag: telemetry reports its message at no extra cost per call.
+    private Exception? _failure;
 
     /// <summary>Generated: calls the interface method on the grain with the held arguments.</summary>
     protected abstract ValueTask<TResult> InvokeCore(object target);
 
     public override bool IsCompleted => Volatile.Read(ref _completed) != 0;
 
-    public override bool IsFaulted => Volatile.Read(ref _faulted);
+    public override bool IsFaulted => Volatile.Read(ref _failure) is not null;
+
+    public override Exception? Failure => Volatile.Read(ref _failure);
 
     public ValueTask<TResult> AsValueTask() => new(this, _completion.Version);
 
@@ -97,7 +104,7 @@ public abstract class Request<TResult> : Request, IValueTaskSource<TResult>, IVa
         {
             return false;
         }
-        Volatile.Write(ref _faulted, true);
+        Volatile.Write(ref _failure, exception);
         _completion.SetException(exception);
         return true;
     }

@@ -8,6 +8,9 @@ namespace Commerce.Runtime.Reminders;
 /// </summary>
 public sealed record ReminderEntry(GrainId GrainId, string Name, DateTimeOffset FirstDueAt, TimeSpan? Period, DateTimeOffset DueAt);
 
+/// <summary>How many reminders the table holds and when the earliest is due (null when empty).</summary>
+public sealed record ReminderTableSummary(long Count, DateTimeOffset? NextDueAt);
+
 /// <summary>Where reminders live so that they survive silo restarts.</summary>
 public interface IReminderTable
 {
@@ -32,4 +35,7 @@ public interface IReminderTable
 
     /// <summary>Moves a periodic reminder's next due time forward after a delivery.</summary>
     Task AdvanceAsync(GrainId grainId, string name, DateTimeOffset nextDueAt, StorageFence? fence, CancellationToken cancellationToken);
+
+    /// <summary>Every reminder of the cluster counted, with the earliest due time: for operators' dashboards.</summary>
+    Task<ReminderTableSummary> SummarizeAsync(CancellationToken cancellationToken);
 }

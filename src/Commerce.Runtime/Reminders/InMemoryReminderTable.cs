@@ -37,4 +37,10 @@ public sealed class InMemoryReminderTable : IReminderTable
         }
         return Task.CompletedTask;
     }
+
+    public Task<ReminderTableSummary> SummarizeAsync(CancellationToken cancellationToken)
+    {
+        var entries = _entries.Values.ToList();
+        return Task.FromResult(new ReminderTableSummary(entries.Count, entries.Count == 0 ? null : entries.Min(e => e.DueAt)));
+    }
 }

@@ -26,6 +26,7 @@ public sealed class RuntimeMetrics : IDisposable
     internal LatencyHistogram StorageReads { get; } = new();
     internal LatencyHistogram StorageWrites { get; } = new();
     internal LatencyHistogram ReminderTardiness { get; } = new();
+    internal RecentCallFailures RecentFailures { get; } = new();
     internal long StorageWriteFailures;
     internal long StorageConflicts;
     internal long ActivationFailures;
@@ -64,9 +65,14 @@ public sealed class RuntimeMetrics : IDisposable
         var statistics = MethodStatistics.For(request.Method);
         statistics.GrainType ??= info.GrainType;
         Interlocked.Increment(ref statistics.Calls);
-        if (request.IsFaulted)
+        if (request.Failure is { } failure)
         {
             Interlocked.Increment(ref statistics.Failures);
+            if (failure is not GrainCallTimeoutException)
+            {
+                // A timeout was listed when it happened (CallTimedOut); the turn may end much later.
+                RecentFailures.Record(info.GrainType, request.Method.Name, failure);
+            }
         }
         var elapsed = Stopwatch.GetElapsedTime(request.SentTimestamp);
         statistics.Latency.Record(elapsed);
@@ -83,6 +89,7 @@ public sealed class RuntimeMetrics : IDisposable
         var statistics = MethodStatistics.For(request.Method);
         statistics.GrainType ??= info.GrainType;
         Interlocked.Increment(ref statistics.Timeouts);
+        RecentFailures.Record(info.GrainType, request.Method.Name, request.Failure);
     }
 
     internal void StorageRead(TimeSpan elapsed)

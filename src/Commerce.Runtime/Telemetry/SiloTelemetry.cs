@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Commerce.Runtime.Reminders;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Commerce.Runtime.Telemetry;
 
@@ -31,7 +33,8 @@ public sealed record SiloSnapshot(
     IReadOnlyList<MethodSnapshot> Methods,
     StorageSnapshot Storage,
     ReminderSnapshot Reminders,
-    ClusterSnapshot? Cluster);
+    ClusterSnapshot? Cluster,
+    IReadOnlyList<CallFailureSnapshot> RecentFailures);
 
 /// <summary>Builds <see cref="SiloSnapshot"/>s from the runtime's counters; costs nothing until asked.</summary>
 public sealed class SiloTelemetry
@@ -64,8 +67,16 @@ public sealed class SiloTelemetry
             Storage: new StorageSnapshot(Latency(metrics.StorageReads), Latency(metrics.StorageWrites),
                 Volatile.Read(ref metrics.StorageWriteFailures), Volatile.Read(ref metrics.StorageConflicts)),
             Reminders: new ReminderSnapshot(Volatile.Read(ref metrics.ReminderTicks), Volatile.Read(ref metrics.ReminderFailures), Latency(metrics.ReminderTardiness)),
-            Cluster: ClusterView());
+            Cluster: ClusterView(),
+            RecentFailures: metrics.RecentFailures.Snapshot());
     }
+
+    /// <summary>
+    /// How many reminders the cluster has and when the next is due: one query of the reminder table
+    /// (shared by every silo), so ask it every few seconds, not per request. Null without a reminder table.
+    /// </summary>
+    public async Task<ReminderTableSummary?> ReminderScheduleAsync(CancellationToken cancellationToken) =>
+        _runtime.Services.GetService<IReminderTable>() is { } table ? await table.SummarizeAsync(cancellationToken) : null;
 
     private ClusterSnapshot? ClusterView()
     {
