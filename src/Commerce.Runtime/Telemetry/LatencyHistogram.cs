@@ -4,26 +4,35 @@ namespace Commerce.Runtime.Telemetry;
 
 /// <summary>
 /// A lock-free log-linear histogram of durations in microseconds: four buckets per power of two,
-/// so percentiles are within about 19% of the true value at any scale. Recording is one
-/// interlocked increment; reading sums a snapshot.
+/// so percentiles are within about 19% of the true value at any scale. Recording is two
+/// interlocked operations (the bucket and the sum); the count is the buckets' total, summed when read.
 /// </summary>
 internal sealed class LatencyHistogram
 {
     private const int SubBuckets = 4;
     private const int Buckets = 40 * SubBuckets;
     private readonly long[] _counts = new long[Buckets];
-    private long _count;
     private long _sumMicros;
 
     public void Record(TimeSpan duration)
     {
         var micros = Math.Max(1L, (long)(duration.Ticks / 10));
         Interlocked.Increment(ref _counts[IndexOf(micros)]);
-        Interlocked.Increment(ref _count);
         Interlocked.Add(ref _sumMicros, micros);
     }
 
-    public long Count => Volatile.Read(ref _count);
+    public long Count
+    {
+        get
+        {
+            long total = 0;
+            for (var i = 0; i < Buckets; i++)
+            {
+                total += Volatile.Read(ref _counts[i]);
+            }
+            return total;
+        }
+    }
 
     public double MeanMilliseconds
     {

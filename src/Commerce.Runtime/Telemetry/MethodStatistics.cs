@@ -65,7 +65,9 @@ internal sealed class MethodStatistics
     /// <summary>The grain type that served this method (set on the first completed call).</summary>
     public string? GrainType;
 
-    public long Calls;
+    /// <summary>Completed calls: every one records its latency, so the histogram counts them.</summary>
+    public long Calls => Latency.Count;
+
     public long Failures;
     public long Timeouts;
     public LatencyHistogram Latency { get; } = new();

@@ -64,7 +64,6 @@ public sealed class RuntimeMetrics : IDisposable
     {
         var statistics = MethodStatistics.For(request.Method);
         statistics.GrainType ??= info.GrainType;
-        Interlocked.Increment(ref statistics.Calls);
         if (request.Failure is { } failure)
         {
             Interlocked.Increment(ref statistics.Failures);

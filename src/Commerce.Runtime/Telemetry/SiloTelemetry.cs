@@ -59,10 +59,11 @@ public sealed class SiloTelemetry
             ActivationFailures: Volatile.Read(ref metrics.ActivationFailures),
             GrainTypes: [.. _runtime.Registry.Classes.Select(c => new GrainTypeSnapshot(c.GrainType, Volatile.Read(ref c.ActivationCount))).OrderBy(g => g.GrainType, StringComparer.Ordinal)],
             Methods: [.. MethodStatistics.Snapshot()
-                .Where(s => Volatile.Read(ref s.Calls) > 0 || Volatile.Read(ref s.Timeouts) > 0)
-                .Select(s => new MethodSnapshot(s.GrainType ?? s.Method.InterfaceType.Name, s.Method.FullName,
-                    Volatile.Read(ref s.Calls), Volatile.Read(ref s.Failures), Volatile.Read(ref s.Timeouts),
-                    s.Latency.MeanMilliseconds, s.Latency.PercentileMilliseconds(0.99)))
+                .Select(s => (s, Calls: s.Calls))
+                .Where(x => x.Calls > 0 || Volatile.Read(ref x.s.Timeouts) > 0)
+                .Select(x => new MethodSnapshot(x.s.GrainType ?? x.s.Method.InterfaceType.Name, x.s.Method.FullName,
+                    x.Calls, Volatile.Read(ref x.s.Failures), Volatile.Read(ref x.s.Timeouts),
+                    x.s.Latency.MeanMilliseconds, x.s.Latency.PercentileMilliseconds(0.99)))
                 .OrderByDescending(m => m.Calls)],
             Storage: new StorageSnapshot(Latency(metrics.StorageReads), Latency(metrics.StorageWrites),
                 Volatile.Read(ref metrics.StorageWriteFailures), Volatile.Read(ref metrics.StorageConflicts)),
