@@ -1,26 +1,44 @@
+using System.CommandLine;
 using Commerce.Bench;
+using Commerce.Bench.FlashSale;
+using Commerce.Bench.Harness;
+using Commerce.Bench.Inventory;
 
-// Benchmarks are commands, not tests: deploy/bench provisions what they need and calls this program.
-// Usage: Commerce.Bench runtime [--seconds N] [--clients N]
-var command = args.Length > 0 ? args[0] : "runtime";
-var seconds = IntOption("--seconds", 5);
-var clients = IntOption("--clients", 64);
-var connectionString = Environment.GetEnvironmentVariable("COMMERCE_BENCH_POSTGRES");
+// Benchmarks are commands, not tests: deploy/bench provisions PostgreSQL and Redis, builds in
+// Release and calls this program. Results go to stdout as JSON lines; progress to stderr.
+var seconds = new Option<int>("--seconds") { Description = "Measured seconds per approach (after a short warm-up).", DefaultValueFactory = _ => 10 };
+var clients = new Option<int>("--clients") { Description = "Concurrent clients (closed loops).", DefaultValueFactory = _ => 64 };
+var approach = new Option<string[]>("--approach") { Description = "Approach to run (repeatable); default: all of the scenario's.", AllowMultipleArgumentsPerToken = false, DefaultValueFactory = _ => [] };
+var buyers = new Option<int>("--buyers") { Description = "Simulated buyers joining the flash sale.", DefaultValueFactory = _ => 100_000 };
+var units = new Option<int>("--units") { Description = "Units in the flash sale.", DefaultValueFactory = _ => 1_000 };
+var urls = new Option<string>("--urls") { Description = "Where the baseline app listens.", DefaultValueFactory = _ => "http://127.0.0.1:5099" };
+var redis = new Option<string>("--redis") { Description = "The baseline app's Redis (host:port).", Required = true };
 
-return command switch
+var root = new RootCommand("Commerce benchmarks (see docs/benchmarks.md; run them through deploy/bench).");
+
+var runtime = new Command("runtime", "The runtime's hot paths in one process: local calls, durable writes with and without group commit, serializer.") { seconds, clients };
+runtime.SetAction(parse => RuntimeBenchmark.RunAsync(parse.GetValue(seconds), parse.GetValue(clients), new BenchEnvironment().Postgres));
+root.Subcommands.Add(runtime);
+
+var cluster = new Command("cluster", "cross_silo_calls_per_sec (2 in-process silos on loopback TCP) and failover_ms (kill -9 of a silo process).") { seconds, clients };
+cluster.SetAction(parse => ClusterBenchmark.RunAsync(parse.GetValue(seconds), parse.GetValue(clients), new BenchEnvironment()));
+root.Subcommands.Add(cluster);
+
+foreach (var scenario in new[] { "hot-sku", "many-sku" })
 {
-    "runtime" => await RuntimeBenchmark.RunAsync(seconds, clients, connectionString),
-    _ => Usage(),
-};
-
-int IntOption(string name, int fallback)
-{
-    var index = Array.IndexOf(args, name);
-    return index >= 0 && index + 1 < args.Length && int.TryParse(args[index + 1], out var value) && value > 0 ? value : fallback;
+    var command = new Command(scenario, scenario == "hot-sku"
+        ? "Every client reserves one unit of the same SKU: grain against PostgreSQL and Redis approaches."
+        : "Reservations spread uniformly over 10,000 SKUs: grain against PostgreSQL and Redis approaches.") { seconds, clients, approach };
+    command.SetAction(parse => InventoryBenchmark.RunAsync(scenario, parse.GetValue(seconds), parse.GetValue(clients), parse.GetValue(approach) ?? [], new BenchEnvironment()));
+    root.Subcommands.Add(command);
 }
 
-static int Usage()
-{
-    Console.Error.WriteLine("usage: Commerce.Bench runtime [--seconds N] [--clients N]");
-    return 2;
-}
+var flashSale = new Command("flash-sale", "Buyers join one sale through HTTP, get admitted and purchase: the grain sale against a Redis Lua baseline app.") { seconds, clients, approach, buyers, units };
+flashSale.SetAction(parse => FlashSaleBenchmark.RunAsync(parse.GetValue(seconds), parse.GetValue(clients), parse.GetValue(approach) ?? [], parse.GetValue(buyers), parse.GetValue(units), new BenchEnvironment()));
+root.Subcommands.Add(flashSale);
+
+var baseline = new Command("redis-flash-sale-app", "Hosts the baseline flash-sale HTTP app (the seeds' Redis flow); started by the flash-sale benchmark.") { urls, redis };
+baseline.SetAction(parse => RedisFlashSaleApp.RunAsync(parse.GetValue(urls)!, parse.GetValue(redis)!));
+root.Subcommands.Add(baseline);
+
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using Commerce.Bench.Harness;
+
+namespace Commerce.Bench.Inventory;
+
+/// <summary>
+/// <c>hot-sku</c> (every client reserves one unit of the same SKU) and <c>many-sku</c> (uniformly over
+/// 10,000 SKUs): each approach in turn, same clients and duration, audited from its store afterwards.
+/// </summary>
+internal static class InventoryBenchmark
+{
+    public static readonly string[] Approaches = ["grain", "pg-for-update", "pg-conditional-update", "redis-lua-always", "redis-lua-everysec"];
+
+    /// <summary>Stock per SKU: far more than any run can reserve, so nobody is refused for lack of it.</summary>
+    private const int StockPerSku = 1_000_000_000;
+
+    public static async Task<int> RunAsync(string scenario, int seconds, int clients, IReadOnlyList<string> approaches, BenchEnvironment environment)
+    {
+        var skus = scenario == "hot-sku"
+            ? new[] { "hot-sku-1" }
+            : Enumerable.Range(0, 10_000).Select(i => $"sku-{i:D5}").ToArray();
+        var results = new List<ApproachResult>();
+        foreach (var name in approaches.Count == 0 ? Approaches : approaches)
+        {
+            Report.Progress($"== {scenario} / {name}: {clients} clients, {seconds} s, {skus.Length:N0} SKU(s)");
+            if (await RunApproachAsync(scenario, name, seconds, clients, skus, environment) is { } result)
+            {
+                Report.Line(result);
+                results.Add(result);
+            }
+        }
+        Report.Table(results);
+        return Report.CheckFailed ? 1 : 0;
+    }
+
+    private static async Task<ApproachResult?> RunApproachAsync(string scenario, string name, int seconds, int clients, string[] skus, BenchEnvironment environment)
+    {
+        var postgres = environment.RequirePostgres();
+        IReservationApproach approach = name switch
+        {
+            "grain" => new GrainApproach(postgres),
+            "pg-for-update" => new PgForUpdateApproach(postgres),
+            "pg-conditional-update" => new PgConditionalUpdateApproach(postgres),
+            "redis-lua-always" => new RedisLuaApproach(name, durable: true, environment.RequireRedis("always")),
+            "redis-lua-everysec" => new RedisLuaApproach(name, durable: false, environment.RequireRedis("everysec")),
+            "redis-lua-no-persistence" => new RedisLuaApproach(name, durable: false, environment.RequireRedis("none")),
+            _ => throw new ArgumentException($"Unknown approach '{name}' (known: {string.Join(", ", Approaches)}, redis-lua-no-persistence)."),
+        };
+        await BenchCluster.ResetDatabaseAsync(postgres);
+        await using (approach)
+        {
+            var setup = Stopwatch.StartNew();
+            await approach.PrepareAsync(skus, StockPerSku);
+            Report.Progress($"  prepared in {setup.Elapsed.TotalSeconds:0.0} s");
+
+            long sequence = 0;
+            Task<bool> Reserve(int client, Random random)
+            {
+                var sku = skus.Length == 1 ? skus[0] : skus[random.Next(skus.Length)];
+                return approach.ReserveAsync(sku, $"r-{client}-{Interlocked.Increment(ref sequence)}");
+            }
+
+            var warmUp = await LoadRun.RunAsync(clients, TimeSpan.FromSeconds(Math.Min(3, seconds)), Reserve);
+            Report.Progress($"  warm-up: {warmUp.OpsPerSecond:N0}/s");
+            var silo = approach is GrainApproach grain ? grain.Silo : null;
+            var before = silo is null ? null : await TelemetrySample.TakeAsync(silo.HttpPort);
+            var measured = await LoadRun.RunAsync(clients, TimeSpan.FromSeconds(seconds), Reserve);
+            var after = silo is null ? null : await TelemetrySample.TakeAsync(silo.HttpPort);
+            Report.Progress($"  measured: {measured.OpsPerSecond:N0}/s, p50 {measured.P50Ms} ms, p99 {measured.P99Ms} ms, {measured.Failed:N0} failed{(measured.FirstError is null ? "" : " (first: " + measured.FirstError + ")")}");
+            TelemetrySample.Describe("the measured run", before, after, measured.Succeeded, measured.Elapsed);
+
+            // Correctness: the store's own records against what was acknowledged.
+            var audit = await approach.AuditAsync(skus, StockPerSku);
+            var acknowledged = warmUp.Succeeded + measured.Succeeded;
+            var failed = warmUp.Failed + measured.Failed;
+            Report.Progress($"  audit: store records {audit.Reserved:N0} reserved units, {acknowledged:N0} acknowledged, {failed:N0} calls failed, oversold {audit.Oversold}");
+            if (audit.Problem is not null)
+            {
+                Report.Fail($"{scenario}/{name}: {audit.Problem}");
+            }
+            if (audit.Reserved < acknowledged)
+            {
+                Report.Fail($"{scenario}/{name}: {acknowledged - audit.Reserved:N0} acknowledged reservations are missing from the store");
+            }
+            if (audit.Reserved > acknowledged + failed)
+            {
+                Report.Fail($"{scenario}/{name}: the store holds {audit.Reserved - acknowledged:N0} reservations nobody asked for");
+            }
+            if (audit.Oversold > 0 && approach.Durable)
+            {
+                Report.Fail($"{scenario}/{name}: oversold {audit.Oversold}");
+            }
+            return new ApproachResult(scenario, name, approach.Durable, clients, seconds,
+                Math.Round(measured.OpsPerSecond), measured.P50Ms, measured.P99Ms, measured.Attempted, measured.Succeeded, audit.Oversold);
+        }
+    }
+}
