@@ -12,7 +12,9 @@ namespace Commerce.Runtime.Cluster;
 internal sealed class ClusterHost(SiloRuntime runtime, ILogger<ClusterHost> logger) : IHostedService
 {
     private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _stoppingRoutes = new();
     private readonly List<Task> _loops = [];
+    private Task? _routingLoop;
     private SiloTransport? _transport;
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -36,7 +38,8 @@ internal sealed class ClusterHost(SiloRuntime runtime, ILogger<ClusterHost> logg
         }
         _loops.Add(membership.RunAsync(_stopping.Token));
         _loops.Add(ownership.RunAsync(_stopping.Token));
-        _loops.Add(runtime.Routing.RunAsync(_stopping.Token));
+        // Routes stay current until the very end of a stop: calls this silo still forwards need them.
+        _routingLoop = runtime.Routing.RunAsync(_stoppingRoutes.Token);
         logger.LogInformation("Silo {Silo} serves {Count} partitions", membership.SiloId, ownership.OwnedPartitions.Count);
     }
 
@@ -62,8 +65,14 @@ internal sealed class ClusterHost(SiloRuntime runtime, ILogger<ClusterHost> logg
         {
             logger.LogWarning(e, "{Silo} could not record that it left; its peers will declare it dead", membership.SiloId);
         }
-        // Peers stop sending here, calls already here are answered, then the connections close.
+        // Peers stop sending here, calls already here are answered (forwarded to the partitions' new
+        // owners if they were queued here), then the connections close.
         await runtime.Connections!.DrainAsync(runtime.Options.DeactivationTimeout);
+        await _stoppingRoutes.CancelAsync();
+        if (_routingLoop is not null)
+        {
+            await _routingLoop;
+        }
         await runtime.Connections.DisposeAsync();
         if (_transport is not null)
         {
