@@ -56,7 +56,7 @@ public sealed class SiloProcess : IAsyncDisposable
         environment["Commerce__Cluster__SiloPort"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         environment["Commerce__Cluster__HttpPort"] = httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         environment["Commerce__Cluster__ProbeInterval"] = "00:00:00.500";
-        environment["Commerce__Cluster__ProbeTimeout"] = "00:00:00.500";
+        environment["Commerce__Cluster__ProbeTimeout"] = "00:00:01";
         environment["Commerce__Cluster__LeaseDuration"] = "00:00:04";
         environment["Commerce__Cluster__LeaseRenewInterval"] = "00:00:00.500";
         environment["Commerce__Cluster__RoutingRefreshInterval"] = "00:00:00.500";

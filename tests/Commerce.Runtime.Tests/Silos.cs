@@ -78,7 +78,7 @@ internal static class Silos
     {
         cluster.SiloPort = 0;
         cluster.ProbeInterval = TimeSpan.FromMilliseconds(200);
-        cluster.ProbeTimeout = TimeSpan.FromMilliseconds(200);
+        cluster.ProbeTimeout = TimeSpan.FromSeconds(1);
         cluster.LeaseDuration = TimeSpan.FromSeconds(3);
         cluster.LeaseRenewInterval = TimeSpan.FromMilliseconds(300);
         cluster.RoutingRefreshInterval = TimeSpan.FromMilliseconds(300);
