@@ -413,17 +413,7 @@ internal sealed class Activation : ITurnHost, IThreadPoolWorkItem
         _activationFailure = failure;
         Runtime.Metrics.ActivationFailed(Info);
         // The activation is discarded and every call that waited for it gets the exception.
-        List<Turn> waiting;
-        lock (_gate)
-        {
-            waiting = [.. _waiting];
-            _waiting.Clear();
-        }
-        Close();
-        foreach (var turn in waiting)
-        {
-            Reroute(turn);
-        }
+        CloseAndRerouteWaiting();
     }
 
     /// <summary>
@@ -477,6 +467,12 @@ internal sealed class Activation : ITurnHost, IThreadPoolWorkItem
                 Runtime.Logger.LogWarning(e, "Flushing state of {Grain} failed during deactivation", GrainId);
             }
         }
+        CloseAndRerouteWaiting();
+    }
+
+    /// <summary>Closes the activation; the calls that were waiting go where <see cref="Reroute"/> sends them.</summary>
+    private void CloseAndRerouteWaiting()
+    {
         List<Turn> waiting;
         lock (_gate)
         {

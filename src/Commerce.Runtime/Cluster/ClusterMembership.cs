@@ -1,3 +1,4 @@
+using Commerce.Runtime.Hosting;
 using Commerce.Runtime.Messaging;
 using Microsoft.Extensions.Logging;
 
@@ -70,44 +71,19 @@ internal sealed class ClusterMembership(IMembershipTable table, ConnectionRegist
     }
 
     /// <summary>Heartbeat, refresh, self-check and probes, every probe interval, until the silo stops.</summary>
-    public async Task RunAsync(CancellationToken stopping)
-    {
-        using var timer = new PeriodicTimer(options.ProbeInterval);
-        do
-        {
-            try
-            {
-                await table.HeartbeatAsync(SiloId, stopping);
-                await RefreshAsync(stopping);
-                if (View.Find(SiloId) is { Status: SiloStatus.Dead } && !IsShuttingDown)
-                {
-                    await RejoinAfterDeathAsync(stopping);
-                    continue;
-                }
-                await ProbePeersAsync(stopping);
-            }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                logger.LogWarning(e, "Membership round of {Silo} failed; retrying", SiloId);
-            }
-        }
-        while (await Tick(timer, stopping));
-    }
+    public Task RunAsync(CancellationToken stopping) =>
+        BackgroundLoop.RunAsync(options.ProbeInterval, RoundAsync, logger, $"Membership round of {SiloId}", stopping);
 
-    private static async Task<bool> Tick(PeriodicTimer timer, CancellationToken stopping)
+    private async Task RoundAsync(CancellationToken stopping)
     {
-        try
+        await table.HeartbeatAsync(SiloId, stopping);
+        await RefreshAsync(stopping);
+        if (View.Find(SiloId) is { Status: SiloStatus.Dead } && !IsShuttingDown)
         {
-            return await timer.WaitForNextTickAsync(stopping);
+            await RejoinAfterDeathAsync(stopping);
+            return;
         }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
+        await ProbePeersAsync(stopping);
     }
 
     private async Task RejoinAfterDeathAsync(CancellationToken stopping)

@@ -20,8 +20,8 @@ internal sealed class Silo(SiloRuntime runtime, ILogger<Silo> logger) : IHostedS
         {
             _loops.Add(runtime.Reminders.RunAsync(_stopping.Token));
         }
-        _loops.Add(RunPeriodically(runtime.Options.CollectionQuantum, CollectIdleActivations));
-        _loops.Add(RunPeriodically(runtime.Options.CallTimeoutCheckInterval, FailExpiredCalls));
+        _loops.Add(BackgroundLoop.RunAsync(runtime.Options.CollectionQuantum, CollectIdleActivations, logger, "Idle collection", _stopping.Token));
+        _loops.Add(BackgroundLoop.RunAsync(runtime.Options.CallTimeoutCheckInterval, FailExpiredCalls, logger, "Call deadline check", _stopping.Token));
         logger.LogInformation("Silo started with grain types: {GrainTypes}", string.Join(", ", runtime.Registry.GrainTypes));
         return Task.CompletedTask;
     }
@@ -53,7 +53,7 @@ internal sealed class Silo(SiloRuntime runtime, ILogger<Silo> logger) : IHostedS
         logger.LogInformation("Silo stopped; all activations deactivated");
     }
 
-    private void CollectIdleActivations()
+    private Task CollectIdleActivations(CancellationToken stopping)
     {
         var now = Environment.TickCount64;
         foreach (var activation in runtime.Catalog.All)
@@ -63,9 +63,10 @@ internal sealed class Silo(SiloRuntime runtime, ILogger<Silo> logger) : IHostedS
                 activation.Deactivate(new DeactivationReason(DeactivationReasonCode.ActivationIdle, "Idle longer than its collection age"), now);
             }
         }
+        return Task.CompletedTask;
     }
 
-    private void FailExpiredCalls()
+    private Task FailExpiredCalls(CancellationToken stopping)
     {
         var now = Environment.TickCount64;
         foreach (var activation in runtime.Catalog.All)
@@ -73,28 +74,6 @@ internal sealed class Silo(SiloRuntime runtime, ILogger<Silo> logger) : IHostedS
             activation.FailExpiredCalls(now);
         }
         runtime.Connections?.FailExpiredCalls(now);
-    }
-
-    private async Task RunPeriodically(TimeSpan period, Action action)
-    {
-        using var timer = new PeriodicTimer(period);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(_stopping.Token))
-            {
-                try
-                {
-                    action();
-                }
-                catch (Exception e)
-                {
-                    logger.LogError(e, "Silo maintenance step {Step} failed", action.Method.Name);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping.
-        }
+        return Task.CompletedTask;
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Commerce.Runtime.Activations;
 using Commerce.Runtime.Cluster;
+using Commerce.Runtime.Hosting;
 using Commerce.Runtime.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -51,38 +52,8 @@ internal sealed class ReminderService(SiloRuntime runtime)
     public Task<IReadOnlyList<ReminderEntry>> ListAsync(GrainId grainId) => Table.ReadForGrainAsync(grainId, CancellationToken.None);
 
     /// <summary>The polling loop; runs until the silo stops.</summary>
-    public async Task RunAsync(CancellationToken stopping)
-    {
-        using var timer = new PeriodicTimer(runtime.Options.ReminderPollInterval);
-        do
-        {
-            try
-            {
-                await PollOnceAsync(stopping);
-            }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                runtime.Logger.LogWarning(e, "Polling the reminder table failed; retrying");
-            }
-        }
-        while (await WaitAsync(timer, stopping));
-    }
-
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stopping)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stopping);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
+    public Task RunAsync(CancellationToken stopping) =>
+        BackgroundLoop.RunAsync(runtime.Options.ReminderPollInterval, PollOnceAsync, runtime.Logger, "Polling the reminder table", stopping);
 
     private async Task PollOnceAsync(CancellationToken stopping)
     {
