@@ -1,6 +1,11 @@
 using System.Reflection;
+using Commerce.Catalog;
+using Commerce.Grains.Carts;
 using Commerce.Grains.FlashSales;
 using Commerce.Grains.Inventory;
+using Commerce.Grains.Orders;
+using Commerce.Orders;
+using Commerce.Payments;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -12,14 +17,23 @@ public static class CommerceGrains
     public static Assembly Assembly => typeof(CommerceGrains).Assembly;
 
     /// <summary>
-    /// What the grains inject: their options, bound from <c>Commerce:Inventory</c> and
-    /// <c>Commerce:FlashSales</c> (environment: <c>Commerce__FlashSales__TickInterval</c>, ...), and the clock.
+    /// What the grains inject: their options, bound from <c>Commerce:Inventory</c>, <c>Commerce:FlashSales</c>,
+    /// <c>Commerce:Checkout</c>, <c>Commerce:Carts</c> and <c>Commerce:Orders</c> (environment:
+    /// <c>Commerce__FlashSales__TickInterval</c>, ...), the clock, the catalog and order index in PostgreSQL,
+    /// and the payment gateway (the built-in test-mode one unless another was registered first).
     /// </summary>
     public static IServiceCollection AddCommerceGrains(this IServiceCollection services)
     {
         services.AddOptions<InventoryOptions>().BindConfiguration("Commerce:Inventory");
         services.AddOptions<FlashSaleOptions>().BindConfiguration("Commerce:FlashSales");
+        services.AddOptions<CheckoutOptions>().BindConfiguration("Commerce:Checkout");
+        services.AddOptions<CartOptions>().BindConfiguration("Commerce:Carts");
+        services.AddOptions<OrderOptions>().BindConfiguration("Commerce:Orders");
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<OrderSagaInterceptor>();
+        services.AddCommerceCatalog();
+        services.AddOrderIndex();
+        services.AddTestModePaymentGateway();
         return services;
     }
 }

@@ -1,0 +1,58 @@
+namespace Commerce.Grains.Carts;
+
+/// <summary>A way to ship: its price, and the subtotal from which it is free (null: never free).</summary>
+public sealed class ShippingMethodOptions
+{
+    public decimal Price { get; set; }
+
+    public decimal? FreeFrom { get; set; }
+}
+
+/// <summary>What carts and checkout charge, bound from <c>Commerce:Checkout</c>.</summary>
+public sealed class CheckoutOptions
+{
+    /// <summary>The store's currency (ISO 4217): carts take SKUs priced in it, and shipping is priced in it. Default EUR.</summary>
+    public string Currency { get; set; } = "EUR";
+
+    /// <summary>
+    /// Tax rate by region code (country, or country-subdivision such as US-CA), applied to subtotal
+    /// plus shipping. Configuration adds to or overrides these defaults; a checkout to a region not
+    /// listed is refused.
+    /// </summary>
+    public Dictionary<string, decimal> TaxRates { get; set; } = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["DE"] = 0.19m,
+        ["FR"] = 0.20m,
+        ["NL"] = 0.21m,
+        ["IT"] = 0.22m,
+        ["ES"] = 0.21m,
+        ["GB"] = 0.20m,
+        ["US-CA"] = 0.0725m,
+        ["US-NY"] = 0.04m,
+        ["US-OR"] = 0m,
+    };
+
+    /// <summary>Shipping methods by name. Defaults: standard 4.95 (free from 50), express 9.95 (free from 150), next-day 19.95.</summary>
+    public Dictionary<string, ShippingMethodOptions> ShippingMethods { get; set; } = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["standard"] = new() { Price = 4.95m, FreeFrom = 50m },
+        ["express"] = new() { Price = 9.95m, FreeFrom = 150m },
+        ["next-day"] = new() { Price = 19.95m },
+    };
+
+    /// <summary>The method a new cart's totals use.</summary>
+    public string DefaultShippingMethod { get; set; } = "standard";
+}
+
+/// <summary>Cart rules, bound from <c>Commerce:Carts</c>.</summary>
+public sealed class CartOptions
+{
+    /// <summary>Most units of one SKU in a cart line, unless the SKU sets its own purchase limit. Default 10.</summary>
+    public int MaxQuantityPerLine { get; set; } = 10;
+
+    /// <summary>A cart without activity this long is emptied. Default 30 days.</summary>
+    public TimeSpan ExpireAfter { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>How long an observer (a gateway node pushing to devices) stays subscribed unless renewed. Default 2 minutes.</summary>
+    public TimeSpan ObserverLease { get; set; } = TimeSpan.FromMinutes(2);
+}

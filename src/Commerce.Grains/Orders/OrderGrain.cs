@@ -1,0 +1,396 @@
+using Commerce.Grains.Carts;
+using Commerce.Grains.Inventory;
+using Commerce.Grains.Payments;
+using Commerce.Orders;
+using Commerce.Runtime;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Commerce.Grains.Orders;
+
+/// <summary>
+/// One order and its checkout saga. Not reentrant: placement, transitions and reminder ticks take
+/// turns, so concurrent duplicates of a checkout find the first one's saved answer. Every saga step
+/// is idempotent toward the grain it calls (reservation ids, payment idempotency keys, order ids),
+/// and its progress is persisted before the next step, so resuming after a crash simply runs the
+/// current step again. A durable reminder, registered before the order is first written and
+/// removed when the saga is done, does the resuming.
+/// </summary>
+[GrainType("Order")]
+internal sealed class OrderGrain(
+    [PersistentState("order")] IPersistentState<OrderState> order,
+    OrderIndex index,
+    OrderSagaInterceptor interceptor,
+    TimeProvider clock,
+    IOptions<OrderOptions> options,
+    ILogger<OrderGrain> logger) : Grain, IOrderGrain, IRemindable
+{
+    public const string PlacedEventKind = "order-placed";
+    private const string SagaReminder = "saga";
+    private const string SagaActor = "system";
+
+    private OrderState State => order.State;
+
+    private string OrderId => GetPrimaryKeyString();
+
+    /// <summary>The order's payment is keyed after the order: one order, one payment.</summary>
+    public static string PaymentIdOf(string orderId) => "pay_" + orderId;
+
+    /// <summary>Reservation id of the order's hold on each SKU (the SKU is the inventory grain's key).</summary>
+    private string ReservationId => "order:" + OrderId;
+
+    private IPaymentGrain Payment => GrainFactory.GetGrain<IPaymentGrain>(PaymentIdOf(OrderId));
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // A crash between a state commit and its index update leaves the index behind: catch up.
+        if (State.Exists)
+        {
+            await UpdateIndex();
+        }
+    }
+
+    public async Task<PlaceOrderResult> Place(PlaceOrder request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (State.Exists)
+        {
+            if (request.CustomerId != State.CustomerId || request.RequestFingerprint != State.RequestFingerprint)
+            {
+                return new PlaceOrderResult(PlaceOrderError.KeyReused, null,
+                    "This Idempotency-Key was used for a different checkout request; use a new key for a new order.", "Idempotency-Key");
+            }
+            await Drive();
+            return (State.Response ?? InProgress()) with { Replayed = true };
+        }
+        var quote = await GrainFactory.GetGrain<ICartGrain>(request.CustomerId).Quote(request.ShippingMethod, request.Region);
+        if (Refusal(quote) is { } refused)
+        {
+            return refused;
+        }
+        var now = clock.GetUtcNow();
+        State.Exists = true;
+        State.CustomerId = request.CustomerId;
+        State.RequestFingerprint = request.RequestFingerprint;
+        State.PlacedAt = now;
+        State.Lines = quote.Lines.Select(l => new OrderLine(l.Sku, l.Title, l.Quantity, l.UnitPrice, l.LineTotal)).ToList();
+        (State.Subtotal, State.Shipping, State.Tax, State.Total) = (quote.Totals.Subtotal, quote.Totals.Shipping, quote.Totals.Tax, quote.Totals.Total);
+        State.ShippingMethod = quote.Totals.ShippingMethod;
+        State.Region = request.Region.ToUpperInvariant();
+        State.Address = request.Address;
+        State.Card = request.Card;
+        State.Status = OrderStatus.Pending;
+        State.Step = SagaStep.ReserveStock;
+        State.History.Add(new OrderEvent(OrderStatus.Pending, now, request.CustomerId, null));
+        // The reminder first: a crash right after the first write must still find the saga resumable.
+        await RegisterOrUpdateReminder(SagaReminder, options.Value.SagaRetryInterval, options.Value.SagaRetryInterval);
+        await Save();
+        await Drive();
+        return State.Response ?? InProgress();
+    }
+
+    /// <summary>What stops a checkout before any order exists (nothing is written, so the key can be used again once the cart is fixed).</summary>
+    private static PlaceOrderResult? Refusal(CheckoutQuote quote)
+    {
+        if (quote.Error == CartError.UnknownShippingMethod)
+        {
+            return new(PlaceOrderError.UnknownShippingMethod, null, quote.Message, "shipping.method");
+        }
+        if (quote.Error == CartError.UnknownRegion)
+        {
+            return new(PlaceOrderError.UnknownRegion, null, quote.Message, "shipping.region");
+        }
+        if (quote.Lines.Count == 0)
+        {
+            return new(PlaceOrderError.CartEmpty, null, "The cart is empty: there is nothing to order.", "cart");
+        }
+        if (quote.Lines.FirstOrDefault(l => l.UnavailableReason == "out-of-stock") is { } soldOut)
+        {
+            return new(PlaceOrderError.OutOfStock, null, $"SKU '{soldOut.Sku}' is out of stock.", "cart.lines." + soldOut.Sku);
+        }
+        if (quote.HasUnavailableItems || quote.HasPriceChanges)
+        {
+            var line = quote.Lines.First(l => l.UnavailableReason is not null || l.PriceChanged);
+            return new(PlaceOrderError.CartNeedsReview, null,
+                line.UnavailableReason is not null
+                    ? $"SKU '{line.Sku}' is no longer for sale ({line.UnavailableReason}): remove it from the cart first."
+                    : $"The price of SKU '{line.Sku}' changed from {line.PriceSeen} to {line.UnitPrice}: review the cart and accept the new prices first.",
+                "cart.lines." + line.Sku);
+        }
+        return null;
+    }
+
+    public async Task<OrderResult> Transition(OrderAction action, string actor, string? note)
+    {
+        if (!State.Exists)
+        {
+            return new OrderResult(OrderError.NotFound, null, "There is no such order.");
+        }
+        if (State.Step != SagaStep.Done)
+        {
+            return Illegal(action, State.Status == OrderStatus.Pending ? "it is still being placed" : "it is being cancelled");
+        }
+        var (from, to) = Allowed(action);
+        if (!from.Contains(State.Status))
+        {
+            return Illegal(action, $"it is {State.Status}");
+        }
+        if (to is OrderStatus.Cancelled or OrderStatus.Refunded)
+        {
+            // Money and stock go back first; the status changes when they have.
+            await RegisterOrUpdateReminder(SagaReminder, options.Value.SagaRetryInterval, options.Value.SagaRetryInterval);
+            StartUnwinding(to, to == OrderStatus.Cancelled ? "cancelled" : "returned", note ?? (to == OrderStatus.Cancelled ? "Cancelled." : "Returned."), actor);
+            await Save();
+            await Drive();
+        }
+        else
+        {
+            Become(to, actor, note);
+            await Save();
+        }
+        return new OrderResult(OrderError.None, View());
+    }
+
+    /// <summary>The order state machine: the statuses an action may start from, and where it leads.</summary>
+    private static (OrderStatus[] From, OrderStatus To) Allowed(OrderAction action) => action switch
+    {
+        OrderAction.StartProcessing => ([OrderStatus.Confirmed], OrderStatus.Processing),
+        OrderAction.Ship => ([OrderStatus.Processing], OrderStatus.Shipped),
+        OrderAction.Deliver => ([OrderStatus.Shipped], OrderStatus.Delivered),
+        OrderAction.Cancel => ([OrderStatus.Confirmed, OrderStatus.Processing], OrderStatus.Cancelled),
+        OrderAction.RequestReturn => ([OrderStatus.Delivered], OrderStatus.ReturnRequested),
+        OrderAction.ApproveReturn => ([OrderStatus.ReturnRequested], OrderStatus.ReturnApproved),
+        OrderAction.RefundReturn => ([OrderStatus.ReturnApproved], OrderStatus.Refunded),
+        _ => throw new ArgumentOutOfRangeException(nameof(action)),
+    };
+
+    public Task<OrderView?> Get() => Task.FromResult(State.Exists ? View() : null);
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != SagaReminder)
+        {
+            return;
+        }
+        if (!State.Exists || State.Step == SagaStep.Done)
+        {
+            await UnregisterReminder(SagaReminder);
+            return;
+        }
+        logger.LogInformation("Resuming the saga of order {Order} at {Step}", OrderId, State.Step);
+        await Drive();
+    }
+
+    /// <summary>
+    /// Runs the saga from its current step to the end. A step that throws (a crash stand-in, the
+    /// gateway unreachable) stops the run with its progress kept; the reminder tries again.
+    /// </summary>
+    private async Task Drive()
+    {
+        while (State.Step != SagaStep.Done)
+        {
+            try
+            {
+                await interceptor.BeforeStep(OrderId, State.Step);
+                await RunStep(State.Step);
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "The saga of order {Order} stopped at {Step}; its reminder resumes it", OrderId, State.Step);
+                return;
+            }
+        }
+        await UnregisterReminder(SagaReminder);
+    }
+
+    private Task RunStep(SagaStep step) => step switch
+    {
+        SagaStep.ReserveStock => ReserveStock(),
+        SagaStep.AuthorizePayment => AuthorizePayment(),
+        SagaStep.MarkConfirmed => MarkConfirmed(),
+        SagaStep.CapturePayment => CapturePayment(),
+        SagaStep.ConfirmReservations => ConfirmReservations(),
+        SagaStep.ClearCart => ClearCart(),
+        SagaStep.EmitPlaced => EmitPlaced(),
+        _ => Unwind(),
+    };
+
+    private async Task ReserveStock()
+    {
+        foreach (var line in State.Lines)
+        {
+            var reserved = await Inventory(line.Sku).Reserve(new ReserveStock(ReservationId, line.Quantity, options.Value.ReservationHoldFor, Actor: OrderId));
+            if (!reserved.Succeeded)
+            {
+                await AfterEffect(SagaStep.ReserveStock);
+                StartUnwinding(OrderStatus.Cancelled, "out-of-stock", $"SKU '{line.Sku}' is out of stock: {reserved.Message}", SagaActor);
+                await Save();
+                return;
+            }
+        }
+        await Advance(SagaStep.ReserveStock, SagaStep.AuthorizePayment);
+    }
+
+    private async Task AuthorizePayment()
+    {
+        var authorized = await Payment.Authorize(new AuthorizePayment(OrderId, State.CustomerId, State.Total, State.Card.PaymentMethodId, State.Card.Brand, State.Card.Last4));
+        if (!authorized.Succeeded)
+        {
+            await AfterEffect(SagaStep.AuthorizePayment);
+            StartUnwinding(OrderStatus.Cancelled, "payment-declined", $"The card was declined ({authorized.FailureCode}): {authorized.Message}", SagaActor);
+            await Save();
+            return;
+        }
+        await Advance(SagaStep.AuthorizePayment, SagaStep.MarkConfirmed);
+    }
+
+    private async Task MarkConfirmed()
+    {
+        Become(OrderStatus.Confirmed, SagaActor, null);
+        await Advance(SagaStep.MarkConfirmed, SagaStep.CapturePayment);
+    }
+
+    private async Task CapturePayment()
+    {
+        var captured = await Payment.Capture();
+        if (!captured.Succeeded)
+        {
+            await AfterEffect(SagaStep.CapturePayment);
+            StartUnwinding(OrderStatus.Cancelled, "payment-failed", $"The payment could not be captured ({captured.FailureCode}): {captured.Message}", SagaActor);
+            await Save();
+            return;
+        }
+        await Advance(SagaStep.CapturePayment, SagaStep.ConfirmReservations);
+    }
+
+    private async Task ConfirmReservations()
+    {
+        foreach (var line in State.Lines)
+        {
+            var confirmed = await Inventory(line.Sku).Confirm(ReservationId, OrderId, OrderId);
+            if (!confirmed.Succeeded)
+            {
+                // Only a hold that ran out before the saga got here (a long outage): the order cannot be kept.
+                await AfterEffect(SagaStep.ConfirmReservations);
+                StartUnwinding(OrderStatus.Cancelled, "reservation-expired", $"The hold on SKU '{line.Sku}' ended before the order was confirmed: {confirmed.Message}", SagaActor);
+                await Save();
+                return;
+            }
+        }
+        await Advance(SagaStep.ConfirmReservations, SagaStep.ClearCart);
+    }
+
+    private async Task ClearCart()
+    {
+        var bought = State.Lines.Select(l => new CartLine(l.Sku, l.Quantity, l.UnitPrice, SavedForLater: false)).ToList();
+        await GrainFactory.GetGrain<ICartGrain>(State.CustomerId).RemoveOrdered(OrderId, bought);
+        await Advance(SagaStep.ClearCart, SagaStep.EmitPlaced);
+    }
+
+    /// <summary>The order-placed event is a journal record: it commits with the state that ends the saga, or not at all.</summary>
+    private async Task EmitPlaced()
+    {
+        order.AppendToJournal(PlacedEventKind, new OrderPlaced(OrderId, State.CustomerId, State.Total, State.Lines, PaymentIdOf(OrderId), clock.GetUtcNow()));
+        State.Response ??= new PlaceOrderResult(PlaceOrderError.None, View(), null, null);
+        await Advance(SagaStep.EmitPlaced, SagaStep.Done);
+    }
+
+    /// <summary>
+    /// Compensation, safe to repeat: the payment is voided or refunded, holds are released, and
+    /// units already sold by this order go back on the shelf (a return, or a crash after confirming).
+    /// </summary>
+    private async Task Unwind()
+    {
+        var reason = State.CancellationReason ?? "Order cancelled.";
+        await Payment.Cancel(reason);
+        foreach (var line in State.Lines)
+        {
+            var inventory = Inventory(line.Sku);
+            var released = await inventory.Release(ReservationId, OrderId);
+            if (released.Error == ReservationError.AlreadyConfirmed)
+            {
+                var restocked = await inventory.Adjust(new AdjustStock(released.Reservation!.WarehouseId, line.Quantity,
+                    $"order {OrderId}: {State.CancellationCode}", OrderId, OperationId: $"{OrderId}:restock"));
+                if (!restocked.Succeeded)
+                {
+                    throw new InvalidOperationException($"Restocking {line.Sku} for order {OrderId} failed: {restocked.Message}");
+                }
+            }
+        }
+        await AfterEffect(SagaStep.Unwind);
+        Become(State.UnwindTo ?? OrderStatus.Cancelled, SagaActor, reason);
+        State.UnwindTo = null;
+        State.Step = SagaStep.Done;
+        // Only a checkout that never got placed answers with its failure; a later cancellation keeps the saved success.
+        var stockFailed = State.CancellationCode is "out-of-stock" or "reservation-expired";
+        State.Response ??= new PlaceOrderResult(stockFailed ? PlaceOrderError.OutOfStock : PlaceOrderError.PaymentDeclined, View(), reason, stockFailed ? "cart" : "card");
+        await Save();
+    }
+
+    private void StartUnwinding(OrderStatus endIn, string code, string reason, string actor)
+    {
+        State.UnwindTo = endIn;
+        State.CancellationCode = code;
+        State.CancellationReason = reason;
+        State.Step = SagaStep.Unwind;
+        State.History.Add(new OrderEvent(State.Status, clock.GetUtcNow(), actor, $"unwinding: {reason}"));
+    }
+
+    private async Task Advance(SagaStep done, SagaStep next)
+    {
+        await AfterEffect(done);
+        State.Step = next;
+        await Save();
+    }
+
+    private Task AfterEffect(SagaStep step) => interceptor.AfterEffect(OrderId, step);
+
+    private void Become(OrderStatus status, string actor, string? note)
+    {
+        State.Status = status;
+        State.History.Add(new OrderEvent(status, clock.GetUtcNow(), actor, note));
+    }
+
+    private async Task Save()
+    {
+        State.Version++;
+        await order.WriteStateAsync();
+        await UpdateIndex();
+    }
+
+    /// <summary>The index is a copy for lists: failing to update it never fails the order (the next change or activation repairs it).</summary>
+    private async Task UpdateIndex()
+    {
+        try
+        {
+            await index.Upsert(new OrderSummary(OrderId, State.CustomerId, State.Status, State.Total, State.Lines.Sum(l => l.Quantity), State.PlacedAt, clock.GetUtcNow()), State.Version);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Order {Order} could not update the order index", OrderId);
+        }
+    }
+
+    private ISkuInventoryGrain Inventory(string sku) => GrainFactory.GetGrain<ISkuInventoryGrain>(sku);
+
+    private PlaceOrderResult InProgress() =>
+        new(PlaceOrderError.InProgress, View(), "The order is being placed; it completes on its own. Ask again with the same Idempotency-Key, or follow the order.", null);
+
+    private OrderResult Illegal(OrderAction action, string why) =>
+        new(OrderError.IllegalTransition, View(), $"The order cannot {ActionName(action)}: {why}.");
+
+    private static string ActionName(OrderAction action) => action switch
+    {
+        OrderAction.StartProcessing => "start processing",
+        OrderAction.Ship => "ship",
+        OrderAction.Deliver => "be delivered",
+        OrderAction.Cancel => "be cancelled",
+        OrderAction.RequestReturn => "be returned",
+        OrderAction.ApproveReturn => "have its return approved",
+        _ => "be refunded",
+    };
+
+    private OrderView View() => new(OrderId, State.CustomerId, State.Status, State.PlacedAt, [.. State.Lines], State.Subtotal, State.Shipping, State.Tax, State.Total,
+        State.ShippingMethod, State.Region, State.Address, PaymentIdOf(OrderId), State.Card.Brand, State.Card.Last4,
+        State.CancellationCode, State.CancellationReason, [.. State.History], State.Version);
+}

@@ -1,0 +1,40 @@
+namespace Commerce.Grains.Orders;
+
+/// <summary>Checkout saga settings, bound from <c>Commerce:Orders</c>.</summary>
+public sealed class OrderOptions
+{
+    /// <summary>How long an order's stock reservations hold while the saga runs. Default 15 minutes.</summary>
+    public TimeSpan ReservationHoldFor { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// Period of the durable reminder that resumes an interrupted saga (after a crash, or while the
+    /// payment gateway is unreachable). Default 1 minute, the runtime's shortest reminder period.
+    /// </summary>
+    public TimeSpan SagaRetryInterval { get; set; } = TimeSpan.FromMinutes(1);
+}
+
+/// <summary>The steps of the checkout saga, in order; <see cref="Unwind"/> is compensation, <see cref="Done"/> means nothing runs.</summary>
+public enum SagaStep
+{
+    ReserveStock,
+    AuthorizePayment,
+    MarkConfirmed,
+    CapturePayment,
+    ConfirmReservations,
+    ClearCart,
+    EmitPlaced,
+    Unwind,
+    Done,
+}
+
+/// <summary>
+/// Seen by the saga around each step: before the step, and after its effect but before its progress
+/// is persisted — the two places a crash can fall. The default does nothing; fault-injection tests
+/// throw here to interrupt the saga at a chosen point.
+/// </summary>
+public class OrderSagaInterceptor
+{
+    public virtual Task BeforeStep(string orderId, SagaStep step) => Task.CompletedTask;
+
+    public virtual Task AfterEffect(string orderId, SagaStep step) => Task.CompletedTask;
+}

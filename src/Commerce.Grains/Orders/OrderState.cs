@@ -1,0 +1,50 @@
+namespace Commerce.Grains.Orders;
+
+/// <summary>An order's stored state (JSONB): what was bought, where the saga is, and the answer given to the checkout request.</summary>
+internal sealed class OrderState
+{
+    public bool Exists { get; set; }
+
+    public string CustomerId { get; set; } = "";
+
+    public string RequestFingerprint { get; set; } = "";
+
+    public DateTimeOffset PlacedAt { get; set; }
+
+    public List<OrderLine> Lines { get; set; } = [];
+
+    public Money Subtotal { get; set; } = new(0, "EUR");
+
+    public Money Shipping { get; set; } = new(0, "EUR");
+
+    public Money Tax { get; set; } = new(0, "EUR");
+
+    public Money Total { get; set; } = new(0, "EUR");
+
+    public string ShippingMethod { get; set; } = "";
+
+    public string Region { get; set; } = "";
+
+    public ShippingAddress Address { get; set; } = new("", "", null, "", "", "");
+
+    public CardOnFile Card { get; set; } = new("", "", "");
+
+    public OrderStatus Status { get; set; }
+
+    /// <summary>The next saga step to run; <see cref="SagaStep.Done"/> when nothing is in flight.</summary>
+    public SagaStep Step { get; set; }
+
+    /// <summary>While unwinding (compensation): the status the order ends in.</summary>
+    public OrderStatus? UnwindTo { get; set; }
+
+    public string? CancellationCode { get; set; }
+
+    public string? CancellationReason { get; set; }
+
+    /// <summary>The answer to the checkout request, saved when placement finished: repeats of the request get it.</summary>
+    public PlaceOrderResult? Response { get; set; }
+
+    public List<OrderEvent> History { get; set; } = [];
+
+    public long Version { get; set; }
+}

@@ -1,0 +1,217 @@
+using Commerce.Payments;
+using Commerce.Runtime;
+
+namespace Commerce.Grains.Payments;
+
+internal sealed class PaymentState
+{
+    public bool Exists { get; set; }
+
+    public string OrderId { get; set; } = "";
+
+    public string CustomerId { get; set; } = "";
+
+    public Money Amount { get; set; } = new(0, "EUR");
+
+    public string PaymentMethodId { get; set; } = "";
+
+    public string CardBrand { get; set; } = "";
+
+    public string CardLast4 { get; set; } = "";
+
+    public PaymentStatus Status { get; set; }
+
+    public string? ChargeId { get; set; }
+
+    public decimal Captured { get; set; }
+
+    public decimal Refunded { get; set; }
+
+    public string? FailureCode { get; set; }
+
+    public string? FailureMessage { get; set; }
+
+    /// <summary>Refunds by refund id, so that a retried refund is recognised.</summary>
+    public Dictionary<string, decimal> Refunds { get; set; } = new(StringComparer.Ordinal);
+
+    public List<PaymentEvent> History { get; set; } = [];
+}
+
+/// <summary>
+/// A payment's record of what happened at the gateway. An authorization is recorded as asked
+/// (Authorizing) before the gateway is called, so that after a crash the payment knows to ask
+/// again with the same idempotency key — and learns the charge instead of making a second one.
+/// </summary>
+[GrainType("Payment")]
+internal sealed class PaymentGrain(
+    [PersistentState("payment")] IPersistentState<PaymentState> payment,
+    IPaymentGateway gateway,
+    TimeProvider clock) : Grain, IPaymentGrain
+{
+    /// <summary>Refund id of the refund that undoes a cancelled or returned order.</summary>
+    public const string CancellationRefundId = "cancellation";
+
+    private PaymentState State => payment.State;
+
+    private string PaymentId => GetPrimaryKeyString();
+
+    private string KeyFor(string action) => $"{PaymentId}:{action}";
+
+    public async Task<PaymentResult> Authorize(AuthorizePayment request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!State.Exists)
+        {
+            State.Exists = true;
+            State.OrderId = request.OrderId;
+            State.CustomerId = request.CustomerId;
+            State.Amount = request.Amount;
+            State.PaymentMethodId = request.PaymentMethodId;
+            State.CardBrand = request.CardBrand;
+            State.CardLast4 = request.CardLast4;
+            State.Status = PaymentStatus.Authorizing;
+            await payment.WriteStateAsync();
+        }
+        if (State.Status == PaymentStatus.Authorizing)
+        {
+            await SettleAuthorization();
+        }
+        return State.Status == PaymentStatus.Declined
+            ? new PaymentResult(PaymentError.Declined, View(), State.FailureCode, State.FailureMessage)
+            : Ok();
+    }
+
+    public async Task<PaymentResult> Capture()
+    {
+        if (!State.Exists)
+        {
+            return NotFound();
+        }
+        if (State.Status is PaymentStatus.Captured or PaymentStatus.PartiallyRefunded or PaymentStatus.Refunded)
+        {
+            return Ok();
+        }
+        if (State.Status != PaymentStatus.Authorized)
+        {
+            return Refused(PaymentError.InvalidState, $"A {State.Status.ToString().ToLowerInvariant()} payment cannot be captured.");
+        }
+        var result = await gateway.Capture(KeyFor("capture"), State.ChargeId!, State.Amount.Amount, CancellationToken.None);
+        if (!result.Succeeded)
+        {
+            return new PaymentResult(PaymentError.Declined, View(), result.FailureCode, result.Message);
+        }
+        State.Captured = State.Amount.Amount;
+        State.Status = PaymentStatus.Captured;
+        Record("captured", State.Captured, State.ChargeId);
+        await payment.WriteStateAsync();
+        return Ok();
+    }
+
+    public async Task<PaymentResult> Refund(string refundId, decimal amount, string reason)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(refundId);
+        if (!State.Exists)
+        {
+            return NotFound();
+        }
+        if (State.Refunds.TryGetValue(refundId, out var earlier))
+        {
+            return earlier == amount ? Ok() : Refused(PaymentError.RefundIdReused, $"Refund '{refundId}' was for {earlier}, not {amount}.");
+        }
+        if (State.Status is not (PaymentStatus.Captured or PaymentStatus.PartiallyRefunded))
+        {
+            return Refused(PaymentError.InvalidState, $"Only a captured payment can be refunded; this one is {State.Status.ToString().ToLowerInvariant()}.");
+        }
+        var refundable = State.Captured - State.Refunded;
+        if (amount <= 0 || amount > refundable)
+        {
+            return Refused(PaymentError.AmountTooLarge, $"Refunds add up to at most the captured amount: {refundable} {State.Amount.Currency} can still be refunded.");
+        }
+        var result = await gateway.Refund(KeyFor("refund:" + refundId), State.ChargeId!, amount, CancellationToken.None);
+        if (!result.Succeeded)
+        {
+            return new PaymentResult(PaymentError.Declined, View(), result.FailureCode, result.Message);
+        }
+        State.Refunds[refundId] = amount;
+        State.Refunded += amount;
+        State.Status = State.Refunded == State.Captured ? PaymentStatus.Refunded : PaymentStatus.PartiallyRefunded;
+        Record("refunded", amount, reason);
+        await payment.WriteStateAsync();
+        return Ok();
+    }
+
+    public async Task<PaymentResult> Cancel(string reason)
+    {
+        if (!State.Exists)
+        {
+            // The order never got as far as asking for money.
+            return new PaymentResult(PaymentError.None, null);
+        }
+        if (State.Status == PaymentStatus.Authorizing)
+        {
+            await SettleAuthorization();
+        }
+        if (State.Status == PaymentStatus.Authorized)
+        {
+            var voided = await gateway.Void(KeyFor("void"), State.ChargeId!, CancellationToken.None);
+            if (voided.Succeeded)
+            {
+                State.Status = PaymentStatus.Voided;
+                Record("voided", State.Amount.Amount, reason);
+                await payment.WriteStateAsync();
+                return Ok();
+            }
+            if (voided.FailureCode != "charge_already_captured")
+            {
+                throw new InvalidOperationException($"The gateway would not void charge {State.ChargeId}: {voided.FailureCode} {voided.Message}");
+            }
+            // A capture reached the gateway but not this record (a crash in between): learn it, then refund.
+            if (!(await Capture()).Succeeded)
+            {
+                throw new InvalidOperationException($"Charge {State.ChargeId} is captured at the gateway but its capture cannot be recorded.");
+            }
+        }
+        if (State.Status is PaymentStatus.Captured or PaymentStatus.PartiallyRefunded)
+        {
+            var refund = await Refund(CancellationRefundId, State.Captured - State.Refunded, reason);
+            if (!refund.Succeeded)
+            {
+                throw new InvalidOperationException($"The gateway would not refund charge {State.ChargeId}: {refund.FailureCode} {refund.Message}");
+            }
+        }
+        return Ok();
+    }
+
+    public Task<PaymentView?> Get() => Task.FromResult(State.Exists ? View() : null);
+
+    /// <summary>Asks the gateway to authorize under this payment's key: the first time it authorizes, after a crash it answers what it did.</summary>
+    private async Task SettleAuthorization()
+    {
+        var result = await gateway.Authorize(KeyFor("authorize"), State.PaymentMethodId, State.Amount, State.OrderId, CancellationToken.None);
+        if (result.Succeeded)
+        {
+            State.ChargeId = result.Charge!.ChargeId;
+            State.Status = PaymentStatus.Authorized;
+            Record("authorized", State.Amount.Amount, State.ChargeId);
+        }
+        else
+        {
+            State.Status = PaymentStatus.Declined;
+            State.FailureCode = result.FailureCode;
+            State.FailureMessage = result.Message;
+            Record("declined", State.Amount.Amount, result.FailureCode);
+        }
+        await payment.WriteStateAsync();
+    }
+
+    private void Record(string kind, decimal amount, string? reference) => State.History.Add(new PaymentEvent(kind, amount, clock.GetUtcNow(), reference));
+
+    private PaymentResult Ok() => new(PaymentError.None, View());
+
+    private PaymentResult Refused(PaymentError error, string message) => new(error, View(), null, message);
+
+    private static PaymentResult NotFound() => new(PaymentError.NotFound, null, null, "There is no such payment.");
+
+    private PaymentView View() => new(PaymentId, State.OrderId, State.CustomerId, State.Amount, State.Status, State.Captured, State.Refunded,
+        State.CardBrand, State.CardLast4, State.FailureCode, State.FailureMessage, [.. State.History]);
+}

@@ -1,0 +1,207 @@
+using System.Text.Json;
+using Commerce.Grains;
+using Npgsql;
+
+namespace Commerce.Payments;
+
+/// <summary>
+/// The built-in gateway: behaves like Stripe in test mode, so the system takes payments with no
+/// account. Stripe's test card numbers decide the outcome; any other number is refused as Stripe's
+/// test mode refuses real cards. Charges and answered requests live in PostgreSQL
+/// (<c>test_gateway_*</c> tables) as they would on Stripe's side, so idempotency keys hold across
+/// crashes of the callers. Each request runs in one transaction under an advisory lock on its key:
+/// concurrent duplicates act once.
+/// </summary>
+public sealed class TestModePaymentGateway(NpgsqlDataSource dataSource, TimeProvider clock) : IPaymentGateway
+{
+    /// <summary>Stripe's test cards and the payment methods Stripe's docs name for them.</summary>
+    private static readonly Dictionary<string, (string MethodId, string Brand)> TestCards = new(StringComparer.Ordinal)
+    {
+        ["4242424242424242"] = ("pm_card_visa", "visa"),
+        ["5555555555554444"] = ("pm_card_mastercard", "mastercard"),
+        ["4000000000000002"] = ("pm_card_chargeDeclined", "visa"),
+        ["4000000000009995"] = ("pm_card_chargeDeclinedInsufficientFunds", "visa"),
+        ["4000002500003155"] = ("pm_card_authenticationRequired", "visa"),
+    };
+
+    /// <summary>What authorizing with each payment method does: null succeeds, else Stripe's failure code.</summary>
+    private static string? AuthorizationFailure(string methodId) => methodId switch
+    {
+        "pm_card_visa" or "pm_card_mastercard" => null,
+        "pm_card_chargeDeclined" => "card_declined",
+        "pm_card_chargeDeclinedInsufficientFunds" => "insufficient_funds",
+        "pm_card_authenticationRequired" => "authentication_required",
+        _ => "payment_method_unknown",
+    };
+
+    public Task<PaymentMethodResult> CreatePaymentMethod(CardDetails card, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(card);
+        var number = new string(card.Number.Where(c => c != ' ' && c != '-').ToArray());
+        var today = clock.GetUtcNow();
+        PaymentMethodResult result;
+        if (!TestCards.TryGetValue(number, out var test))
+        {
+            result = new(null, "incorrect_number", "Test mode takes Stripe's test card numbers only, such as 4242424242424242.");
+        }
+        else if (card.ExpMonth is < 1 or > 12 || card.ExpYear < today.Year || (card.ExpYear == today.Year && card.ExpMonth < today.Month))
+        {
+            result = new(null, "expired_card", "The card's expiration date is in the past.");
+        }
+        else if (card.Cvc is not { Length: 3 or 4 } || !card.Cvc.All(char.IsAsciiDigit))
+        {
+            result = new(null, "incorrect_cvc", "The card's security code is 3 or 4 digits.");
+        }
+        else
+        {
+            result = new(new PaymentMethod(test.MethodId, test.Brand, number[^4..]));
+        }
+        return Task.FromResult(result);
+    }
+
+    public Task<GatewayResult> Authorize(string idempotencyKey, string paymentMethodId, Money amount, string reference, CancellationToken cancellationToken) =>
+        Once(idempotencyKey, $"authorize|{paymentMethodId}|{amount.Amount}|{amount.Currency}|{reference}", async (connection, ct) =>
+        {
+            if (amount.Amount <= 0)
+            {
+                return GatewayResult.Failed("amount_too_small", "An authorization is for an amount above zero.");
+            }
+            if (AuthorizationFailure(paymentMethodId) is { } failure)
+            {
+                return GatewayResult.Failed(failure, failure switch
+                {
+                    "card_declined" => "Your card was declined.",
+                    "insufficient_funds" => "Your card has insufficient funds.",
+                    "authentication_required" => "Your card requires authentication, which this checkout cannot perform.",
+                    _ => $"No such payment method: '{paymentMethodId}'.",
+                });
+            }
+            var chargeId = "ch_" + Guid.NewGuid().ToString("N")[..24];
+            await using var insert = new NpgsqlCommand(
+                "INSERT INTO test_gateway_charges (charge_id, payment_method_id, reference, amount, currency, status) VALUES ($1, $2, $3, $4, $5, $6)", connection);
+            insert.Parameters.Add(new() { Value = chargeId });
+            insert.Parameters.Add(new() { Value = paymentMethodId });
+            insert.Parameters.Add(new() { Value = reference });
+            insert.Parameters.Add(new() { Value = amount.Amount });
+            insert.Parameters.Add(new() { Value = amount.Currency });
+            insert.Parameters.Add(new() { Value = nameof(ChargeStatus.Authorized) });
+            await insert.ExecuteNonQueryAsync(ct);
+            return new GatewayResult(new GatewayCharge(chargeId, amount, 0, 0, ChargeStatus.Authorized));
+        }, cancellationToken);
+
+    public Task<GatewayResult> Capture(string idempotencyKey, string chargeId, decimal amount, CancellationToken cancellationToken) =>
+        Once(idempotencyKey, $"capture|{chargeId}|{amount}", async (connection, ct) =>
+        {
+            if (await Load(connection, chargeId, ct) is not { } charge)
+            {
+                return NoSuchCharge(chargeId);
+            }
+            if (charge.Status != ChargeStatus.Authorized)
+            {
+                return GatewayResult.Failed("charge_not_capturable", $"Charge {chargeId} is {charge.Status.ToString().ToLowerInvariant()}; only an authorized charge can be captured.");
+            }
+            if (amount <= 0 || amount > charge.Authorized.Amount)
+            {
+                return GatewayResult.Failed("amount_too_large", $"A capture is above zero and at most the authorized {charge.Authorized}.");
+            }
+            return new GatewayResult(await Update(connection, charge with { Captured = amount, Status = ChargeStatus.Captured }, ct));
+        }, cancellationToken);
+
+    public Task<GatewayResult> Void(string idempotencyKey, string chargeId, CancellationToken cancellationToken) =>
+        Once(idempotencyKey, $"void|{chargeId}", async (connection, ct) =>
+        {
+            if (await Load(connection, chargeId, ct) is not { } charge)
+            {
+                return NoSuchCharge(chargeId);
+            }
+            return charge.Status switch
+            {
+                ChargeStatus.Authorized => new GatewayResult(await Update(connection, charge with { Status = ChargeStatus.Voided }, ct)),
+                ChargeStatus.Voided => new GatewayResult(charge),
+                _ => GatewayResult.Failed("charge_already_captured", $"Charge {chargeId} was captured: refund it instead."),
+            };
+        }, cancellationToken);
+
+    public Task<GatewayResult> Refund(string idempotencyKey, string chargeId, decimal amount, CancellationToken cancellationToken) =>
+        Once(idempotencyKey, $"refund|{chargeId}|{amount}", async (connection, ct) =>
+        {
+            if (await Load(connection, chargeId, ct) is not { } charge)
+            {
+                return NoSuchCharge(chargeId);
+            }
+            if (charge.Status != ChargeStatus.Captured)
+            {
+                return GatewayResult.Failed("charge_not_captured", $"Charge {chargeId} was not captured: void it instead.");
+            }
+            if (amount <= 0 || charge.Refunded + amount > charge.Captured)
+            {
+                return GatewayResult.Failed("amount_too_large", $"Refunds add up to at most the captured {charge.Captured} (refunded so far: {charge.Refunded}).");
+            }
+            return new GatewayResult(await Update(connection, charge with { Refunded = charge.Refunded + amount }, ct));
+        }, cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="act"/> at most once per key: under a transaction-scoped advisory lock on
+    /// the key, a saved answer is returned (or refused when the request differs); otherwise the act
+    /// and its answer commit together. Failures are saved too, as Stripe does for declines.
+    /// </summary>
+    private async Task<GatewayResult> Once(string idempotencyKey, string fingerprint, Func<NpgsqlConnection, CancellationToken, Task<GatewayResult>> act, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(idempotencyKey);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var lockKey = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", connection))
+        {
+            lockKey.Parameters.Add(new() { Value = idempotencyKey });
+            await lockKey.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await using (var saved = new NpgsqlCommand("SELECT fingerprint, response FROM test_gateway_requests WHERE idempotency_key = $1", connection))
+        {
+            saved.Parameters.Add(new() { Value = idempotencyKey });
+            await using var reader = await saved.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                return reader.GetString(0) == fingerprint
+                    ? JsonSerializer.Deserialize<GatewayResult>(reader.GetString(1), Json)!
+                    : GatewayResult.Failed("idempotency_key_reused", $"Keys for idempotent requests can only be used with the same parameters they were first used with ('{idempotencyKey}').");
+            }
+        }
+        var result = await act(connection, cancellationToken);
+        await using (var save = new NpgsqlCommand("INSERT INTO test_gateway_requests (idempotency_key, fingerprint, response) VALUES ($1, $2, $3::jsonb)", connection))
+        {
+            save.Parameters.Add(new() { Value = idempotencyKey });
+            save.Parameters.Add(new() { Value = fingerprint });
+            save.Parameters.Add(new() { Value = JsonSerializer.Serialize(result, Json) });
+            await save.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return result;
+    }
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+
+    private static GatewayResult NoSuchCharge(string chargeId) => GatewayResult.Failed("resource_missing", $"No such charge: '{chargeId}'.");
+
+    private static async Task<GatewayCharge?> Load(NpgsqlConnection connection, string chargeId, CancellationToken ct)
+    {
+        await using var select = new NpgsqlCommand("SELECT amount, currency, captured, refunded, status FROM test_gateway_charges WHERE charge_id = $1 FOR UPDATE", connection);
+        select.Parameters.Add(new() { Value = chargeId });
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
+        {
+            return null;
+        }
+        return new GatewayCharge(chargeId, new Money(reader.GetDecimal(0), reader.GetString(1)), reader.GetDecimal(2), reader.GetDecimal(3), Enum.Parse<ChargeStatus>(reader.GetString(4)));
+    }
+
+    private static async Task<GatewayCharge> Update(NpgsqlConnection connection, GatewayCharge charge, CancellationToken ct)
+    {
+        await using var update = new NpgsqlCommand("UPDATE test_gateway_charges SET captured = $2, refunded = $3, status = $4 WHERE charge_id = $1", connection);
+        update.Parameters.Add(new() { Value = charge.ChargeId });
+        update.Parameters.Add(new() { Value = charge.Captured });
+        update.Parameters.Add(new() { Value = charge.Refunded });
+        update.Parameters.Add(new() { Value = charge.Status.ToString() });
+        await update.ExecuteNonQueryAsync(ct);
+        return charge;
+    }
+}
