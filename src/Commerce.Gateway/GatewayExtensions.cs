@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Commerce.Gateway.Dashboard;
 using Commerce.Gateway.FlashSales;
 using Commerce.Gateway.Identity;
 using Commerce.Gateway.Inventory;
@@ -30,6 +31,7 @@ public static class GatewayExtensions
         services.AddGatewayRateLimits();
         services.AddSignalR().AddJsonProtocol(json => json.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.AddSingleton<FlashSaleFeeds>();
+        services.AddOperatorDashboard();
         return services;
     }
 
@@ -47,6 +49,7 @@ public static class GatewayExtensions
         app.MapIdentityApi();
         app.MapInventoryApi();
         app.MapFlashSalesApi();
+        app.MapDashboard();
         app.MapHub<FlashSaleHub>("/hubs/flash-sale");
         return app;
     }

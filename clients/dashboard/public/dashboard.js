@@ -1,0 +1,239 @@
+// The operator dashboard: signs in (login.js), then asks GET /api/v1/dashboard every second and
+// draws what it says. Chart points come from the server, which samples once a second and keeps the
+// last 100, so a page that opens draws full charts at once.
+
+import { signIn, storedToken, forgetToken } from './login.js';
+import { LiveChart } from './charts.js';
+
+const refreshEvery = 1000;
+const pointsKept = 100;
+const $ = id => document.getElementById(id);
+
+let token = null;
+let points = [];
+let latest = null;
+
+const charts = {
+  calls: new LiveChart($('chart-calls'), ps => keysOf(ps, p => p.callsPerSecondByGrainType)
+    .map(type => ({ label: type, values: ps.map(p => p.callsPerSecondByGrainType[type] ?? null) }))),
+  cluster: new LiveChart($('chart-cluster'), ps => [
+    { label: 'calls/s', values: ps.map(p => p.callsPerSecond) },
+    { label: 'failures/s', values: ps.map(p => p.failuresPerSecond) },
+  ]),
+  storage: new LiveChart($('chart-storage'), ps => [
+    { label: 'reads/s', values: ps.map(p => p.storageReadsPerSecond) },
+    { label: 'writes/s', values: ps.map(p => p.storageWritesPerSecond) },
+  ]),
+  sellThrough: new LiveChart($('chart-sell-through'), ps => (latest?.commerce.flashSales ?? [])
+    .map(sale => ({ label: sale.saleId, values: ps.map(p => p.unitsSoldBySale[sale.saleId] === undefined ? null : 100 * p.unitsSoldBySale[sale.saleId] / sale.units) }))),
+};
+
+function keysOf(ps, pick) {
+  const keys = new Set();
+  ps.forEach(p => Object.keys(pick(p)).forEach(k => keys.add(k)));
+  return [...keys].sort();
+}
+
+async function get(path) {
+  const response = await fetch(path, { headers: { Authorization: `Bearer ${token}` } });
+  if (response.status === 401 || response.status === 403) {
+    throw new SignedOut(response.status === 403 ? 'This account is not an operator.' : 'Please sign in again.');
+  }
+  if (!response.ok) {
+    throw new Error(`${path} answered ${response.status}`);
+  }
+  return response.json();
+}
+
+class SignedOut extends Error {}
+
+async function start() {
+  token = storedToken() ?? await signIn($('sign-in'));
+  $('sign-out').hidden = false;
+  $('dashboard').hidden = false;
+  try {
+    points = (await get('/api/v1/dashboard/history')).points;
+  } catch (e) {
+    return stop(e);
+  }
+  poll();
+}
+
+async function poll() {
+  try {
+    const view = await get('/api/v1/dashboard');
+    latest = view;
+    if (!points.length || points[points.length - 1].at !== view.point.at) {
+      points.push(view.point);
+      points = points.slice(-pointsKept);
+    }
+    render(view);
+    $('status').textContent = `served by ${view.servedBy} · ${new Date(view.takenAt).toLocaleTimeString()}`;
+    $('status').classList.remove('stale');
+  } catch (e) {
+    if (e instanceof SignedOut) {
+      return stop(e);
+    }
+    $('status').textContent = `no answer: ${e.message}`;
+    $('status').classList.add('stale');
+  }
+  setTimeout(poll, refreshEvery);
+}
+
+function stop(e) {
+  forgetToken();
+  $('dashboard').hidden = true;
+  $('sign-out').hidden = true;
+  $('status').textContent = e.message;
+  start();
+}
+
+$('sign-out').addEventListener('click', () => { forgetToken(); location.reload(); });
+
+// ---- Rendering --------------------------------------------------------------------------------
+
+const number = (value, digits = 0) => value === null || value === undefined ? '—'
+  : Number(value).toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const ms = value => value === null || value === undefined ? '—' : `${number(value, value < 10 ? 2 : 1)} ms`;
+const mib = bytes => bytes === null || bytes === undefined ? '—' : `${number(bytes / 1048576, 0)} MiB`;
+const time = at => at ? new Date(at).toLocaleTimeString() : '—';
+const escape = text => String(text ?? '').replace(/[&<>"]/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+
+function duration(seconds) {
+  if (seconds === null || seconds === undefined) return '—';
+  const s = Math.floor(seconds);
+  const h = Math.floor(s / 3600), m = Math.floor(s % 3600 / 60);
+  return h ? `${h}h ${String(m).padStart(2, '0')}m` : m ? `${m}m ${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+/** Fills a table: columns are [heading, row => html, className?]. */
+function table(id, columns, rows, empty = 'nothing yet') {
+  const head = `<tr>${columns.map(([heading, , cls]) => `<th class="${cls ?? ''}">${heading}</th>`).join('')}</tr>`;
+  const body = rows.length
+    ? rows.map(row => `<tr>${columns.map(([, cell, cls]) => `<td class="${cls ?? ''}">${cell(row)}</td>`).join('')}</tr>`).join('')
+    : `<tr><td class="empty" colspan="${columns.length}">${empty}</td></tr>`;
+  $(id).innerHTML = `<thead>${head}</thead><tbody>${body}</tbody>`;
+}
+
+function facts(id, rows) {
+  $(id).innerHTML = rows.map(([label, value]) => `<tr><th>${label}</th><td class="num">${value}</td></tr>`).join('');
+}
+
+function placeholder(id, text) {
+  $(id).innerHTML = `<p class="placeholder">${text}</p>`;
+}
+
+function render(view) {
+  const { cluster, grainTypes, methods, storage, reminders, commerce } = view;
+  const live = cluster.silos.filter(s => s.reachable);
+  $('totals').innerHTML = [
+    ['silos', `${live.length} / ${cluster.silos.length}`],
+    ['activations', number(view.point.activations)],
+    ['calls/s', number(view.point.callsPerSecond, 1)],
+    ['failures/s', number(view.point.failuresPerSecond, 1)],
+    ['flash sales live', number(commerce.flashSales.filter(s => s.phase === 'Live').length)],
+    ['recent errors', number(view.recentErrors.length)],
+  ].map(([label, value]) => `<div class="card"><div class="value">${value}</div><div class="label">${label}</div></div>`).join('');
+
+  for (const chart of Object.values(charts)) chart.update(points);
+
+  table('silos', [
+    ['silo', s => `<code>${escape(s.siloId)}</code>`],
+    ['address', s => `${escape(s.address)}${s.httpPort ? `:${s.httpPort}` : ''}`],
+    ['status', s => `<span class="badge ${s.reachable ? s.status : 'Unreachable'}">${escape(s.status)}${s.reachable ? '' : ' · unreachable'}</span>${s.problem ? ` <span class="muted">${escape(s.problem)}</span>` : ''}`],
+    ['generation', s => time(s.generation)],
+    ['uptime', s => duration(s.uptimeSeconds), 'num'],
+    ['CPU', s => s.cpuPercent === null ? '—' : `${number(s.cpuPercent, 0)}%`, 'num'],
+    ['memory', s => mib(s.workingSetBytes), 'num'],
+    ['activations', s => number(s.activations), 'num'],
+    ['partitions', s => number(s.partitionsHeld), 'num'],
+    ['calls/s', s => number(s.callsPerSecond, 1), 'num'],
+  ], cluster.silos);
+  table('membership', [
+    ['time', c => time(c.at)],
+    ['silo', c => `<code>${escape(c.siloId)}</code>`],
+    ['change', c => `${escape(c.from ?? 'new')} → ${escape(c.to)}`],
+  ], cluster.recentChanges, `no change since this page opened (membership version ${cluster.membershipVersion ?? '—'})`);
+
+  table('grain-types', [
+    ['grain type', t => `<strong>${escape(t.grainType)}</strong>`],
+    ['activations', t => number(t.activations), 'num'],
+    ['calls/s', t => number(t.callsPerSecond, 1), 'num'],
+    ['failures/s', t => number(t.failuresPerSecond, 1), 'num'],
+    ['calls', t => number(t.calls), 'num'],
+    ['mean', t => ms(t.meanMs), 'num'],
+    ['p99', t => ms(t.p99Ms), 'num'],
+    ['per silo (activations · calls/s)', t => t.perSilo.map(s => `<span class="share"><code>${escape(s.siloId)}</code> ${number(s.activations)} · ${number(s.callsPerSecond, 1)}</span>`).join(' ')],
+  ], grainTypes, 'no grain activity yet');
+
+  const methodColumns = value => [
+    ['method', m => `<span class="muted">${escape(m.grainType)}</span> ${escape(m.method.split('.').pop())}`],
+    ...value,
+  ];
+  table('methods-by-calls', methodColumns([['calls/s', m => number(m.callsPerSecond, 1), 'num'], ['calls', m => number(m.calls), 'num']]),
+    [...methods].sort((a, b) => b.callsPerSecond - a.callsPerSecond || b.calls - a.calls).slice(0, 8));
+  table('methods-by-latency', methodColumns([['mean', m => ms(m.meanMs), 'num'], ['p99', m => ms(m.p99Ms), 'num']]),
+    [...methods].sort((a, b) => b.p99Ms - a.p99Ms).slice(0, 8));
+  table('methods-by-errors', methodColumns([['failures/s', m => number(m.failuresPerSecond, 1), 'num'], ['failures', m => number(m.failures), 'num'], ['timeouts', m => number(m.timeouts), 'num']]),
+    methods.filter(m => m.failures + m.timeouts > 0).sort((a, b) => b.failuresPerSecond - a.failuresPerSecond || b.failures - a.failures).slice(0, 8), 'no failed calls');
+
+  facts('storage', [
+    ['reads/s', number(storage.readsPerSecond, 1)],
+    ['writes/s', number(storage.writesPerSecond, 1)],
+    ['read latency mean · p99', `${ms(storage.readMeanMs)} · ${ms(storage.readP99Ms)}`],
+    ['write latency mean · p99', `${ms(storage.writeMeanMs)} · ${ms(storage.writeP99Ms)}`],
+    ['ETag / epoch conflicts', number(storage.conflicts)],
+    ['write failures', number(storage.writeFailures)],
+  ]);
+  facts('reminders', [
+    ['reminders', number(reminders.count)],
+    ['next due', reminders.nextDueAt ? new Date(reminders.nextDueAt).toLocaleString() : '—'],
+    ['ticks/s', number(reminders.ticksPerSecond, 2)],
+    ['ticks delivered', number(reminders.ticks)],
+    ['tardiness mean · p99', `${ms(reminders.tardinessMeanMs)} · ${ms(reminders.tardinessP99Ms)}`],
+    ['failed deliveries', number(reminders.failures)],
+  ]);
+
+  table('flash-sales', [
+    ['sale', s => `<strong>${escape(s.saleId)}</strong> <span class="muted">${escape(s.sku)}</span>`],
+    ['phase', s => `<span class="badge ${s.phase}">${s.phase}</span>`],
+    ['queue', s => number(s.queueLength), 'num'],
+    ['admitted', s => number(s.admitted), 'num'],
+    ['sold', s => number(s.unitsSold), 'num'],
+    ['remaining', s => number(s.unitsRemaining), 'num'],
+    ['tokens out', s => s.tokensOutstanding === null ? '<span class="muted" title="the sale status does not report live tokens yet">n/a</span>' : number(s.tokensOutstanding), 'num'],
+    ['sold/s', s => number(s.soldPerSecond, 1), 'num'],
+    ['sell-through', s => `<meter min="0" max="${s.units}" value="${s.unitsSold}"></meter> ${number(100 * s.unitsSold / s.units, 0)}%`],
+    ['ends', s => time(s.endsAt)],
+  ], commerce.flashSales, 'no flash sale is scheduled or live');
+  table('hot-skus', [
+    ['SKU', s => `<code>${escape(s.sku)}</code>`],
+    ['reservations/s', s => number(s.reservationsPerSecond, 1), 'num'],
+  ], commerce.hotSkus, 'no reservation in the last seconds');
+  table('low-stock', [
+    ['SKU', s => `<code>${escape(s.sku)}</code>`],
+    ['available', s => number(s.available), 'num'],
+    ['threshold', s => number(s.lowStockThreshold), 'num'],
+    ['level', s => `<span class="badge ${s.level}">${s.level === 'OutOfStock' ? 'out of stock' : 'low'}</span>`],
+  ], commerce.lowStock, 'every SKU is above its threshold');
+
+  if (commerce.orders) {
+    const states = Object.entries(commerce.orders.ordersPerMinuteByState);
+    $('orders').innerHTML = `<table class="facts">${states.map(([state, perMinute]) => `<tr><th>${escape(state)}</th><td class="num">${number(perMinute, 1)}</td></tr>`).join('')}</table>`;
+    $('payments').innerHTML = `<p>${number(commerce.orders.failedPaymentsLastHour)} in the last hour</p>` +
+      commerce.orders.recentFailedPayments.map(p => `<div>${time(p.at)} <code>${escape(p.orderId)}</code> ${escape(p.reason)}</div>`).join('');
+  } else {
+    placeholder('orders', 'Not available yet: orders arrive with the checkout (issue 5).');
+    placeholder('payments', 'Not available yet: payments arrive with the checkout (issue 5).');
+  }
+
+  table('errors', [
+    ['time', e => time(e.at)],
+    ['silo', e => `<code>${escape(e.siloId)}</code>`],
+    ['grain', e => escape(e.grainType)],
+    ['method', e => escape(e.method)],
+    ['error', e => `<span class="muted">${escape(e.exceptionType)}</span> ${escape(e.message)}`],
+  ], view.recentErrors, 'no failed grain call');
+}
+
+start();

@@ -1,0 +1,63 @@
+using Commerce.Gateway.Identity;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Net.Http.Headers;
+
+namespace Commerce.Gateway.Dashboard;
+
+/// <summary>
+/// The operator dashboard: its page at <c>/dashboard</c> and the JSON behind it. The page's files
+/// hold no data and load for anyone; they sign the operator in and every figure comes from the
+/// operator-only endpoints below.
+/// </summary>
+internal static class DashboardApi
+{
+    public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder routes)
+    {
+        var api = routes.MapGroup("/api/v1/dashboard").WithTags("Dashboard").RequireAuthorization(GatewayIdentity.OperatorPolicy);
+        api.MapGet("", GetView)
+            .WithName("GetDashboard")
+            .WithSummary("The whole cluster at the last sample: silos, grain types and methods with rates, storage, reminders, flash sales, hot and low-stock SKUs, recent errors")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+        api.MapGet("/history", GetHistory)
+            .WithName("GetDashboardHistory")
+            .WithSummary("The last chart points (one per second, at most 100), oldest first")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+
+        routes.MapGet("/dashboard", (HttpContext context, DashboardAssets assets) => Serve(context, assets, "index.html")).ExcludeFromDescription();
+        routes.MapGet("/dashboard/{**path}", (string path, HttpContext context, DashboardAssets assets) => Serve(context, assets, path)).ExcludeFromDescription();
+        return routes;
+    }
+
+    private static async Task<Ok<DashboardView>> GetView(HttpContext context, DashboardViewers viewers, DashboardSampler sampler)
+    {
+        viewers.Seen(context.Request.Headers.Authorization);
+        var view = await sampler.CurrentAsync().WaitAsync(TimeSpan.FromSeconds(10), context.RequestAborted);
+        return TypedResults.Ok(view);
+    }
+
+    private static Ok<DashboardHistory> GetHistory(HttpContext context, DashboardViewers viewers, DashboardSampler sampler)
+    {
+        viewers.Seen(context.Request.Headers.Authorization);
+        return TypedResults.Ok(sampler.History());
+    }
+
+    private static IResult Serve(HttpContext context, DashboardAssets assets, string path)
+    {
+        if (assets.Find(path) is not { } asset)
+        {
+            return TypedResults.NotFound();
+        }
+        context.Response.Headers[HeaderNames.ETag] = asset.ETag;
+        context.Response.Headers[HeaderNames.CacheControl] = "no-cache";
+        if (context.Request.Headers.IfNoneMatch == asset.ETag)
+        {
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+        return TypedResults.Bytes(asset.Content, asset.ContentType);
+    }
+}

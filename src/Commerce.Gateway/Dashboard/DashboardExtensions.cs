@@ -1,0 +1,24 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Commerce.Gateway.Dashboard;
+
+public static class DashboardExtensions
+{
+    /// <summary>The dashboard's sampler and sources. An order system replaces <see cref="IOrderFigures"/> by registering its own.</summary>
+    public static IServiceCollection AddOperatorDashboard(this IServiceCollection services)
+    {
+        services.AddOptions<DashboardOptions>().BindConfiguration(DashboardOptions.Section);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IOrderFigures, NoOrderFigures>();
+        services.AddHttpClient(ClusterTelemetryReader.HttpClientName);
+        services.AddSingleton<DashboardAssets>();
+        services.AddSingleton<DashboardViewers>();
+        services.AddSingleton<ClusterTelemetryReader>();
+        services.AddSingleton<FlashSaleWatch>();
+        services.AddSingleton<InventoryActivity>();
+        services.AddSingleton<DashboardSampler>();
+        services.AddHostedService(provider => provider.GetRequiredService<DashboardSampler>());
+        return services;
+    }
+}

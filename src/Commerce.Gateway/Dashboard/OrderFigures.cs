@@ -1,0 +1,26 @@
+namespace Commerce.Gateway.Dashboard;
+
+/// <summary>Orders and payments as the dashboard shows them.</summary>
+/// <param name="OrdersPerMinuteByState">Orders that entered each state in the last minute.</param>
+public sealed record OrderFiguresView(
+    IReadOnlyDictionary<string, double> OrdersPerMinuteByState,
+    long FailedPaymentsLastHour,
+    IReadOnlyList<FailedPaymentView> RecentFailedPayments);
+
+public sealed record FailedPaymentView(DateTimeOffset At, string OrderId, string Reason);
+
+/// <summary>
+/// Where the dashboard gets order and payment figures. The order system registers its own
+/// implementation (it replaces <see cref="NoOrderFigures"/>); the dashboard asks every few seconds.
+/// </summary>
+public interface IOrderFigures
+{
+    /// <summary>Null when there is nothing to report (no order system yet).</summary>
+    Task<OrderFiguresView?> ReadAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>Until orders exist: the dashboard shows their section as not available.</summary>
+internal sealed class NoOrderFigures : IOrderFigures
+{
+    public Task<OrderFiguresView?> ReadAsync(CancellationToken cancellationToken) => Task.FromResult<OrderFiguresView?>(null);
+}
