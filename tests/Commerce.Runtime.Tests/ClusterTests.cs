@@ -57,6 +57,30 @@ public sealed class ClusterTests(PostgresDatabaseFixture database) : IClassFixtu
     }
 
     [Fact]
+    public async Task An_observer_on_one_silo_is_called_by_a_grain_on_another()
+    {
+        await using var a = await Silos.Clustered(database.ConnectionString);
+        await using var b = await Silos.Clustered(database.ConnectionString);
+        await Silos.WaitForBalance(a, b);
+        var siloB = b.Services.GetRequiredService<SiloRuntime>().LocalEndpoint;
+        var keys = Enumerable.Range(0, 200).Select(i => $"remote-observer-{i}-{Guid.NewGuid():N}");
+        string? keyOnB = null;
+        foreach (var key in keys)
+        {
+            if (await a.GrainFactory.GetGrain<ILocatorGrain>(key).Where() == siloB)
+            {
+                keyOnB = key;
+                break;
+            }
+        }
+        Assert.NotNull(keyOnB);
+        var observer = new RecordingObserver();
+        var reference = a.GrainFactory.CreateObjectReference<IStockObserver>(observer);
+        Assert.Equal(3, await a.GrainFactory.GetGrain<ILocatorGrain>(keyOnB).Notify(reference, 3));
+        Assert.Equal(3, await observer.Received.Reader.ReadAsync().AsTask().WaitAsync(Silos.Patience));
+    }
+
+    [Fact]
     public async Task A_silo_stopping_under_load_hands_its_grains_over_with_no_failed_call_and_no_lost_write()
     {
         await using var a = await Silos.Clustered(database.ConnectionString);
