@@ -1,8 +1,15 @@
 using System.Text.Json.Serialization;
 using Commerce.Gateway.Dashboard;
+using Commerce.Catalog;
+using Commerce.Gateway.Carts;
+using Commerce.Gateway.Catalog;
 using Commerce.Gateway.FlashSales;
 using Commerce.Gateway.Identity;
 using Commerce.Gateway.Inventory;
+using Commerce.Gateway.Orders;
+using Commerce.Gateway.Payments;
+using Commerce.Orders;
+using Commerce.Payments;
 using Commerce.Runtime.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -31,6 +38,10 @@ public static class GatewayExtensions
         services.AddGatewayRateLimits();
         services.AddSignalR().AddJsonProtocol(json => json.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.AddSingleton<FlashSaleFeeds>();
+        services.AddSingleton<CartFeeds>();
+        services.AddCommerceCatalog();
+        services.AddOrderIndex();
+        services.AddTestModePaymentGateway();
         services.AddOperatorDashboard();
         return services;
     }
@@ -49,8 +60,14 @@ public static class GatewayExtensions
         app.MapIdentityApi();
         app.MapInventoryApi();
         app.MapFlashSalesApi();
+        app.MapAccountsApi();
+        app.MapCatalogApi();
+        app.MapCartsApi();
+        app.MapOrdersApi();
+        app.MapPaymentsApi();
         app.MapDashboard();
         app.MapHub<FlashSaleHub>("/hubs/flash-sale");
+        app.MapHub<CartHub>("/hubs/cart");
         return app;
     }
 

@@ -17,8 +17,22 @@ internal static class Problems
 
     /// <summary>422: well-formed, but <paramref name="field"/> cannot be acted on.</summary>
     public static ProblemHttpResult Unprocessable(string code, string field, string message) =>
-        TypedResults.Problem(detail: message, statusCode: StatusCodes.Status422UnprocessableEntity, title: "The request cannot be processed.",
-            extensions: new Dictionary<string, object?> { ["code"] = code, ["errors"] = new Dictionary<string, string[]> { [field] = [message] } });
+        About(StatusCodes.Status422UnprocessableEntity, "The request cannot be processed.", code, field, message);
+
+    /// <summary>A problem of any status about one field, with extra members (an order id, a gateway's decline code).</summary>
+    public static ProblemHttpResult About(int status, string title, string code, string? field, string message, IReadOnlyDictionary<string, object?>? more = null)
+    {
+        var extensions = Code(code);
+        if (field is not null)
+        {
+            extensions["errors"] = new Dictionary<string, string[]> { [field] = [message] };
+        }
+        foreach (var (key, value) in more ?? new Dictionary<string, object?>())
+        {
+            extensions[key] = value;
+        }
+        return TypedResults.Problem(detail: message, statusCode: status, title: title, extensions: extensions);
+    }
 
     public static ProblemHttpResult NotFound(string code, string message) =>
         TypedResults.Problem(detail: message, statusCode: StatusCodes.Status404NotFound, title: "Not found.", extensions: Code(code));

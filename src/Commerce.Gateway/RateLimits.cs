@@ -39,6 +39,9 @@ public sealed class RateLimitOptions
 
     public RateLimitRule PurchasePerAddress { get; set; } = new() { PermitLimit = 200, Window = TimeSpan.FromSeconds(10) };
 
+    /// <summary>Sign-ins, registrations and refreshes per address: guesses at passwords.</summary>
+    public RateLimitRule AccountsPerAddress { get; set; } = new() { PermitLimit = 30, Window = TimeSpan.FromMinutes(1) };
+
     /// <summary>Guesses at the operator bootstrap key, per address.</summary>
     public RateLimitRule OperatorLoginPerAddress { get; set; } = new() { PermitLimit = 5, Window = TimeSpan.FromMinutes(1) };
 }
@@ -49,6 +52,7 @@ internal sealed record RateLimitedAction(string Name)
     public const string Join = "flash-sale-join";
     public const string Purchase = "flash-sale-purchase";
     public const string OperatorLogin = "operator-login";
+    public const string AccountSignIn = "account-sign-in";
 }
 
 internal static class GatewayRateLimits
@@ -88,6 +92,7 @@ internal static class GatewayRateLimits
         RateLimitedAction.Join => options.JoinPerAddress,
         RateLimitedAction.Purchase => options.PurchasePerAddress,
         RateLimitedAction.OperatorLogin => options.OperatorLoginPerAddress,
+        RateLimitedAction.AccountSignIn => options.AccountsPerAddress,
         _ => null,
     };
 

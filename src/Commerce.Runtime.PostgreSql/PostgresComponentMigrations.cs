@@ -16,9 +16,17 @@ public static class PostgresComponentMigrations
     {
         ArgumentNullException.ThrowIfNull(migrationsAssembly);
         ArgumentException.ThrowIfNullOrWhiteSpace(component);
+        // Several libraries may ask for the same component (the gateway and the grains both use the catalog): migrate it once.
+        if (services.Any(d => d.ServiceType == typeof(ComponentRegistration) && d.ImplementationInstance is ComponentRegistration r && r.Component == component))
+        {
+            return services;
+        }
+        services.AddSingleton(new ComponentRegistration(component));
         services.AddSingleton<IHostedService>(provider => new ComponentMigration(provider.GetRequiredService<NpgsqlDataSource>(), migrationsAssembly, component));
         return services;
     }
+
+    private sealed record ComponentRegistration(string Component);
 
     private sealed class ComponentMigration(NpgsqlDataSource dataSource, Assembly assembly, string component) : IHostedLifecycleService
     {

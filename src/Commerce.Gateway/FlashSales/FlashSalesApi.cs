@@ -29,11 +29,6 @@ public sealed record PurchaseBody(string? Token, int? Quantity);
 /// <summary>Flash sales: operators create, list, start and cancel them; customers see them, queue, and buy with their token.</summary>
 internal static class FlashSalesApi
 {
-    public const string IdempotencyKeyHeader = "Idempotency-Key";
-
-    /// <summary>Set on a purchase response that repeats the saved answer to an earlier request with the same key (as Stripe does).</summary>
-    public const string ReplayedHeader = "Idempotent-Replayed";
-
     public static IEndpointRouteBuilder MapFlashSalesApi(this IEndpointRouteBuilder routes)
     {
         var api = routes.MapGroup("/api/v1/flash-sales").WithTags("Flash sales");
@@ -165,11 +160,11 @@ internal static class FlashSalesApi
     };
 
     private static async Task<Results<Created<FlashSalePurchase>, ValidationProblem, ProblemHttpResult>> Purchase(
-        string saleId, PurchaseBody body, [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey, ClaimsPrincipal user, IGrainFactory grains, HttpResponse response)
+        string saleId, PurchaseBody body, [FromHeader(Name = Idempotency.KeyHeader)] string? idempotencyKey, ClaimsPrincipal user, IGrainFactory grains, HttpResponse response)
     {
         var errors = new FieldErrors()
             .Check(Identifiers.IsSlug(saleId), "saleId", Identifiers.SlugRule)
-            .Check(Identifiers.IsIdempotencyKey(idempotencyKey), IdempotencyKeyHeader, "An Idempotency-Key header (1 to 255 printable characters) is required, so that a retried purchase buys once.")
+            .Check(Identifiers.IsIdempotencyKey(idempotencyKey), Idempotency.KeyHeader, Idempotency.RequiredMessage)
             .Check(!string.IsNullOrEmpty(body.Token) && body.Token.Length <= 200, "token", "The purchase token from your admission is required.")
             .Check(body.Quantity is > 0, "quantity", "The quantity is a whole number above zero.");
         if (errors.Any)
@@ -179,7 +174,7 @@ internal static class FlashSalesApi
         var result = await grains.GetGrain<IFlashSaleGrain>(saleId).Purchase(new PurchaseRequest(user.CustomerId(), body.Token!, body.Quantity!.Value, idempotencyKey!));
         if (result.Replayed)
         {
-            response.Headers[ReplayedHeader] = "true";
+            response.MarkReplayed();
         }
         return result.Error switch
         {
@@ -191,7 +186,7 @@ internal static class FlashSalesApi
             FlashSaleError.TokenExpired => Problems.Conflict("token-expired", result.Message!),
             FlashSaleError.TokenInvalid => Problems.Unprocessable("token-invalid", "token", result.Message!),
             FlashSaleError.QuantityExceedsAllowance => Problems.Unprocessable("quantity-exceeds-allowance", "quantity", result.Message!),
-            _ => Problems.Unprocessable("idempotency-key-reused", IdempotencyKeyHeader, result.Message!),
+            _ => Problems.Unprocessable("idempotency-key-reused", Idempotency.KeyHeader, result.Message!),
         };
     }
 

@@ -1,19 +1,32 @@
 using System.Security.Claims;
+using Commerce.Accounts;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Commerce.Gateway.Identity;
 
-/// <summary>Until accounts exist: who may call what, and how callers prove who they are.</summary>
+/// <summary>Who may call what, and how callers prove who they are: anonymous customers, signed-in accounts, operators.</summary>
 public static class GatewayIdentity
 {
     /// <summary>The claim carrying the customer id; set only by the gateway when it issues a token, never taken from a request.</summary>
     public const string CustomerIdClaim = "customer_id";
 
+    /// <summary>The claim naming the sign-in session of an account's token; logging out revokes the session and with it the token.</summary>
+    public const string SessionIdClaim = "sid";
+
+    /// <summary>Anonymous (guest) customer ids start with this; account ids never do.</summary>
+    public const string AnonymousCustomerPrefix = "anon-";
+
     public const string OperatorRole = "operator";
+
+    public const string CustomerRole = "customer";
 
     /// <summary>Authorization policy: the caller holds a customer token.</summary>
     public const string CustomerPolicy = "customer";
+
+    /// <summary>Authorization policy: the caller signed in with a customer account (not a guest token).</summary>
+    public const string SignedInCustomerPolicy = "signed-in-customer";
 
     /// <summary>Authorization policy: the caller holds an operator token.</summary>
     public const string OperatorPolicy = "operator";
@@ -42,7 +55,10 @@ public static class GatewayIdentity
             });
         services.AddAuthorizationBuilder()
             .AddPolicy(CustomerPolicy, policy => policy.RequireClaim(CustomerIdClaim))
+            .AddPolicy(SignedInCustomerPolicy, policy => policy.RequireClaim(CustomerIdClaim).RequireClaim(SessionIdClaim))
             .AddPolicy(OperatorPolicy, policy => policy.RequireRole(OperatorRole));
+        services.AddCommerceAccounts();
+        services.AddTransient<IClaimsTransformation, RevokedSessionFilter>();
         return services;
     }
 
@@ -53,6 +69,25 @@ public static class GatewayIdentity
     /// <summary>Who an operator action is recorded as, in ledgers and sales.</summary>
     public static string OperatorName(this ClaimsPrincipal user) => "operator:" + (user.Identity?.Name ?? "unknown");
 
+    /// <summary>True for operators, who may read every customer's orders and payments.</summary>
+    public static bool IsOperator(this ClaimsPrincipal user) => user.IsInRole(OperatorRole);
+
+    /// <summary>The guest customer id when the caller holds an anonymous token, else null.</summary>
+    public static string? GuestCustomerId(this ClaimsPrincipal user) =>
+        user.FindFirstValue(CustomerIdClaim) is { } id && id.StartsWith(AnonymousCustomerPrefix, StringComparison.Ordinal) ? id : null;
+
+    /// <summary>An account's token: customers carry their account id as customer id; both carry the session.</summary>
+    internal static ClaimsPrincipal SignedIn(Account account, string sessionId)
+    {
+        List<Claim> claims = [new(ClaimTypes.Name, account.Email), new(SessionIdClaim, sessionId), new(ClaimTypes.NameIdentifier, account.AccountId)];
+        claims.Add(account.Role == AccountRole.Operator ? new Claim(ClaimTypes.Role, OperatorRole) : new Claim(ClaimTypes.Role, CustomerRole));
+        if (account.Role == AccountRole.Customer)
+        {
+            claims.Add(new Claim(CustomerIdClaim, account.AccountId));
+        }
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, BearerTokenDefaults.AuthenticationScheme));
+    }
+
     internal static ClaimsPrincipal Customer(string customerId) =>
         new(new ClaimsIdentity([new Claim(CustomerIdClaim, customerId)], BearerTokenDefaults.AuthenticationScheme));
 
@@ -60,7 +95,25 @@ public static class GatewayIdentity
         new(new ClaimsIdentity([new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, OperatorRole)], BearerTokenDefaults.AuthenticationScheme));
 }
 
-/// <summary>Operator sign-in until accounts exist, bound from <c>Commerce:Operators</c>.</summary>
+/// <summary>
+/// Bearer tokens are self-contained, so a token of a session that logged out would stay valid until it
+/// expires: this check, run on every authenticated request, turns such a caller anonymous. One
+/// primary-key lookup per request that carries a session.
+/// </summary>
+internal sealed class RevokedSessionFilter(AccountStore accounts) : IClaimsTransformation
+{
+    public async Task<ClaimsPrincipal> TransformAsync(ClaimsPrincipal principal)
+    {
+        if (principal.FindFirstValue(GatewayIdentity.SessionIdClaim) is not { } session ||
+            principal.FindFirstValue(ClaimTypes.NameIdentifier) is not { } account)
+        {
+            return principal;
+        }
+        return await accounts.IsSessionLive(session, account) ? principal : new ClaimsPrincipal(new ClaimsIdentity());
+    }
+}
+
+/// <summary>Operator sign-in with the bootstrap key (before any operator account exists), bound from <c>Commerce:Operators</c>.</summary>
 public sealed class OperatorOptions
 {
     public const string Section = "Commerce:Operators";

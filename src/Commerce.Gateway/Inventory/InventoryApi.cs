@@ -66,14 +66,14 @@ internal static class InventoryApi
     }
 
     private static async Task<Results<Ok<StockSnapshot>, ValidationProblem, ProblemHttpResult>> Receive(
-        string sku, ReceiveStockRequest request, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, ClaimsPrincipal user, IGrainFactory grains)
+        string sku, ReceiveStockRequest request, [FromHeader(Name = Idempotency.KeyHeader)] string? idempotencyKey, ClaimsPrincipal user, IGrainFactory grains)
     {
         var errors = new FieldErrors()
             .Check(Identifiers.IsCode(sku), "sku", "A SKU is " + Identifiers.CodeRule)
             .Check(Identifiers.IsCode(request.WarehouseId), "warehouseId", "A warehouse id is " + Identifiers.CodeRule)
             .Check(request.Quantity is > 0, "quantity", "The quantity received must be a whole number above zero.")
             .Check(request.Note is null || request.Note.Length <= 500, "note", "A note is at most 500 characters.")
-            .Check(idempotencyKey is null || Identifiers.IsIdempotencyKey(idempotencyKey), "Idempotency-Key", "An Idempotency-Key is 1 to 255 printable characters.");
+            .Check(idempotencyKey is null || Identifiers.IsIdempotencyKey(idempotencyKey), Idempotency.KeyHeader, "An Idempotency-Key is 1 to 255 printable characters.");
         if (errors.Any)
         {
             return errors.Problem();
@@ -83,14 +83,14 @@ internal static class InventoryApi
     }
 
     private static async Task<Results<Ok<StockSnapshot>, ValidationProblem, ProblemHttpResult>> Adjust(
-        string sku, AdjustStockRequest request, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, ClaimsPrincipal user, IGrainFactory grains)
+        string sku, AdjustStockRequest request, [FromHeader(Name = Idempotency.KeyHeader)] string? idempotencyKey, ClaimsPrincipal user, IGrainFactory grains)
     {
         var errors = new FieldErrors()
             .Check(Identifiers.IsCode(sku), "sku", "A SKU is " + Identifiers.CodeRule)
             .Check(Identifiers.IsCode(request.WarehouseId), "warehouseId", "A warehouse id is " + Identifiers.CodeRule)
             .Check(request.Delta is not null and not 0, "delta", "An adjustment is a whole number of units, positive or negative, not zero.")
             .Check(!string.IsNullOrWhiteSpace(request.Reason) && request.Reason.Length <= 500, "reason", "Every adjustment needs a reason (at most 500 characters).")
-            .Check(idempotencyKey is null || Identifiers.IsIdempotencyKey(idempotencyKey), "Idempotency-Key", "An Idempotency-Key is 1 to 255 printable characters.");
+            .Check(idempotencyKey is null || Identifiers.IsIdempotencyKey(idempotencyKey), Idempotency.KeyHeader, "An Idempotency-Key is 1 to 255 printable characters.");
         if (errors.Any)
         {
             return errors.Problem();
@@ -140,7 +140,7 @@ internal static class InventoryApi
         StockChangeError.UnknownSku => Problems.NotFound("unknown-sku", result.Message!),
         StockChangeError.UnknownWarehouse => Problems.Unprocessable("unknown-warehouse", "warehouseId", result.Message!),
         StockChangeError.InsufficientStock => Problems.Conflict("insufficient-stock", result.Message!),
-        _ => Problems.Unprocessable("idempotency-key-reused", "Idempotency-Key", result.Message!),
+        _ => Problems.Unprocessable("idempotency-key-reused", Idempotency.KeyHeader, result.Message!),
     };
 
     private static ValidationProblem InvalidSku() => Problems.Invalid("sku", "A SKU is " + Identifiers.CodeRule);

@@ -21,6 +21,7 @@ public interface ICartGrain : IGrainWithStringKey
     /// <summary>Adds units of a SKU (to a line already there, if any); the line's quantity stays within 1..limit.</summary>
     Task<CartResult> Add(string sku, int quantity);
 
+    /// <summary>Sets a line's quantity (1..limit), adding the line if the cart has none: safe to retry.</summary>
     Task<CartResult> SetQuantity(string sku, int quantity);
 
     Task<CartResult> Remove(string sku);

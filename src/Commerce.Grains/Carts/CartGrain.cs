@@ -63,18 +63,21 @@ internal sealed class CartGrain : Grain, ICartGrain, IRemindable
         return await Change(lines => Replace(lines, sku, new CartLine(sku, total, catalogSku!.Price, SavedForLater: false)));
     }
 
+    /// <summary>Sets a line's quantity, adding the line when the cart has none for the SKU: the idempotent form of adding.</summary>
     public async Task<CartResult> SetQuantity(string sku, int quantity)
     {
-        if (LiveLines.Find(l => l.Sku == sku) is not { } line)
+        var (catalogSku, refusal) = await Sellable(sku);
+        var line = LiveLines.Find(l => l.Sku == sku);
+        if (line is null && refusal is not null)
         {
-            return await NoSuchLine(sku);
+            return refusal;
         }
-        var limit = LimitOf((await _catalog.GetSkus([sku])).GetValueOrDefault(sku));
+        var limit = LimitOf(catalogSku);
         if (quantity < 1 || quantity > limit)
         {
-            return await OutOfRange(limit, line.Quantity);
+            return await OutOfRange(limit, line?.Quantity ?? 0);
         }
-        return await Change(lines => Replace(lines, sku, line with { Quantity = quantity }));
+        return await Change(lines => Replace(lines, sku, line is null ? new CartLine(sku, quantity, catalogSku!.Price, SavedForLater: false) : line with { Quantity = quantity }));
     }
 
     public async Task<CartResult> Remove(string sku) =>
