@@ -1,0 +1,107 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Commerce.Gateway.Dashboard;
+using Commerce.Runtime;
+using Commerce.Testing.Postgres;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Commerce.Dashboard.Tests;
+
+/// <summary>
+/// The real silo host on Kestrel at 127.0.0.1 (a free port) on a fresh PostgreSQL database, with the
+/// dashboard sampling every second and reading sales, SKUs and reminders more often than by default.
+/// </summary>
+public sealed class DashboardSilo : IAsyncLifetime
+{
+    public const string OperatorKey = "dashboard-test-operator-key";
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+
+    private PostgresTestDatabase? _database;
+    private WebApplicationFactory<Program>? _factory;
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public IGrainFactory Grains => _factory!.Services.GetRequiredService<IGrainFactory>();
+
+    public async Task InitializeAsync()
+    {
+        _database = await PostgresTestDatabase.CreateAsync();
+        var settings = new Dictionary<string, string?>
+        {
+            ["Commerce:Postgres:ConnectionString"] = _database.ConnectionString,
+            ["Commerce:Cluster:Enabled"] = "false",
+            ["Commerce:Operators:BootstrapKey"] = OperatorKey,
+            ["Commerce:FlashSales:TickInterval"] = "00:00:00.050",
+            ["Commerce:Dashboard:CommerceInterval"] = "00:00:00.500",
+            ["Commerce:Dashboard:SlowQueryInterval"] = "00:00:01",
+            ["Commerce:RateLimits:OperatorLoginPerAddress:PermitLimit"] = "1000",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        {
+            foreach (var (key, value) in settings)
+            {
+                web.UseSetting(key, value);
+            }
+            web.UseUrls("http://127.0.0.1:0");
+        });
+        _factory.UseKestrel();
+        _factory.StartServer();
+        var address = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseAddress = new Uri(address.Replace("localhost", "127.0.0.1", StringComparison.Ordinal));
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_factory is not null)
+        {
+            await _factory.DisposeAsync();
+        }
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
+    }
+
+    public HttpClient Anonymous() => new() { BaseAddress = BaseAddress };
+
+    public Task<HttpClient> Operator() => SignedIn(this.BaseAddress, "/api/v1/operators/token", new { key = OperatorKey });
+
+    public Task<HttpClient> Customer() => SignedIn(this.BaseAddress, "/api/v1/customers/anonymous", null);
+
+    /// <summary>A client holding the token that <paramref name="path"/> issues.</summary>
+    public static async Task<HttpClient> SignedIn(Uri baseAddress, string path, object? body)
+    {
+        var client = new HttpClient { BaseAddress = baseAddress };
+        var response = await client.PostAsJsonAsync(path, body);
+        response.EnsureSuccessStatusCode();
+        var token = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    /// <summary>Asks for the dashboard every 250 ms until <paramref name="until"/> holds (or 20 seconds pass, then fails with the last view).</summary>
+    public static async Task<DashboardView> WaitForView(HttpClient client, Func<DashboardView, bool> until, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        DashboardView? view = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            view = await client.GetFromJsonAsync<DashboardView>("/api/v1/dashboard", Json);
+            if (view is not null && until(view))
+            {
+                return view;
+            }
+            await Task.Delay(250);
+        }
+        Assert.Fail($"The dashboard never showed {what}. Last view: {JsonSerializer.Serialize(view, Json)}");
+        return null!;
+    }
+}
