@@ -121,10 +121,13 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource)
         return new ProductPage(filled, filled.Count == limit ? filled[^1].ProductId : null);
     }
 
+    /// <summary>numeric(19,4) reads back as 12.5000: show 12.50, keeping the digits of a price that really has four.</summary>
+    private static decimal Cents(decimal amount) => decimal.Round(amount, 2) == amount ? decimal.Round(amount, 2) : amount;
+
     private static Sku ReadSku(NpgsqlDataReader reader) => new(
         reader.GetString(0), reader.GetString(1), reader.GetString(2),
         JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(3)) ?? [],
-        new Money(reader.GetDecimal(4), reader.GetString(5).Trim()), reader.GetBoolean(6), reader.IsDBNull(7) ? null : reader.GetInt32(7));
+        new Money(Cents(reader.GetDecimal(4)), reader.GetString(5).Trim()), reader.GetBoolean(6), reader.IsDBNull(7) ? null : reader.GetInt32(7));
 }
 
 public static class CatalogServiceCollectionExtensions

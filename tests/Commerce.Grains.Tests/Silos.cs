@@ -16,7 +16,8 @@ internal static class Silos
     /// <summary>Long enough for any correct run on a loaded CI machine; only reached when something is broken.</summary>
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
-    public static Task<TestCluster> Start(string connectionString, Action<SiloOptions>? silo = null, Action<FlashSaleOptions>? sales = null) =>
+    /// <param name="services">Registrations made before the commerce grains' own (which only fill gaps): a clock, a saga interceptor.</param>
+    public static Task<TestCluster> Start(string connectionString, Action<SiloOptions>? silo = null, Action<FlashSaleOptions>? sales = null, Action<IServiceCollection>? services = null) =>
         TestCluster.StartAsync(options =>
         {
             options.GrainAssemblies.Add(CommerceGrains.Assembly);
@@ -30,6 +31,7 @@ internal static class Silos
             };
             options.ConfigureServices = s =>
             {
+                services?.Invoke(s);
                 s.AddPostgresProviders(connectionString);
                 s.AddCommerceGrains();
                 s.Configure<FlashSaleOptions>(o =>

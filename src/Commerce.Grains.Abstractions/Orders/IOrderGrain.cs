@@ -63,6 +63,7 @@ public sealed record OrderLine(string Sku, string Title, int Quantity, Money Uni
 
 public sealed record OrderEvent(OrderStatus Status, DateTimeOffset At, string Actor, string? Note);
 
+/// <param name="InProgress">True while the checkout saga or a cancellation is still running (it finishes on its own).</param>
 public sealed record OrderView(
     string OrderId,
     string CustomerId,
@@ -82,6 +83,7 @@ public sealed record OrderView(
     string? CancellationCode,
     string? CancellationReason,
     IReadOnlyList<OrderEvent> History,
+    bool InProgress,
     long Version);
 
 public enum PlaceOrderError

@@ -290,9 +290,12 @@ internal sealed class OrderGrain(
     /// <summary>The order-placed event is a journal record: it commits with the state that ends the saga, or not at all.</summary>
     private async Task EmitPlaced()
     {
-        order.AppendToJournal(PlacedEventKind, new OrderPlaced(OrderId, State.CustomerId, State.Total, State.Lines, PaymentIdOf(OrderId), clock.GetUtcNow()));
+        // The effect of this step is its own commit: nothing happens between it and the write.
+        await AfterEffect(SagaStep.EmitPlaced);
+        order.AppendToJournal(PlacedEventKind, new OrderPlaced(OrderId, State.CustomerId, State.Total, [.. State.Lines], PaymentIdOf(OrderId), clock.GetUtcNow()));
+        State.Step = SagaStep.Done;
         State.Response ??= new PlaceOrderResult(PlaceOrderError.None, View(), null, null);
-        await Advance(SagaStep.EmitPlaced, SagaStep.Done);
+        await Save();
     }
 
     /// <summary>
@@ -392,5 +395,5 @@ internal sealed class OrderGrain(
 
     private OrderView View() => new(OrderId, State.CustomerId, State.Status, State.PlacedAt, [.. State.Lines], State.Subtotal, State.Shipping, State.Tax, State.Total,
         State.ShippingMethod, State.Region, State.Address, PaymentIdOf(OrderId), State.Card.Brand, State.Card.Last4,
-        State.CancellationCode, State.CancellationReason, [.. State.History], State.Version);
+        State.CancellationCode, State.CancellationReason, [.. State.History], State.Step != SagaStep.Done, State.Version);
 }
