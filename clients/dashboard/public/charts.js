@@ -4,6 +4,8 @@
 
 const palette = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#4b5563', '#65a30d', '#9333ea'];
 
+const compact = value => Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 1 }).format(value);
+
 export class LiveChart {
   /**
    * @param figure element to draw in
@@ -33,11 +35,11 @@ export class LiveChart {
     this.labels = labels;
     this.plot = new uPlot({
       ...this.size(),
-      legend: { show: true },
+      legend: { show: true, live: false },
       cursor: { drag: { x: false, y: false } },
       scales: { y: { range: (u, min, max) => [0, Math.max(1, max * 1.1)] } },
       series: [{}, ...series.map((s, i) => ({ label: s.label, stroke: palette[i % palette.length], width: 1.5, points: { show: false } }))],
-      axes: [{}, { size: 56 }],
+      axes: [{}, { size: 60, values: (u, ticks) => ticks.map(compact) }],
     }, data, this.figure);
   }
 }

@@ -80,6 +80,7 @@ public sealed class DashboardSampler(
         if (Volatile.Read(ref _latest) is not null)
         {
             _figures = new ClusterFigures(); // rates restart instead of averaging over the pause
+            inventory.Forget();
             _firstView = new(TaskCreationOptions.RunContinuationsAsynchronously);
             Volatile.Write(ref _latest, null);
         }

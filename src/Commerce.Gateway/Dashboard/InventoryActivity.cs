@@ -35,33 +35,57 @@ public sealed class InventoryActivity(NpgsqlDataSource dataSource)
         ORDER BY available, grain_key LIMIT $1
         """;
 
+    /// <summary>Reservations per SKU are averaged over this much time, so the list does not flicker from one read to the next.</summary>
+    public static readonly TimeSpan HotWindow = TimeSpan.FromSeconds(10);
+
+    /// <summary>Reservations per SKU counted in each read's interval (From, To], oldest first.</summary>
+    private readonly Queue<(DateTimeOffset From, DateTimeOffset To, Dictionary<string, long> Reservations)> _recent = new();
     private long? _readThrough;
     private DateTimeOffset _readAt;
 
-    /// <summary>The SKUs with the most reservations per second since the previous call (none on the first).</summary>
+    /// <summary>The SKUs with the most reservations per second over the last <see cref="HotWindow"/> (none on the first call).</summary>
     public async Task<IReadOnlyList<HotSkuView>> HottestAsync(int limit, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var latest = new NpgsqlCommand(LatestSequenceSql, connection);
         var through = (long)(await latest.ExecuteScalarAsync(cancellationToken))!;
-        var (after, since) = (_readThrough, _readAt);
-        (_readThrough, _readAt) = (through, now);
-        if (after is not { } from || now <= since)
+        var after = _readThrough;
+        if (after is null)
         {
+            (_readThrough, _readAt) = (through, now);
             return [];
         }
         await using var count = new NpgsqlCommand(ReservationsSql, connection);
-        count.Parameters.Add(new NpgsqlParameter<long> { TypedValue = from });
+        count.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after.Value });
         count.Parameters.Add(new NpgsqlParameter<long> { TypedValue = through });
         count.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
-        var seconds = (now - since).TotalSeconds;
-        var hot = new List<HotSkuView>();
-        await using var reader = await count.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        var reservations = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using (var reader = await count.ExecuteReaderAsync(cancellationToken))
         {
-            hot.Add(new HotSkuView(reader.GetString(0), reader.GetInt64(1) / seconds));
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                reservations[reader.GetString(0)] = reader.GetInt64(1);
+            }
         }
-        return hot;
+        _recent.Enqueue((_readAt, now, reservations));
+        (_readThrough, _readAt) = (through, now);
+        while (now - _recent.Peek().To > HotWindow)
+        {
+            _recent.Dequeue();
+        }
+        var seconds = Math.Max((now - _recent.Peek().From).TotalSeconds, 0.001);
+        return [.. _recent.SelectMany(r => r.Reservations)
+            .GroupBy(r => r.Key, StringComparer.Ordinal)
+            .Select(g => new HotSkuView(g.Key, g.Sum(r => r.Value) / seconds))
+            .OrderByDescending(h => h.ReservationsPerSecond).ThenBy(h => h.Sku, StringComparer.Ordinal)
+            .Take(limit)];
+    }
+
+    /// <summary>Sampling paused: the next read starts afresh instead of scanning everything written meanwhile.</summary>
+    public void Forget()
+    {
+        _recent.Clear();
+        _readThrough = null;
     }
 
     /// <summary>SKUs whose available stock is at or below their low-stock threshold, emptiest first.</summary>
