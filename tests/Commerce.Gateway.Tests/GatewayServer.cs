@@ -52,6 +52,7 @@ public class GatewayServer : IAsyncLifetime
             ["Commerce:RateLimits:PurchasePerAddress:PermitLimit"] = "100000",
             ["Commerce:RateLimits:PurchasePerAddress:Window"] = "00:00:10",
             ["Commerce:RateLimits:OperatorLoginPerAddress:PermitLimit"] = "1000",
+            ["Commerce:RateLimits:AccountsPerAddress:PermitLimit"] = "100000",
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in Settings)
@@ -110,6 +111,18 @@ public class GatewayServer : IAsyncLifetime
         return WithToken(_operatorToken);
     }
 
+    /// <summary>Registers a new customer account and signs it in; <paramref name="guest"/> is a guest client whose cart the sign-in merges.</summary>
+    public async Task<(HttpClient Client, string CustomerId, TokenResponse Tokens)> SignedInCustomer(HttpClient? guest = null)
+    {
+        var email = $"shopper-{Guid.NewGuid():N}@example.com";
+        using var anonymous = Anonymous();
+        var account = await (await anonymous.PostAsJsonAsync("/api/v1/accounts", new { email, password = "correct horse" })).Content.ReadFromJsonAsync<AccountCreated>();
+        var login = await (guest ?? anonymous).PostAsJsonAsync("/api/v1/accounts/login", new { email, password = "correct horse" });
+        login.EnsureSuccessStatusCode();
+        var tokens = (await login.Content.ReadFromJsonAsync<TokenResponse>())!;
+        return (WithToken(tokens.AccessToken), account!.AccountId, tokens);
+    }
+
     public HttpClient WithToken(string token)
     {
         var client = Anonymous();
@@ -117,5 +130,7 @@ public class GatewayServer : IAsyncLifetime
         return client;
     }
 
-    public sealed record TokenResponse(string AccessToken, long ExpiresIn);
+    public sealed record TokenResponse(string AccessToken, long ExpiresIn, string RefreshToken);
+
+    public sealed record AccountCreated(string AccountId, string Email);
 }

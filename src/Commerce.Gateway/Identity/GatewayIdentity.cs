@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using Commerce.Accounts;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -44,13 +43,16 @@ public static class GatewayIdentity
         services.AddAuthentication(BearerTokenDefaults.AuthenticationScheme)
             .AddBearerToken(BearerTokenDefaults.AuthenticationScheme, options =>
             {
-                options.Events.OnMessageReceived = context =>
+                options.Events.OnMessageReceived = async context =>
                 {
                     if (context.Request.Path.StartsWithSegments("/hubs") && context.Request.Query["access_token"] is { Count: > 0 } token)
                     {
                         context.Token = token;
                     }
-                    return Task.CompletedTask;
+                    if (!await IsSessionLive(context))
+                    {
+                        context.Fail("The session of this token was signed out.");
+                    }
                 };
             });
         services.AddAuthorizationBuilder()
@@ -58,8 +60,27 @@ public static class GatewayIdentity
             .AddPolicy(SignedInCustomerPolicy, policy => policy.RequireClaim(CustomerIdClaim).RequireClaim(SessionIdClaim))
             .AddPolicy(OperatorPolicy, policy => policy.RequireRole(OperatorRole));
         services.AddCommerceAccounts();
-        services.AddTransient<IClaimsTransformation, RevokedSessionFilter>();
         return services;
+    }
+
+    /// <summary>
+    /// Bearer tokens are self-contained, so the token of a session that signed out would stay valid until
+    /// it expires: an account's token is refused once its session is revoked. One primary-key lookup per
+    /// request that carries an account token (guest and bootstrap-operator tokens have no session).
+    /// </summary>
+    private static async Task<bool> IsSessionLive(MessageReceivedContext context)
+    {
+        var token = context.Token;
+        if (token is null && context.Request.Headers.Authorization.ToString() is { } header && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            token = header["Bearer ".Length..].Trim();
+        }
+        var principal = string.IsNullOrEmpty(token) ? null : context.Options.BearerTokenProtector.Unprotect(token)?.Principal;
+        if (principal?.FindFirstValue(SessionIdClaim) is not { } session || principal.FindFirstValue(ClaimTypes.NameIdentifier) is not { } account)
+        {
+            return true;
+        }
+        return await context.HttpContext.RequestServices.GetRequiredService<AccountStore>().IsSessionLive(session, account);
     }
 
     /// <summary>The authenticated customer's id (the endpoint requires <see cref="CustomerPolicy"/>, so it is there).</summary>
@@ -93,24 +114,6 @@ public static class GatewayIdentity
 
     internal static ClaimsPrincipal Operator(string name) =>
         new(new ClaimsIdentity([new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, OperatorRole)], BearerTokenDefaults.AuthenticationScheme));
-}
-
-/// <summary>
-/// Bearer tokens are self-contained, so a token of a session that logged out would stay valid until it
-/// expires: this check, run on every authenticated request, turns such a caller anonymous. One
-/// primary-key lookup per request that carries a session.
-/// </summary>
-internal sealed class RevokedSessionFilter(AccountStore accounts) : IClaimsTransformation
-{
-    public async Task<ClaimsPrincipal> TransformAsync(ClaimsPrincipal principal)
-    {
-        if (principal.FindFirstValue(GatewayIdentity.SessionIdClaim) is not { } session ||
-            principal.FindFirstValue(ClaimTypes.NameIdentifier) is not { } account)
-        {
-            return principal;
-        }
-        return await accounts.IsSessionLive(session, account) ? principal : new ClaimsPrincipal(new ClaimsIdentity());
-    }
 }
 
 /// <summary>Operator sign-in with the bootstrap key (before any operator account exists), bound from <c>Commerce:Operators</c>.</summary>

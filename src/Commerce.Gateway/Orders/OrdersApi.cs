@@ -172,7 +172,7 @@ internal static class OrdersApi
             OrderError.None => TypedResults.Ok(result.Order!),
             OrderError.NotFound => NoSuchOrder(orderId),
             _ => Problems.About(StatusCodes.Status409Conflict, "The request conflicts with the current state.", "illegal-transition", null, result.Message!,
-                new Dictionary<string, object?> { ["status"] = result.Order?.Status.ToString() }),
+                new Dictionary<string, object?> { ["orderStatus"] = result.Order?.Status.ToString() }),
         };
     }
 
