@@ -1,0 +1,42 @@
+using System.CommandLine;
+
+// commerce operator create --email ops@example.com --password '...'
+// commerce catalog seed --products 200 [--skus-per-product 3] [--stock 50] [--seed 7]
+// The database comes from --connection or Commerce__Postgres__ConnectionString (deploy/run prints it).
+namespace Commerce.Cli;
+
+/// <summary>The <c>commerce</c> command (a named class, not top-level statements, so tests can reference the assembly beside the silo's).</summary>
+public static class CommerceCli
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var connection = new Option<string>("--connection")
+        {
+            Description = "PostgreSQL connection string (default: the Commerce__Postgres__ConnectionString environment variable).",
+            Recursive = true,
+        };
+
+        // Not a default value: help would print it, password and all.
+        string Database(ParseResult parse) => parse.GetValue(connection) ?? Environment.GetEnvironmentVariable("Commerce__Postgres__ConnectionString") ?? "";
+
+        var email = new Option<string>("--email") { Description = "The operator's email address (the sign-in name).", Required = true };
+        var password = new Option<string>("--password") { Description = "At least 8 characters.", Required = true };
+        var createOperator = new Command("create", "Creates an operator account: the only way to get one.") { email, password };
+        createOperator.SetAction((parse, ct) => OperatorCommands.Create(Database(parse), parse.GetValue(email)!, parse.GetValue(password)!, Console.Out, ct));
+
+        var products = new Option<int>("--products") { Description = "How many products to create.", Required = true };
+        var skusPerProduct = new Option<int>("--skus-per-product") { Description = "Variants (SKUs) per product, 1 to 10.", DefaultValueFactory = _ => 3 };
+        var stock = new Option<int>("--stock") { Description = "Units received per SKU at warehouse 'main' (needs a running silo); 0 for none.", DefaultValueFactory = _ => 50 };
+        var seed = new Option<int>("--seed") { Description = "Random seed: the same seed makes the same catalog (re-running updates it in place).", DefaultValueFactory = _ => 7 };
+        var seedCatalog = new Command("seed", "Creates a realistic catalog with Bogus, with stock.") { products, skusPerProduct, stock, seed };
+        seedCatalog.SetAction((parse, ct) => CatalogSeeder.Run(Database(parse), parse.GetValue(products), parse.GetValue(skusPerProduct), parse.GetValue(stock), parse.GetValue(seed), Console.Out, ct));
+
+        var root = new RootCommand("Commerce administration")
+        {
+            connection,
+            new Command("operator", "Operator accounts.") { createOperator },
+            new Command("catalog", "The product catalog.") { seedCatalog },
+        };
+        return await root.Parse(args).InvokeAsync();
+    }
+}
