@@ -14,6 +14,9 @@ namespace Commerce.Gateway.Dashboard;
 /// </summary>
 internal static class DashboardApi
 {
+    /// <summary>How long the first request after a quiet spell waits for the sampler's first sample.</summary>
+    private static readonly TimeSpan FirstSampleTimeout = TimeSpan.FromSeconds(10);
+
     public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder routes)
     {
         var api = routes.MapGroup("/api/v1/dashboard").WithTags("Dashboard").RequireAuthorization(GatewayIdentity.OperatorPolicy);
@@ -21,7 +24,8 @@ internal static class DashboardApi
             .WithName("GetDashboard")
             .WithSummary("The whole cluster at the last sample: silos, grain types and methods with rates, storage, reminders, flash sales, hot and low-stock SKUs, recent errors")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden);
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapGet("/history", GetHistory)
             .WithName("GetDashboardHistory")
             .WithSummary("The last chart points (one per second, at most 100), oldest first")
@@ -33,11 +37,18 @@ internal static class DashboardApi
         return routes;
     }
 
-    private static async Task<Ok<DashboardView>> GetView(HttpContext context, DashboardViewers viewers, DashboardSampler sampler)
+    private static async Task<Results<Ok<DashboardView>, ProblemHttpResult>> GetView(HttpContext context, DashboardViewers viewers, DashboardSampler sampler)
     {
         viewers.Seen(context.Request.Headers.Authorization);
-        var view = await sampler.CurrentAsync().WaitAsync(TimeSpan.FromSeconds(10), context.RequestAborted);
-        return TypedResults.Ok(view);
+        try
+        {
+            return TypedResults.Ok(await sampler.CurrentAsync().WaitAsync(FirstSampleTimeout, context.RequestAborted));
+        }
+        catch (TimeoutException)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "No sample yet",
+                detail: $"The dashboard took no sample of the cluster within {FirstSampleTimeout.TotalSeconds:0} s; the silo's log says why.");
+        }
     }
 
     private static Ok<DashboardHistory> GetHistory(HttpContext context, DashboardViewers viewers, DashboardSampler sampler)
