@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -22,11 +21,7 @@ public sealed class FlashSaleHubEndToEndTests(GatewayServer server) : IClassFixt
     [Fact]
     public async Task Several_hundred_signalr_clients_queue_the_admitted_buy_and_the_rest_hear_sold_out()
     {
-        var project = NodeProject();
-        if (!Directory.Exists(Path.Combine(project, "node_modules")))
-        {
-            await Run("npm", ["ci", "--no-audit", "--no-fund"], project);
-        }
+        var project = await NodeClients.Installed();
         using var operators = await server.Operator();
         var sku = "hub-sku-" + Guid.NewGuid().ToString("N")[..8];
         var saleId = "hub-sale-" + Guid.NewGuid().ToString("N")[..8];
@@ -44,7 +39,7 @@ public sealed class FlashSaleHubEndToEndTests(GatewayServer server) : IClassFixt
         });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
 
-        var output = await Run("node", ["crowd.mjs", server.BaseAddress.ToString().TrimEnd('/'), saleId, Customers.ToString(System.Globalization.CultureInfo.InvariantCulture)], project,
+        var output = await NodeClients.Run("node", ["crowd.mjs", server.BaseAddress.ToString().TrimEnd('/'), saleId, Customers.ToString(System.Globalization.CultureInfo.InvariantCulture)], project,
             ("COMMERCE_OPERATOR_KEY", GatewayServer.OperatorKey));
         var summary = JsonSerializer.Deserialize<CrowdSummary>(output.Trim().Split('\n')[^1], ApiAssertions.Json)!;
 
@@ -59,41 +54,5 @@ public sealed class FlashSaleHubEndToEndTests(GatewayServer server) : IClassFixt
         Assert.Equal((SalePhase.SoldOut, Units, (long)Customers), (sale.Phase, sale.UnitsSold, sale.CustomersQueued));
         var stock = (await server.Grains.GetGrain<ISkuInventoryGrain>(sku).GetStock())!;
         Assert.Equal((500, Units, 400), (stock.OnHand, stock.Reserved, stock.Available));
-    }
-
-    /// <summary>The node project beside this file in the source tree (node_modules is installed there, git-ignored).</summary>
-    private static string NodeProject()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            var candidate = Path.Combine(directory.FullName, "tests", "Commerce.Gateway.Tests", "signalr");
-            if (File.Exists(Path.Combine(candidate, "package.json")))
-            {
-                return candidate;
-            }
-        }
-        throw new DirectoryNotFoundException("tests/Commerce.Gateway.Tests/signalr not found above " + AppContext.BaseDirectory);
-    }
-
-    /// <summary>Runs a child process to completion; its standard output is returned, a failure shows both streams.</summary>
-    private static async Task<string> Run(string program, string[] arguments, string directory, params (string Name, string Value)[] environment)
-    {
-        var start = new ProcessStartInfo(program) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}: is it installed (Debian: nodejs npm)?");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        // Only reached if something hangs: the script gives up on its own after two minutes.
-        using var patience = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        await process.WaitForExitAsync(patience.Token);
-        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', arguments)} exited with {process.ExitCode}:\n{await stdout}\n{await stderr}");
-        return await stdout;
     }
 }
