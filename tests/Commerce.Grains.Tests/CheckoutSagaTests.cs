@@ -24,14 +24,19 @@ internal sealed class CrashOnce(SagaStep step, bool afterEffect) : OrderSagaInte
 /// <summary>The checkout saga on a real PostgreSQL: placement, compensation, idempotency, crashes at every step.</summary>
 public sealed class CheckoutSagaTests(PostgresDatabaseFixture database) : IClassFixture<PostgresDatabaseFixture>
 {
+    /// <summary>A silo, a SKU at <paramref name="price"/> with <paramref name="stock"/> units, a customer with <paramref name="quantity"/> in the cart, and a new order id.</summary>
+    private async Task<(Shop Shop, string Sku, string Customer, string OrderId)> ReadyToOrder(decimal price, int stock, int quantity, OrderSagaInterceptor? interceptor = null)
+    {
+        var shop = await Shop.Open(database, interceptor);
+        var sku = await shop.Sku(price, stock);
+        return (shop, sku, await shop.CustomerWith(sku, quantity), Silos.NewKey("ord"));
+    }
+
     [Fact]
     public async Task A_placed_order_is_paid_its_stock_sold_its_cart_cleared_and_its_event_journaled()
     {
-        var shop = await Shop.Open(database);
+        var (shop, sku, customer, orderId) = await ReadyToOrder(25m, stock: 10, quantity: 2);
         await using var silo = shop.Silo;
-        var sku = await shop.Sku(25m, 10);
-        var customer = await shop.CustomerWith(sku, 2);
-        var orderId = Silos.NewKey("ord");
 
         var placed = await shop.Order(orderId).Place(Shop.Checkout(customer));
 
@@ -54,11 +59,8 @@ public sealed class CheckoutSagaTests(PostgresDatabaseFixture database) : IClass
     [InlineData("pm_card_authenticationRequired", "authentication_required")]
     public async Task A_declined_card_cancels_the_order_with_no_hold_and_no_charge(string paymentMethod, string code)
     {
-        var shop = await Shop.Open(database);
+        var (shop, sku, customer, orderId) = await ReadyToOrder(10m, stock: 3, quantity: 1);
         await using var silo = shop.Silo;
-        var sku = await shop.Sku(10m, 3);
-        var customer = await shop.CustomerWith(sku, 1);
-        var orderId = Silos.NewKey("ord");
 
         var result = await shop.Order(orderId).Place(Shop.Checkout(customer, Shop.Visa with { PaymentMethodId = paymentMethod }));
 
@@ -99,11 +101,8 @@ public sealed class CheckoutSagaTests(PostgresDatabaseFixture database) : IClass
     [Fact]
     public async Task Concurrent_duplicates_place_one_order_with_one_authorization_and_get_the_same_answer()
     {
-        var shop = await Shop.Open(database);
+        var (shop, sku, customer, orderId) = await ReadyToOrder(12m, stock: 100, quantity: 3);
         await using var silo = shop.Silo;
-        var sku = await shop.Sku(12m, 100);
-        var customer = await shop.CustomerWith(sku, 3);
-        var orderId = Silos.NewKey("ord");
 
         var results = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => shop.Order(orderId).Place(Shop.Checkout(customer))));
 
@@ -117,11 +116,8 @@ public sealed class CheckoutSagaTests(PostgresDatabaseFixture database) : IClass
     [Fact]
     public async Task The_same_key_with_another_request_is_refused_and_a_refused_checkout_writes_nothing()
     {
-        var shop = await Shop.Open(database);
+        var (shop, sku, customer, orderId) = await ReadyToOrder(12m, stock: 100, quantity: 1);
         await using var silo = shop.Silo;
-        var sku = await shop.Sku(12m, 100);
-        var customer = await shop.CustomerWith(sku, 1);
-        var orderId = Silos.NewKey("ord");
         Assert.True((await shop.Order(orderId).Place(Shop.Checkout(customer))).Succeeded);
 
         var reused = await shop.Order(orderId).Place(Shop.Checkout(customer, fingerprint: "another body"));
@@ -164,11 +160,8 @@ public sealed class CheckoutSagaTests(PostgresDatabaseFixture database) : IClass
     public async Task A_crash_at_any_saga_step_then_a_restart_ends_placed_and_paid(SagaStep step, bool afterEffect)
     {
         var crash = new CrashOnce(step, afterEffect);
-        var shop = await Shop.Open(database, crash);
+        var (shop, sku, customer, orderId) = await ReadyToOrder(30m, stock: 5, quantity: 2, crash);
         await using var silo = shop.Silo;
-        var sku = await shop.Sku(30m, 5);
-        var customer = await shop.CustomerWith(sku, 2);
-        var orderId = Silos.NewKey("ord");
 
         var first = await shop.Order(orderId).Place(Shop.Checkout(customer));
         Assert.True(crash.Crashed);
@@ -190,11 +183,8 @@ public sealed class CheckoutSagaTests(PostgresDatabaseFixture database) : IClass
     public async Task A_crash_while_a_declined_order_unwinds_ends_cancelled_with_nothing_held_or_charged(SagaStep step, bool afterEffect)
     {
         var crash = new CrashOnce(step, afterEffect);
-        var shop = await Shop.Open(database, crash);
+        var (shop, sku, customer, orderId) = await ReadyToOrder(30m, stock: 5, quantity: 2, crash);
         await using var silo = shop.Silo;
-        var sku = await shop.Sku(30m, 5);
-        var customer = await shop.CustomerWith(sku, 2);
-        var orderId = Silos.NewKey("ord");
 
         await shop.Order(orderId).Place(Shop.Checkout(customer, Shop.InsufficientFunds));
         Assert.True(crash.Crashed);
@@ -208,11 +198,8 @@ public sealed class CheckoutSagaTests(PostgresDatabaseFixture database) : IClass
     public async Task A_stop_with_the_saga_interrupted_is_finished_by_the_reminder_alone()
     {
         var crash = new CrashOnce(SagaStep.CapturePayment, afterEffect: true);
-        var shop = await Shop.Open(database, crash);
+        var (shop, sku, customer, orderId) = await ReadyToOrder(30m, stock: 5, quantity: 1, crash);
         await using var silo = shop.Silo;
-        var sku = await shop.Sku(30m, 5);
-        var customer = await shop.CustomerWith(sku, 1);
-        var orderId = Silos.NewKey("ord");
         await shop.Order(orderId).Place(Shop.Checkout(customer));
         await silo.StopAsync();
         // Captured at the gateway, not yet recorded by the order: nothing is lost across the stop.
