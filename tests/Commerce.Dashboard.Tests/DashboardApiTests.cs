@@ -120,7 +120,6 @@ public sealed class DashboardApiTests(DashboardSilo silo) : IClassFixture<Dashbo
         var low = view.Commerce.LowStock.Single(s => s.Sku == sku);
         Assert.Equal((60 - 20 - 5, 50, "Low"), (low.Available, low.LowStockThreshold, low.Level));
         Assert.NotNull(view.Reminders.NextDueAt);
-        Assert.Null(view.Commerce.Orders);
 
         for (var i = 5; i < 25; i++)
         {
@@ -128,6 +127,22 @@ public sealed class DashboardApiTests(DashboardSilo silo) : IClassFixture<Dashbo
         }
         view = await DashboardSilo.WaitForView(operators, v => v.Commerce.HotSkus.Any(h => h.Sku == sku), "the SKU among the hottest");
         Assert.True(view.Commerce.HotSkus.Single(h => h.Sku == sku).ReservationsPerSecond > 0);
+    }
+
+    [Fact]
+    public async Task Orders_per_minute_by_status_and_a_declined_payment_are_listed()
+    {
+        using var operators = await silo.Operator();
+        await operators.GetAsync("/api/v1/dashboard");
+        var sku = await silo.SkuForSale(stock: 10);
+        await silo.PlaceOrder(sku, DashboardSilo.Visa);
+        var declinedOrder = await silo.PlaceOrder(sku, DashboardSilo.DeclinedCard);
+
+        var view = await DashboardSilo.WaitForView(operators,
+            v => v.Commerce.Orders is { } o && o.OrdersPerMinuteByState.ContainsKey("Confirmed") && o.OrdersPerMinuteByState.ContainsKey("Cancelled")
+                && o.RecentFailedPayments.Any(p => p.OrderId == declinedOrder),
+            "a confirmed and a cancelled order and the declined payment");
+        Assert.True(view.Commerce.Orders!.FailedPaymentsLastHour >= 1);
     }
 
     [Fact]

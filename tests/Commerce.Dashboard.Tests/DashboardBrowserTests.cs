@@ -83,6 +83,12 @@ public sealed class DashboardBrowserTests(DashboardSilo silo) : IClassFixture<Da
             await Expect(remaining).ToHaveTextAsync((30 - bought).ToString(System.Globalization.CultureInfo.InvariantCulture));
             await Expect(page.Locator("#hot-skus")).ToContainTextAsync(sku);
 
+            var orderSku = await silo.SkuForSale(stock: 5);
+            await silo.PlaceOrder(orderSku, DashboardSilo.Visa);
+            var declined = await silo.PlaceOrder(orderSku, DashboardSilo.DeclinedCard);
+            await Expect(page.Locator("#orders")).ToContainTextAsync("Confirmed");
+            await Expect(page.Locator("#payments")).ToContainTextAsync(declined);
+
             // A few more seconds of points so the charts in the screenshot have lines.
             await page.WaitForTimeoutAsync(3000);
             var screenshot = Path.Combine(Repository.Root, "artifacts", "dashboard", "dashboard.png");

@@ -2,7 +2,12 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Commerce.Catalog;
 using Commerce.Gateway.Dashboard;
+using Commerce.Grains;
+using Commerce.Grains.Carts;
+using Commerce.Grains.Inventory;
+using Commerce.Grains.Orders;
 using Commerce.Runtime;
 using Commerce.Testing.Postgres;
 using Microsoft.AspNetCore.Hosting;
@@ -28,7 +33,9 @@ public sealed class DashboardSilo : IAsyncLifetime
 
     public Uri BaseAddress { get; private set; } = null!;
 
-    public IGrainFactory Grains => _factory!.Services.GetRequiredService<IGrainFactory>();
+    public IServiceProvider Services => _factory!.Services;
+
+    public IGrainFactory Grains => Services.GetRequiredService<IGrainFactory>();
 
     public async Task InitializeAsync()
     {
@@ -68,6 +75,32 @@ public sealed class DashboardSilo : IAsyncLifetime
         {
             await _database.DisposeAsync();
         }
+    }
+
+    public static readonly CardOnFile Visa = new("pm_card_visa", "visa", "4242");
+
+    public static readonly CardOnFile DeclinedCard = new("pm_card_chargeDeclined", "visa", "0002");
+
+    /// <summary>A SKU for sale in the catalog at 25 EUR, with <paramref name="stock"/> units in warehouse "main".</summary>
+    public async Task<string> SkuForSale(int stock)
+    {
+        var sku = "sku-" + Guid.NewGuid().ToString("N")[..8];
+        var catalog = Services.GetRequiredService<CatalogStore>();
+        await catalog.UpsertProduct(new ProductDraft("p-" + sku, "Product " + sku, "", null, true));
+        await catalog.UpsertSku(new SkuDraft(sku, "p-" + sku, "Item " + sku, new Dictionary<string, string> { ["size"] = "M" }, new Money(25m, "EUR"), true, null));
+        await Grains.GetGrain<ISkuInventoryGrain>(sku).Receive(new ReceiveStock("main", stock, "test"));
+        return sku;
+    }
+
+    /// <summary>A new customer checks out one unit of <paramref name="sku"/>, paying with <paramref name="card"/>; returns the order id.</summary>
+    public async Task<string> PlaceOrder(string sku, CardOnFile card)
+    {
+        var customer = "customer-" + Guid.NewGuid().ToString("N")[..8];
+        Assert.True((await Grains.GetGrain<ICartGrain>(customer).Add(sku, 1)).Succeeded);
+        var orderId = "order-" + Guid.NewGuid().ToString("N")[..8];
+        var address = new ShippingAddress("Ada Lovelace", "1 Analytical St", null, "Berlin", "10115", "DE");
+        await Grains.GetGrain<IOrderGrain>(orderId).Place(new PlaceOrder(customer, "body", "standard", "DE", address, card));
+        return orderId;
     }
 
     public HttpClient Anonymous() => new() { BaseAddress = BaseAddress };

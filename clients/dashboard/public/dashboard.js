@@ -120,7 +120,7 @@ function facts(id, rows) {
 }
 
 function placeholder(id, text) {
-  $(id).innerHTML = `<p class="placeholder">${text}</p>`;
+  $(id).innerHTML = `<tbody><tr><td class="placeholder">${text}</td></tr></tbody>`;
 }
 
 function render(view) {
@@ -218,13 +218,15 @@ function render(view) {
   ], commerce.lowStock, 'every SKU is above its threshold');
 
   if (commerce.orders) {
-    const states = Object.entries(commerce.orders.ordersPerMinuteByState);
-    $('orders').innerHTML = `<table class="facts">${states.map(([state, perMinute]) => `<tr><th>${escape(state)}</th><td class="num">${number(perMinute, 1)}</td></tr>`).join('')}</table>`;
-    $('payments').innerHTML = `<p>${number(commerce.orders.failedPaymentsLastHour)} in the last hour</p>` +
-      commerce.orders.recentFailedPayments.map(p => `<div>${time(p.at)} <code>${escape(p.orderId)}</code> ${escape(p.reason)}</div>`).join('');
+    const states = Object.entries(commerce.orders.ordersPerMinuteByState).map(([state, perMinute]) => ({ state, perMinute }));
+    table('orders', [['status entered', o => escape(o.state)], ['orders/min', o => number(o.perMinute, 0), 'num']],
+      states, 'no order changed status in the last minute');
+    table('payments', [['time', p => time(p.at)], ['order', p => `<code>${escape(p.orderId)}</code>`], ['reason', p => escape(p.reason)]],
+      commerce.orders.recentFailedPayments, 'no payment failed in the last hour');
+    $('payments').insertAdjacentHTML('afterbegin', `<caption>${number(commerce.orders.failedPaymentsLastHour)} failed in the last hour</caption>`);
   } else {
-    placeholder('orders', 'Not available yet: orders arrive with the checkout (issue 5).');
-    placeholder('payments', 'Not available yet: payments arrive with the checkout (issue 5).');
+    placeholder('orders', 'Not available: this silo reports no order figures.');
+    placeholder('payments', 'Not available: this silo reports no payment figures.');
   }
 
   table('errors', [

@@ -5,12 +5,12 @@ namespace Commerce.Gateway.Dashboard;
 
 public static class DashboardExtensions
 {
-    /// <summary>The dashboard's sampler and sources. An order system replaces <see cref="IOrderFigures"/> by registering its own.</summary>
+    /// <summary>The dashboard's sampler and sources. Registering another <see cref="IOrderFigures"/> first replaces the order figures read from storage.</summary>
     public static IServiceCollection AddOperatorDashboard(this IServiceCollection services)
     {
         services.AddOptions<DashboardOptions>().BindConfiguration(DashboardOptions.Section);
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IOrderFigures, NoOrderFigures>();
+        services.TryAddSingleton<IOrderFigures, StoredOrderFigures>();
         services.AddHttpClient(ClusterTelemetryReader.HttpClientName);
         services.AddSingleton<DashboardAssets>();
         services.AddSingleton<DashboardViewers>();

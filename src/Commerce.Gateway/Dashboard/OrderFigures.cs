@@ -10,8 +10,9 @@ public sealed record OrderFiguresView(
 public sealed record FailedPaymentView(DateTimeOffset At, string OrderId, string Reason);
 
 /// <summary>
-/// Where the dashboard gets order and payment figures. The order system registers its own
-/// implementation (it replaces <see cref="NoOrderFigures"/>); the dashboard asks every few seconds.
+/// Where the dashboard gets order and payment figures; asked every few seconds. By default
+/// <see cref="StoredOrderFigures"/> reads them from the stored order and payment states; a silo
+/// without orders registers <see cref="NoOrderFigures"/>, and the page shows the section as not available.
 /// </summary>
 public interface IOrderFigures
 {
@@ -19,8 +20,8 @@ public interface IOrderFigures
     Task<OrderFiguresView?> ReadAsync(CancellationToken cancellationToken);
 }
 
-/// <summary>Until orders exist: the dashboard shows their section as not available.</summary>
-internal sealed class NoOrderFigures : IOrderFigures
+/// <summary>For a silo that hosts no orders: the dashboard shows their section as not available.</summary>
+public sealed class NoOrderFigures : IOrderFigures
 {
     public Task<OrderFiguresView?> ReadAsync(CancellationToken cancellationToken) => Task.FromResult<OrderFiguresView?>(null);
 }
