@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Commerce.Accounts;
 using System.Text.RegularExpressions;
 using Commerce.Grains;
 using Commerce.Grains.FlashSales;
@@ -36,10 +38,13 @@ public sealed class DashboardBrowserTests(DashboardSilo silo) : IClassFixture<Da
             var page = browser.Pages.FirstOrDefault() ?? await browser.NewPageAsync();
             await page.GotoAsync(new Uri(silo.BaseAddress, "/dashboard").ToString());
 
-            await page.FillAsync("#operator-key", "not-the-key");
+            var email = $"operator-{Guid.NewGuid():N}@example.test";
+            await silo.Services.GetRequiredService<AccountStore>().Register(email, "dashboard operator password", AccountRole.Operator);
+            await page.FillAsync("#operator-email", email);
+            await page.FillAsync("#operator-password", "not the password");
             await page.ClickAsync("#sign-in-form button[type=submit]");
-            await Expect(page.Locator("#sign-in-error")).ToContainTextAsync("wrong");
-            await page.FillAsync("#operator-key", DashboardSilo.OperatorKey);
+            await Expect(page.Locator("#sign-in-error")).Not.ToBeEmptyAsync();
+            await page.FillAsync("#operator-password", "dashboard operator password");
             await page.ClickAsync("#sign-in-form button[type=submit]");
             await Expect(page.Locator("#silos tbody tr")).ToHaveCountAsync(1);
             await Expect(page.Locator("#silos")).ToContainTextAsync("Active");

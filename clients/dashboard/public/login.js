@@ -1,6 +1,6 @@
-// Operator sign-in: the one file that knows how an operator proves who they are. Today an operator
-// exchanges the bootstrap key for a bearer token; switching to accounts (email and password) means
-// changing the form and the request below, nothing else.
+// Operator sign-in: the one file that knows how an operator proves who they are — an operator
+// account (email and password; created by `commerce operator create`, and by deploy/run the first
+// time, which prints the credentials once) signs in at the accounts endpoint for a bearer token.
 
 const tokenKey = 'commerce.dashboard.token';
 
@@ -17,10 +17,13 @@ export function signIn(container) {
   container.innerHTML = `
     <form id="sign-in-form">
       <h2>Operator sign-in</h2>
-      <label>Operator key
-        <input id="operator-key" name="key" type="password" autocomplete="current-password" required>
+      <label>Email
+        <input id="operator-email" name="email" type="email" autocomplete="username" required>
       </label>
-      <p class="hint">deploy/run prints the key once and keeps it in .data/operator-key.</p>
+      <label>Password
+        <input id="operator-password" name="password" type="password" autocomplete="current-password" required>
+      </label>
+      <p class="hint">deploy/run creates an operator account the first time and prints it once (kept in .data/operator-account).</p>
       <button type="submit">Sign in</button>
       <p id="sign-in-error" class="error" role="alert"></p>
     </form>`;
@@ -31,10 +34,10 @@ export function signIn(container) {
     form.addEventListener('submit', async event => {
       event.preventDefault();
       error.textContent = '';
-      const response = await fetch('/api/v1/operators/token', {
+      const response = await fetch('/api/v1/accounts/login', {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ key: form.key.value }),
+        body: JSON.stringify({ email: form.email.value, password: form.password.value }),
       });
       if (!response.ok) {
         const problem = await response.json().catch(() => ({}));
@@ -42,6 +45,12 @@ export function signIn(container) {
         return;
       }
       const { accessToken } = await response.json();
+      // A customer account signs in too, but the dashboard's data is for operators only.
+      const probe = await fetch('/api/v1/dashboard/history', { headers: { Authorization: `Bearer ${accessToken}` } });
+      if (probe.status === 403) {
+        error.textContent = 'This account is not an operator.';
+        return;
+      }
       sessionStorage.setItem(tokenKey, accessToken);
       container.hidden = true;
       container.innerHTML = '';
