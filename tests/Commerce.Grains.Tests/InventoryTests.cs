@@ -1,6 +1,10 @@
 using Commerce.Grains.Inventory;
 using Commerce.Runtime;
+using Commerce.Runtime.PostgreSql;
+using Commerce.Runtime.Serialization;
+using Commerce.Runtime.Storage;
 using Commerce.Runtime.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Commerce.Testing.Postgres;
 
 namespace Commerce.Grains.Tests;
@@ -260,18 +264,114 @@ public sealed class InventoryTests(PostgresDatabaseFixture database) : IClassFix
         Assert.True((await sku.Reserve(new ReserveStock("cart-1", 2, HoldFor: TimeSpan.FromSeconds(1)))).Succeeded);
         await silo.StopAsync();
 
-        var stored = await database.StoredState<SkuInventoryState>("SkuInventory", key, SkuInventoryGrain.StateName);
-        Assert.True(stored!.Holds.ContainsKey("cart-1"));
+        var placed = Assert.Single(await StoredJournal<HoldPlaced>(key, SkuInventoryGrain.HoldPlacedKind));
+        Assert.Equal(("cart-1", 2), (placed.Id, placed.Quantity));
+        Assert.Empty(await StoredJournal<HoldEnded>(key, SkuInventoryGrain.HoldEndedKind));
 
         reminderPoll = TimeSpan.FromMilliseconds(100);
         await silo.RestartAsync();
         // Nothing calls the grain: only the reminder can activate it and expire the hold.
-        var expired = await Silos.WaitFor(() => database.StoredState<SkuInventoryState>("SkuInventory", key, SkuInventoryGrain.StateName), s => s!.Holds.Count == 0);
-        Assert.Equal(ReservationState.Expired, expired!.FinishedHolds["cart-1"].State);
+        var ended = await Silos.WaitFor(() => StoredJournal<HoldEnded>(key, SkuInventoryGrain.HoldEndedKind), e => e.Count > 0);
+        Assert.Equal(("cart-1", ReservationState.Expired), (Assert.Single(ended).Id, ended[0].State));
         sku = silo.GrainFactory.GetGrain<ISkuInventoryGrain>(key);
         Assert.Equal(5, (await sku.GetStock())!.Available);
         var row = Assert.Single(await WholeLedger(sku), r => r.Entry.Kind == StockChangeKind.Expired).Entry;
         Assert.Equal(("cart-1", -2), (row.ReservationId, row.ReservedDelta));
+    }
+
+    /// <summary>One kind of the SKU's journal records, read straight from PostgreSQL.</summary>
+    private async Task<List<T>> StoredJournal<T>(string key, string kind)
+    {
+        var records = await new PostgresGrainStorage(database.DataSource).ReadJournalAsync(
+            new GrainId("SkuInventory", key), SkuInventoryGrain.StateName, kind, 0, 100_000, CancellationToken.None);
+        return [.. records.Select(r => GrainSerializer.Deserialize<T>(r.Json))];
+    }
+
+    private async Task<byte[]> StoredDocument(string key) =>
+        (await new PostgresGrainStorage(database.DataSource).ReadAsync(new GrainId("SkuInventory", key), SkuInventoryGrain.StateName, CancellationToken.None))!.Json;
+
+    [Fact]
+    public async Task The_state_document_does_not_grow_with_reservations_and_holds_survive_a_restart()
+    {
+        await using var silo = await StartSilo();
+        var sku = await Stocked(silo, ("north", 10_000));
+        var key = Silos.KeyOf(sku);
+        Assert.True((await sku.Reserve(new ReserveStock("first", 1))).Succeeded);
+        var sizeAfterOne = (await StoredDocument(key)).Length;
+
+        // Thousands of holds, a third confirmed and a third released: live and finished holds galore.
+        var reserved = await Task.WhenAll(Enumerable.Range(0, 3_000).Select(i => sku.Reserve(new ReserveStock($"r{i}", 1 + i % 2))));
+        Assert.All(reserved, r => Assert.True(r.Succeeded));
+        await Task.WhenAll(Enumerable.Range(0, 3_000).Where(i => i % 3 != 2).Select(i => i % 3 == 0 ? sku.Confirm($"r{i}", $"o{i}", "checkout") : sku.Release($"r{i}", "cart")));
+
+        var document = await StoredDocument(key);
+        // Only digits of the counters may have grown.
+        Assert.InRange(document.Length, sizeAfterOne - 8, sizeAfterOne + 8);
+        Assert.DoesNotContain("r17", System.Text.Encoding.UTF8.GetString(document));
+        var stockBefore = (await sku.GetStock())!;
+        var holdsBefore = (await sku.GetHolds()).OrderBy(h => h.ReservationId, StringComparer.Ordinal).ToList();
+        Assert.Equal(1_001, holdsBefore.Count);
+
+        await silo.RestartAsync();
+        sku = silo.GrainFactory.GetGrain<ISkuInventoryGrain>(key);
+        var stock = (await sku.GetStock())!;
+        Assert.Equal((stockBefore.OnHand, stockBefore.Reserved, stockBefore.ActiveHolds), (stock.OnHand, stock.Reserved, stock.ActiveHolds));
+        Assert.Equal(holdsBefore, (await sku.GetHolds()).OrderBy(h => h.ReservationId, StringComparer.Ordinal).ToList());
+
+        // Idempotent replays answer what the first call answered, from the rebuilt holds.
+        var held = await sku.Reserve(new ReserveStock("r2", 1));
+        Assert.Equal(reserved[2].Reservation, held.Reservation);
+        Assert.Equal(ReservationError.QuantityMismatch, (await sku.Reserve(new ReserveStock("r5", 1))).Error);
+        var confirmedAgain = await sku.Confirm("r3", "o3", "checkout");
+        Assert.Equal(ReservationState.Confirmed, confirmedAgain.Reservation!.State);
+        Assert.Equal(ReservationError.AlreadyConfirmed, (await sku.Release("r3", "cart")).Error);
+        var releasedReplay = await sku.Reserve(new ReserveStock("r4", 1));
+        Assert.True(releasedReplay.Succeeded);
+        Assert.Equal(ReservationState.Released, releasedReplay.Reservation!.State);
+        Assert.Equal(ReservationError.AlreadyEnded, (await sku.Confirm("r4", "o4", "checkout")).Error);
+        Assert.Equal(stock.Available, (await sku.GetStock())!.Available);
+
+        // Still held after the restart: the holds can end as before.
+        Assert.True((await sku.Confirm("r2", "o2", "checkout")).Succeeded);
+        Assert.Equal(stock.Reserved - 1, (await sku.GetStock())!.Reserved);
+    }
+
+    [Fact]
+    public async Task Activation_moves_the_hold_watermark_past_holds_that_ended_before_the_idempotency_window()
+    {
+        var clock = new ManualClock();
+        await using var silo = await Silos.Start(database.ConnectionString, services: s => s.AddSingleton<TimeProvider>(clock));
+        var sku = await Stocked(silo, ("north", 100));
+        var key = Silos.KeyOf(sku);
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.True((await sku.Reserve(new ReserveStock($"old{i}", 1))).Succeeded);
+            Assert.True((await sku.Confirm($"old{i}", null, "checkout")).Succeeded);
+        }
+        clock.Now += new InventoryOptions().IdempotencyWindow + TimeSpan.FromHours(1);
+        Assert.True((await sku.Reserve(new ReserveStock("live", 2))).Succeeded);
+        Assert.True((await sku.Reserve(new ReserveStock("done", 1))).Succeeded);
+        Assert.True((await sku.Release("done", "cart")).Succeeded);
+
+        await silo.RestartAsync();
+        sku = silo.GrainFactory.GetGrain<ISkuInventoryGrain>(key);
+        Assert.Equal(2, (await sku.GetStock())!.Reserved);
+
+        var watermark = (await database.StoredState<SkuInventoryState>("SkuInventory", key, SkuInventoryGrain.StateName))!.HoldJournalWatermark;
+        var records = await new PostgresGrainStorage(database.DataSource).ReadJournalAsync(
+            new GrainId("SkuInventory", key), SkuInventoryGrain.StateName, SkuInventoryGrain.HoldPlacedKind, 0, 1_000, CancellationToken.None);
+        var live = Assert.Single(records, r => GrainSerializer.Deserialize<HoldPlaced>(r.Json).Id == "live");
+        // Every record of the old holds is behind the watermark; the live hold's placement is not.
+        Assert.Equal(live.Sequence - 1, watermark);
+
+        // Rebuilt from after the watermark: the live hold and the recent ending are still there; the old ones are forgotten.
+        await silo.RestartAsync();
+        sku = silo.GrainFactory.GetGrain<ISkuInventoryGrain>(key);
+        Assert.Equal("live", Assert.Single(await sku.GetHolds()).ReservationId);
+        Assert.Equal(ReservationState.Released, (await sku.GetReservation("done"))!.State);
+        Assert.Null(await sku.GetReservation("old3"));
+        Assert.True((await sku.Release("live", "cart")).Succeeded);
+        Assert.Equal(0, (await sku.GetStock())!.Reserved);
     }
 
     [Fact]

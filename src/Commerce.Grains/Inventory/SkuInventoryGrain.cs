@@ -18,6 +18,14 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
 {
     public const string StateName = "inventory";
     public const string LedgerKind = "ledger";
+
+    /// <summary>Journal kind of <see cref="HoldPlaced"/> records: an expiring hold was placed.</summary>
+    public const string HoldPlacedKind = "hold";
+
+    /// <summary>Journal kind of <see cref="HoldEnded"/> records: a hold or allocation was confirmed, released or expired.</summary>
+    public const string HoldEndedKind = "hold-end";
+
+    private const int HoldJournalPageSize = 1_000;
     private const string HoldExpiryReminder = "hold-expiry";
 
     private readonly IPersistentState<SkuInventoryState> _inventory;
@@ -25,6 +33,15 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
     private readonly TimeProvider _clock;
     private readonly InventoryOptions _options;
     private readonly ObserverSet<IInventoryObserver> _observers;
+
+    /// <summary>
+    /// Live expiring holds by id. Not in the state document: each one is a <see cref="HoldPlaced"/> journal record
+    /// committed with the counters it changed, rebuilt on activation (<see cref="LoadHolds"/>).
+    /// </summary>
+    private readonly Dictionary<string, StockHold> _holds = new(StringComparer.Ordinal);
+
+    /// <summary>Holds and allocations that ended within the idempotency window, so that retries get the first answer; journaled as <see cref="HoldEnded"/>.</summary>
+    private readonly Dictionary<string, FinishedHold> _finished = new(StringComparer.Ordinal);
 
     /// <summary>The newest write requested: once it completes, everything now in memory is committed.</summary>
     private Task _lastWrite = Task.CompletedTask;
@@ -61,6 +78,7 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _lastPruned = Now;
+        await LoadHolds();
         _nextExpiry = EarliestExpiry();
         // A crash between a committed hold and its reminder registration leaves the hold without
         // a reminder: make sure one is due at the earliest expiry.
@@ -68,6 +86,109 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
         {
             await EnsureExpiryReminder(due);
         }
+    }
+
+    /// <summary>
+    /// Rebuilds the live holds and the finished holds of the idempotency window from the hold records after the
+    /// watermark, in commit order, then advances the watermark to just before the oldest record that still
+    /// matters (the placement of a live hold, or an ending within the window), so the next activation reads less.
+    /// </summary>
+    private async Task LoadHolds()
+    {
+        var migrated = MigrateLegacyHolds();
+        var records = new List<StoredJournalRecord>();
+        records.AddRange(await ReadHoldJournal(HoldPlacedKind));
+        records.AddRange(await ReadHoldJournal(HoldEndedKind));
+        records.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
+
+        var horizon = Now - _options.IdempotencyWindow;
+        // Sequence of the record each in-memory entry comes from.
+        var placedAt = new Dictionary<string, long>(StringComparer.Ordinal);
+        var endedAt = new Dictionary<string, long>(StringComparer.Ordinal);
+        var last = State.HoldJournalWatermark;
+        foreach (var record in records)
+        {
+            last = record.Sequence;
+            if (record.Kind == HoldPlacedKind)
+            {
+                var placed = GrainSerializer.Deserialize<HoldPlaced>(record.Json);
+                // An id may be reused once its first use left the idempotency window.
+                _finished.Remove(placed.Id);
+                endedAt.Remove(placed.Id);
+                _holds[placed.Id] = new StockHold(placed.WarehouseId, placed.Quantity, placed.ExpiresAt, placed.CreatedAt);
+                placedAt[placed.Id] = record.Sequence;
+                continue;
+            }
+            var ended = GrainSerializer.Deserialize<HoldEnded>(record.Json);
+            _holds.Remove(ended.Id);
+            placedAt.Remove(ended.Id);
+            if (ended.FinishedAt >= horizon)
+            {
+                _finished[ended.Id] = new FinishedHold(ended.WarehouseId, ended.Quantity, ended.State, ended.FinishedAt);
+                endedAt[ended.Id] = record.Sequence;
+            }
+            else
+            {
+                _finished.Remove(ended.Id);
+                endedAt.Remove(ended.Id);
+            }
+        }
+
+        var stillNeeded = placedAt.Values.Concat(endedAt.Values).DefaultIfEmpty(last + 1).Min();
+        var watermark = Math.Max(State.HoldJournalWatermark, stillNeeded - 1);
+        if ((migrated || watermark != State.HoldJournalWatermark) && _inventory.RecordExists)
+        {
+            State.HoldJournalWatermark = watermark;
+            _lastWrite = _inventory.WriteStateAsync();
+            await _lastWrite;
+        }
+    }
+
+    private async Task<List<StoredJournalRecord>> ReadHoldJournal(string kind)
+    {
+        var records = new List<StoredJournalRecord>();
+        var after = State.HoldJournalWatermark;
+        while (true)
+        {
+            var page = await _storage.ReadJournalAsync(GrainId, StateName, kind, after, HoldJournalPageSize, CancellationToken.None);
+            records.AddRange(page);
+            if (page.Count < HoldJournalPageSize)
+            {
+                return records;
+            }
+            after = page[^1].Sequence;
+        }
+    }
+
+    /// <summary>
+    /// A document written before holds moved to the journal keeps holds and finished holds in itself: allocations
+    /// move to <see cref="SkuInventoryState.Allocations"/>, the rest become journal records committed by the next write.
+    /// </summary>
+    private bool MigrateLegacyHolds()
+    {
+        if (State.Holds is null && State.FinishedHolds is null)
+        {
+            return false;
+        }
+        foreach (var (id, done) in State.FinishedHolds ?? [])
+        {
+            _finished[id] = done;
+            _inventory.AppendToJournal(HoldEndedKind, new HoldEnded(id, done.WarehouseId, done.Quantity, done.State, done.FinishedAt));
+        }
+        foreach (var (id, hold) in State.Holds ?? [])
+        {
+            if (hold.ExpiresAt is { } expiresAt)
+            {
+                AddHold(id, hold, expiresAt);
+            }
+            else
+            {
+                State.Allocations[id] = hold;
+            }
+        }
+        State.Holds = null;
+        State.FinishedHolds = null;
+        return true;
     }
 
     // ---- Reservations ------------------------------------------------------------------------
@@ -109,10 +230,14 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
         var levelBefore = Level();
         Apply(kind, warehouse, onHandDelta: 0, reservedDelta: quantity, actor, reservationId: id);
         var hold = new StockHold(warehouse, quantity, expiresAt, Now);
-        State.Holds[id] = hold;
         var reminder = Task.CompletedTask;
-        if (expiresAt is { } due)
+        if (expiresAt is not { } due)
         {
+            State.Allocations[id] = hold;
+        }
+        else
+        {
+            AddHold(id, hold, due);
             _nextExpiry = _nextExpiry is { } next && next <= due ? next : due;
             reminder = EnsureExpiryReminder(due);
         }
@@ -131,7 +256,7 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
         {
             return await Replay(existing, request.Quantity);
         }
-        if (!State.Holds.TryGetValue(request.AllocationId, out var allocation) || allocation.ExpiresAt is not null)
+        if (!State.Allocations.TryGetValue(request.AllocationId, out var allocation))
         {
             return ReservationResult.Fail(ReservationError.NotFound, $"'{Sku}' has no allocation '{request.AllocationId}'.");
         }
@@ -141,9 +266,9 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
                 $"Allocation '{request.AllocationId}' has {allocation.Quantity} unit(s) left, not {request.Quantity}.");
         }
         var expiresAt = Now + (request.HoldFor ?? _options.DefaultHoldFor);
-        State.Holds[request.AllocationId] = allocation with { Quantity = allocation.Quantity - request.Quantity };
+        State.Allocations[request.AllocationId] = allocation with { Quantity = allocation.Quantity - request.Quantity };
         var hold = new StockHold(allocation.WarehouseId, request.Quantity, expiresAt, Now);
-        State.Holds[request.ReservationId] = hold;
+        AddHold(request.ReservationId, hold, expiresAt);
         // Reserved stock does not change: units move from one hold to another.
         Apply(StockChangeKind.ReservedFromAllocation, allocation.WarehouseId, 0, 0, request.Actor,
             reason: $"from allocation {request.AllocationId}", reservationId: request.ReservationId);
@@ -169,7 +294,7 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
         ArgumentException.ThrowIfNullOrWhiteSpace(reservationId);
         ExpireDueHolds();
         var confirming = ending == ReservationState.Confirmed;
-        if (State.Holds.TryGetValue(reservationId, out var hold))
+        if (TryGetLive(reservationId, out var hold))
         {
             var levelBefore = Level();
             var kind = confirming ? StockChangeKind.Confirmed : StockChangeKind.Released;
@@ -178,7 +303,7 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
             await CommitAndNotify(levelBefore, kind);
             return ReservationResult.Ok(finished.ToReservation(reservationId));
         }
-        if (!State.FinishedHolds.TryGetValue(reservationId, out var done))
+        if (!_finished.TryGetValue(reservationId, out var done))
         {
             return ReservationResult.Fail(ReservationError.NotFound, $"'{Sku}' has no reservation '{reservationId}'.");
         }
@@ -196,9 +321,20 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
 
     /// <summary>A live or finished hold with this id, as the reservation it is.</summary>
     private Reservation? FindExisting(string id) =>
-        State.Holds.TryGetValue(id, out var hold) ? hold.ToReservation(id)
-        : State.FinishedHolds.TryGetValue(id, out var done) ? done.ToReservation(id)
+        TryGetLive(id, out var hold) ? hold.ToReservation(id)
+        : _finished.TryGetValue(id, out var done) ? done.ToReservation(id)
         : null;
+
+    /// <summary>A live expiring hold or allocation with this id.</summary>
+    private bool TryGetLive(string id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out StockHold? hold) =>
+        _holds.TryGetValue(id, out hold) || State.Allocations.TryGetValue(id, out hold);
+
+    /// <summary>Places an expiring hold: in memory, and as a journal record that commits with the counters.</summary>
+    private void AddHold(string id, StockHold hold, DateTimeOffset expiresAt)
+    {
+        _holds[id] = hold;
+        _inventory.AppendToJournal(HoldPlacedKind, new HoldPlaced(id, hold.WarehouseId, hold.Quantity, expiresAt, hold.CreatedAt));
+    }
 
     /// <summary>A retry gets the first answer, once what produced it is committed.</summary>
     private async Task<ReservationResult> Replay(Reservation existing, int quantity)
@@ -212,9 +348,17 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
 
     private FinishedHold Finish(string id, StockHold hold, ReservationState state)
     {
-        State.Holds.Remove(id);
+        if (hold.ExpiresAt is null)
+        {
+            State.Allocations.Remove(id);
+        }
+        else
+        {
+            _holds.Remove(id);
+        }
         var finished = new FinishedHold(hold.WarehouseId, hold.Quantity, state, Now);
-        State.FinishedHolds[id] = finished;
+        _finished[id] = finished;
+        _inventory.AppendToJournal(HoldEndedKind, new HoldEnded(id, hold.WarehouseId, hold.Quantity, state, finished.FinishedAt));
         return finished;
     }
 
@@ -285,7 +429,7 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
         {
             return false;
         }
-        foreach (var (id, hold) in State.Holds.Where(h => h.Value.ExpiresAt <= now).ToList())
+        foreach (var (id, hold) in _holds.Where(h => h.Value.ExpiresAt <= now).ToList())
         {
             Apply(StockChangeKind.Expired, hold.WarehouseId, 0, -hold.Quantity, "system", reason: "hold time ran out", reservationId: id);
             Finish(id, hold, ReservationState.Expired);
@@ -294,7 +438,7 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
         return true;
     }
 
-    private DateTimeOffset? EarliestExpiry() => State.Holds.Values.Min(h => h.ExpiresAt);
+    private DateTimeOffset? EarliestExpiry() => _holds.Values.Min(h => h.ExpiresAt);
 
     /// <summary>
     /// Makes sure the durable one-shot reminder is due no later than <paramref name="expiresAt"/>.
@@ -454,7 +598,7 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
     public async Task<IReadOnlyList<Reservation>> GetHolds()
     {
         await _lastWrite;
-        return [.. State.Holds.Select(h => h.Value.ToReservation(h.Key))];
+        return [.. State.Allocations.Concat(_holds).Select(h => h.Value.ToReservation(h.Key))];
     }
 
     public async Task<LedgerPage> GetLedger(long afterSequence, int limit)
@@ -472,7 +616,7 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
         [.. State.WarehousePriority],
         State.LowStockThreshold,
         State.BackorderAllowed,
-        State.Holds.Count);
+        State.Allocations.Count + _holds.Count);
 
     // ---- Observers ---------------------------------------------------------------------------
 
@@ -552,9 +696,9 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
         }
         _lastPruned = now;
         var horizon = now - _options.IdempotencyWindow;
-        foreach (var id in State.FinishedHolds.Where(f => f.Value.FinishedAt < horizon).Select(f => f.Key).ToList())
+        foreach (var id in _finished.Where(f => f.Value.FinishedAt < horizon).Select(f => f.Key).ToList())
         {
-            State.FinishedHolds.Remove(id);
+            _finished.Remove(id);
         }
         foreach (var id in State.AppliedOperations.Where(o => o.Value.AppliedAt < horizon).Select(o => o.Key).ToList())
         {
