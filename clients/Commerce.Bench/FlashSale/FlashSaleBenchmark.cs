@@ -180,6 +180,14 @@ internal static class FlashSaleBenchmark
         }
         finally
         {
+            if (app.HasExited || Report.CheckFailed)
+            {
+                Report.Progress($"  baseline app {(app.HasExited ? $"exited with code {app.ExitCode}" : "still running")}; its last output:");
+                foreach (var line in output.TakeLast(30))
+                {
+                    Report.Progress("    " + line);
+                }
+            }
             if (!app.HasExited)
             {
                 app.Kill(entireProcessTree: true);
@@ -324,8 +332,13 @@ internal static class FlashSaleBenchmark
             }
 
             string? purchaseToken = null;
+            var waitingSince = clock.Elapsed;
             while (purchaseToken is null)
             {
+                if (clock.Elapsed - waitingSince > TimeSpan.FromSeconds(60))
+                {
+                    throw new TimeoutException("a buyer waited in the queue for more than 60 s");
+                }
                 Interlocked.Increment(ref Requests);
                 using var poll = Request(HttpMethod.Get, $"/api/v1/flash-sales/{saleId}/queue/me", token);
                 using var place = await http.SendAsync(poll, cancellationToken);
