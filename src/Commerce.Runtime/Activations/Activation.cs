@@ -43,7 +43,9 @@ internal sealed class Activation : ITurnHost, IThreadPoolWorkItem
     // Worker-only.
     private int _runningCount;
     private int _readOnlyRunning;
-    private Turn? _pendingLifecycle;
+    // Lifecycle turns (deactivation requests) waiting for the running turns to finish; several can
+    // be asked for at once (idle collection, a partition hand-off) and none may be lost.
+    private readonly Queue<Turn> _pendingLifecycle = new();
     private bool _lifecycleRunning;
     private bool _completedDuringStart;
 
@@ -143,7 +145,7 @@ internal sealed class Activation : ITurnHost, IThreadPoolWorkItem
                 {
                     RunContinuation(item);
                 }
-                if (_waiting.Count > 0 || _pendingLifecycle is not null)
+                if (_waiting.Count > 0 || _pendingLifecycle.Count > 0)
                 {
                     PumpWaiting();
                 }
@@ -173,7 +175,7 @@ internal sealed class Activation : ITurnHost, IThreadPoolWorkItem
             }
             else
             {
-                _pendingLifecycle = turn;
+                _pendingLifecycle.Enqueue(turn);
             }
             return;
         }
@@ -198,7 +200,7 @@ internal sealed class Activation : ITurnHost, IThreadPoolWorkItem
 
     private bool CanStartNow(Turn turn)
     {
-        if (Phase != ActivationPhase.Valid || _lifecycleRunning || _pendingLifecycle is not null)
+        if (Phase != ActivationPhase.Valid || _lifecycleRunning || _pendingLifecycle.Count > 0)
         {
             return false;
         }
@@ -221,13 +223,13 @@ internal sealed class Activation : ITurnHost, IThreadPoolWorkItem
     {
         while (true)
         {
-            if (_pendingLifecycle is { } lifecycle)
+            if (_pendingLifecycle.TryPeek(out var lifecycle))
             {
                 if (_runningCount != 0)
                 {
                     return;
                 }
-                _pendingLifecycle = null;
+                _pendingLifecycle.Dequeue();
                 StartTurn(lifecycle);
                 continue;
             }
