@@ -9,7 +9,7 @@ namespace Commerce.Bench.Inventory;
 /// </summary>
 internal static class InventoryBenchmark
 {
-    public static readonly string[] Approaches = ["grain", "pg-for-update", "pg-conditional-update", "redis-lua-always", "redis-lua-everysec"];
+    public static readonly string[] Approaches = ["grain", "grain-lean", "pg-for-update", "pg-conditional-update", "redis-lua-always", "redis-lua-everysec", "redis-lua-no-persistence"];
 
     /// <summary>Stock per SKU: far more than any run can reserve, so nobody is refused for lack of it.</summary>
     private const int StockPerSku = 1_000_000_000;
@@ -39,12 +39,13 @@ internal static class InventoryBenchmark
         IReservationApproach approach = name switch
         {
             "grain" => new GrainApproach(postgres),
+            "grain-lean" => new LeanGrainApproach(postgres),
             "pg-for-update" => new PgForUpdateApproach(postgres),
             "pg-conditional-update" => new PgConditionalUpdateApproach(postgres),
             "redis-lua-always" => new RedisLuaApproach(name, durable: true, environment.RequireRedis("always")),
             "redis-lua-everysec" => new RedisLuaApproach(name, durable: false, environment.RequireRedis("everysec")),
             "redis-lua-no-persistence" => new RedisLuaApproach(name, durable: false, environment.RequireRedis("none")),
-            _ => throw new ArgumentException($"Unknown approach '{name}' (known: {string.Join(", ", Approaches)}, redis-lua-no-persistence)."),
+            _ => throw new ArgumentException($"Unknown approach '{name}' (known: {string.Join(", ", Approaches)})."),
         };
         await BenchCluster.ResetDatabaseAsync(postgres);
         await using (approach)
@@ -62,7 +63,7 @@ internal static class InventoryBenchmark
 
             var warmUp = await LoadRun.RunAsync(clients, TimeSpan.FromSeconds(Math.Min(3, seconds)), Reserve);
             Report.Progress($"  warm-up: {warmUp.OpsPerSecond:N0}/s");
-            var silo = approach is GrainApproach grain ? grain.Silo : null;
+            var silo = approach switch { GrainApproach g => g.Silo, LeanGrainApproach l => l.Silo, _ => null };
             var before = silo is null ? null : await TelemetrySample.TakeAsync(silo.HttpPort);
             var measured = await LoadRun.RunAsync(clients, TimeSpan.FromSeconds(seconds), Reserve);
             var after = silo is null ? null : await TelemetrySample.TakeAsync(silo.HttpPort);

@@ -1,0 +1,68 @@
+using Commerce.Bench.Harness;
+using Commerce.Runtime;
+using Commerce.Runtime.Testing;
+using Npgsql;
+
+namespace Commerce.Bench.Inventory;
+
+/// <summary><c>grain-lean</c>: <see cref="LeanStockGrain"/> in a silo process, through the cluster client (see that class for why).</summary>
+internal sealed class LeanGrainApproach(string connectionString) : IReservationApproach
+{
+    private SiloProcess? _silo;
+    private TestCluster? _client;
+
+    public string Name => "grain-lean";
+
+    public bool Durable => true;
+
+    public SiloProcess Silo => _silo ?? throw new InvalidOperationException("Not prepared.");
+
+    public async Task PrepareAsync(IReadOnlyList<string> skus, int stockPerSku)
+    {
+        _silo = await SiloProcess.StartAsync(connectionString, "bench-lean", [typeof(LeanStockGrain).Assembly]);
+        await BenchCluster.WaitForPartitionsAsync(connectionString, 1);
+        _client = await BenchCluster.StartClientAsync(connectionString, typeof(LeanStockGrain).Assembly);
+        await Parallel.ForEachAsync(skus, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (sku, _) =>
+            await _client.GrainFactory.GetGrain<ILeanStockGrain>(sku).Stock(stockPerSku));
+    }
+
+    public Task<bool> ReserveAsync(string sku, string reservationId) => _client!.GrainFactory.GetGrain<ILeanStockGrain>(sku).Reserve(reservationId);
+
+    public async Task<Audit> AuditAsync(IReadOnlyList<string> skus, int stockPerSku)
+    {
+        await using var database = NpgsqlDataSource.Create(connectionString);
+        await using var command = database.CreateCommand("""
+            SELECT s.grain_key, (s.payload->>'reserved')::bigint,
+                   (SELECT count(*) FROM grain_journal j WHERE j.grain_type = s.grain_type AND j.grain_key = s.grain_key AND j.kind = 'reservation')
+            FROM grain_state s WHERE s.grain_type = 'LeanStockGrain'
+            """);
+        command.CommandTimeout = 300;
+        long reserved = 0, oversold = 0;
+        string? problem = null;
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            var rows = reader.GetInt64(2);
+            reserved += rows;
+            oversold += Math.Max(0, rows - stockPerSku);
+            if (rows != reader.GetInt64(1))
+            {
+                problem ??= $"{reader.GetString(0)}: {rows} reservation rows but the state says {reader.GetInt64(1)} reserved";
+            }
+        }
+        return new Audit(reserved, oversold, problem);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_client is not null)
+        {
+            await _client.DisposeAsync();
+        }
+        if (_silo is not null)
+        {
+            await _silo.StopAsync();
+            await _silo.DisposeAsync();
+        }
+    }
+}
