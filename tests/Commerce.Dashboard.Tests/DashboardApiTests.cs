@@ -112,7 +112,7 @@ public sealed class DashboardApiTests(DashboardSilo silo) : IClassFixture<Dashbo
 
         var view = await DashboardSilo.WaitForView(operators,
             v => v.Commerce.FlashSales.Any(s => s.SaleId == saleId && s.Admitted == 3)
-                && v.Commerce.LowStock.Any(s => s.Sku == sku)
+                && v.Commerce.LowStock.Any(s => s.Sku == sku && s.Available == 60 - 20 - 5)
                 && v.Reminders.Count >= 1,
             "the sale, its admitted customers, the low-stock SKU and the sale's reminder");
         var listed = view.Commerce.FlashSales.Single(s => s.SaleId == saleId);
