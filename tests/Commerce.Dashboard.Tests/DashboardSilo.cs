@@ -123,7 +123,7 @@ public sealed class DashboardSilo : IAsyncLifetime
     /// <summary>Asks for the dashboard every 250 ms until <paramref name="until"/> holds (or 20 seconds pass, then fails with the last view).</summary>
     public static async Task<DashboardView> WaitForView(HttpClient client, Func<DashboardView, bool> until, string what)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
+        var deadline = DateTime.UtcNow.AddSeconds(45);
         DashboardView? view = null;
         while (DateTime.UtcNow < deadline)
         {
