@@ -96,7 +96,7 @@ internal sealed class GrainApproach : IReservationApproach
             "SELECT count(*), coalesce(max(octet_length(payload::text)), 0), coalesce(max(pg_column_size(payload)), 0) FROM grain_state WHERE grain_type = 'SkuInventory'");
         await using var sizes = await size.ExecuteReaderAsync();
         await sizes.ReadAsync();
-        Report.Progress($"  stored state: {sizes.GetInt64(0):N0} SKU document(s), the largest {sizes.GetInt32(1) / 1024.0:N0} KiB of JSON ({sizes.GetInt32(2) / 1024.0:N0} KiB stored): every commit of that SKU serializes and rewrites all of it");
+        Report.Progress($"  stored state: {sizes.GetInt64(0):N0} SKU document(s), the largest {sizes.GetInt32(1):N0} bytes of JSON ({sizes.GetInt32(2):N0} bytes stored): every commit of that SKU serializes and rewrites all of it");
         return new Audit(reserved, oversold, problem);
     }
 
