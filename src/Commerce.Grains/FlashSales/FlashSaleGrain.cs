@@ -323,7 +323,11 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
         _unheldPurchases.Add(purchaseId);
         var soldOut = State.UnitsSold == definition.Units;
         await Write();
-        await HoldInInventory(purchaseId);
+        // The unit is the buyer's once the sale's state committed (it cannot be sold twice: it sits
+        // in the sale's allocation). Turning it into a checkout hold in the inventory grain is a
+        // second commit the buyer need not wait for; it is retried until it succeeds (idempotent
+        // by reservation id), across restarts too, and a replay of this purchase waits for it.
+        _ = HoldInInventory(purchaseId);
         if (soldOut)
         {
             _observers.Notify(o => o.SoldOut(SaleId));
