@@ -41,7 +41,7 @@ internal static class ClusterHarness
             {
                 return;
             }
-            await Task.Delay(100, timeout.Token);
+            await Task.Delay(50, timeout.Token);
         }
     }
 

@@ -132,7 +132,7 @@ public sealed class DashboardSilo : IAsyncLifetime
             {
                 return view;
             }
-            await Task.Delay(250);
+            await Task.Delay(50);
         }
         Assert.Fail($"The dashboard never showed {what}. Last view: {JsonSerializer.Serialize(view, Json)}");
         return null!;
