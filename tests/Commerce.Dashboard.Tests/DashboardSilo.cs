@@ -9,11 +9,7 @@ using Commerce.Grains.Carts;
 using Commerce.Grains.Inventory;
 using Commerce.Grains.Orders;
 using Commerce.Runtime;
-using Commerce.Testing.Postgres;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Mvc.Testing;
+using Commerce.Testing.Silo;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Commerce.Dashboard.Tests;
@@ -22,60 +18,20 @@ namespace Commerce.Dashboard.Tests;
 /// The real silo host on Kestrel at 127.0.0.1 (a free port) on a fresh PostgreSQL database, with the
 /// dashboard sampling every second and reading sales, SKUs and reminders more often than by default.
 /// </summary>
-public sealed class DashboardSilo : IAsyncLifetime
+public sealed class DashboardSilo : SiloServer
 {
     public const string OperatorKey = "dashboard-test-operator-key";
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
-    private PostgresTestDatabase? _database;
-    private WebApplicationFactory<Program>? _factory;
-
-    public Uri BaseAddress { get; private set; } = null!;
-
-    public IServiceProvider Services => _factory!.Services;
-
-    public IGrainFactory Grains => Services.GetRequiredService<IGrainFactory>();
-
-    public async Task InitializeAsync()
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
-        _database = await PostgresTestDatabase.CreateAsync();
-        var settings = new Dictionary<string, string?>
-        {
-            ["Commerce:Postgres:ConnectionString"] = _database.ConnectionString,
-            ["Commerce:Cluster:Enabled"] = "false",
-            ["Commerce:Operators:BootstrapKey"] = OperatorKey,
-            ["Commerce:FlashSales:TickInterval"] = "00:00:00.050",
-            ["Commerce:Dashboard:CommerceInterval"] = "00:00:00.500",
-            ["Commerce:Dashboard:SlowQueryInterval"] = "00:00:01",
-            ["Commerce:RateLimits:OperatorLoginPerAddress:PermitLimit"] = "1000",
-            ["Logging:LogLevel:Default"] = "Warning",
-        };
-        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
-        {
-            foreach (var (key, value) in settings)
-            {
-                web.UseSetting(key, value);
-            }
-            web.UseUrls("http://127.0.0.1:0");
-        });
-        _factory.UseKestrel();
-        _factory.StartServer();
-        var address = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        BaseAddress = new Uri(address.Replace("localhost", "127.0.0.1", StringComparison.Ordinal));
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_factory is not null)
-        {
-            await _factory.DisposeAsync();
-        }
-        if (_database is not null)
-        {
-            await _database.DisposeAsync();
-        }
-    }
+        ["Commerce:Operators:BootstrapKey"] = OperatorKey,
+        ["Commerce:FlashSales:TickInterval"] = "00:00:00.050",
+        ["Commerce:Dashboard:CommerceInterval"] = "00:00:00.500",
+        ["Commerce:Dashboard:SlowQueryInterval"] = "00:00:01",
+        ["Commerce:RateLimits:OperatorLoginPerAddress:PermitLimit"] = "1000",
+    };
 
     public static readonly CardOnFile Visa = new("pm_card_visa", "visa", "4242");
 

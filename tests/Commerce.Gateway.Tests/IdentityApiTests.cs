@@ -50,7 +50,7 @@ public sealed class IdentityApiTests(GatewayServer server) : IClassFixture<Gatew
 /// <summary>A server without a bootstrap key: nobody can become an operator.</summary>
 public sealed class KeylessGatewayServer : GatewayServer
 {
-    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Commerce:Operators:BootstrapKey"] = "" };
+    protected override IDictionary<string, string?> ExtraSettings => new Dictionary<string, string?> { ["Commerce:Operators:BootstrapKey"] = "" };
 }
 
 public sealed class KeylessOperatorLoginTests(KeylessGatewayServer server) : IClassFixture<KeylessGatewayServer>
