@@ -14,19 +14,28 @@ internal sealed class GrainConstructor
     private readonly ConstructorInfo _constructor;
     private readonly ParameterInfo[] _parameters;
 
+    // Per parameter, read once: its [PersistentState] and the PersistentState<T> type to build, or nulls for a service.
+    private readonly (PersistentStateAttribute Attribute, Type StateClass)?[] _states;
+
     public GrainConstructor(Type classType)
     {
         _constructor = classType.GetConstructors().OrderByDescending(c => c.GetParameters().Length).FirstOrDefault()
             ?? throw new InvalidOperationException($"Grain class {classType.FullName} has no public constructor.");
         _parameters = _constructor.GetParameters();
-        foreach (var parameter in _parameters)
+        _states = new (PersistentStateAttribute, Type)?[_parameters.Length];
+        for (var i = 0; i < _parameters.Length; i++)
         {
-            if (parameter.GetCustomAttribute<PersistentStateAttribute>() is not null &&
-                !(parameter.ParameterType.IsGenericType && parameter.ParameterType.GetGenericTypeDefinition() == typeof(IPersistentState<>)))
+            var parameter = _parameters[i];
+            if (parameter.GetCustomAttribute<PersistentStateAttribute>() is not { } attribute)
+            {
+                continue;
+            }
+            if (!(parameter.ParameterType.IsGenericType && parameter.ParameterType.GetGenericTypeDefinition() == typeof(IPersistentState<>)))
             {
                 throw new InvalidOperationException(
                     $"Parameter '{parameter.Name}' of {classType.FullName} has [PersistentState] but is not an IPersistentState<T>.");
             }
+            _states[i] = (attribute, typeof(PersistentState<>).MakeGenericType(parameter.ParameterType.GetGenericArguments()[0]));
         }
     }
 
@@ -36,19 +45,15 @@ internal sealed class GrainConstructor
         var arguments = new object?[_parameters.Length];
         for (var i = 0; i < _parameters.Length; i++)
         {
-            var parameter = _parameters[i];
-            var stateAttribute = parameter.GetCustomAttribute<PersistentStateAttribute>();
-            if (stateAttribute is null)
+            if (_states[i] is not var (stateAttribute, stateClass))
             {
-                arguments[i] = services.GetRequiredService(parameter.ParameterType);
+                arguments[i] = services.GetRequiredService(_parameters[i].ParameterType);
                 continue;
             }
-            var stateType = parameter.ParameterType.GetGenericArguments()[0];
             var storage = stateAttribute.StorageName is null
                 ? services.GetRequiredService<IGrainStorage>()
                 : services.GetRequiredKeyedService<IGrainStorage>(stateAttribute.StorageName);
-            var state = (IStateParticipant)Activator.CreateInstance(
-                typeof(PersistentState<>).MakeGenericType(stateType), activation, storage, stateAttribute.StateName)!;
+            var state = (IStateParticipant)Activator.CreateInstance(stateClass, activation, storage, stateAttribute.StateName)!;
             states.Add(state);
             arguments[i] = state;
         }
