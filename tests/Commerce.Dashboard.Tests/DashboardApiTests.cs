@@ -116,7 +116,7 @@ public sealed class DashboardApiTests(DashboardSilo silo) : IClassFixture<Dashbo
                 && v.Reminders.Count >= 1,
             "the sale, its admitted customers, the low-stock SKU and the sale's reminder");
         var listed = view.Commerce.FlashSales.Single(s => s.SaleId == saleId);
-        Assert.Equal((sku, "Live", 20, 0, 20), (listed.Sku, listed.Phase, listed.Units, listed.UnitsSold, listed.UnitsRemaining));
+        Assert.Equal((sku, "Live", 20, 0, 20, 3), (listed.Sku, listed.Phase, listed.Units, listed.UnitsSold, listed.UnitsRemaining, listed.TokensOutstanding));
         var low = view.Commerce.LowStock.Single(s => s.Sku == sku);
         Assert.Equal((60 - 20 - 5, 50, "Low"), (low.Available, low.LowStockThreshold, low.Level));
         Assert.NotNull(view.Reminders.NextDueAt);

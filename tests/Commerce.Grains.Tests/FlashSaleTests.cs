@@ -94,6 +94,7 @@ public sealed class FlashSaleTests(PostgresDatabaseFixture database) : IClassFix
         var bob = await probe.AdmissionOf("bob");
         var cid = await probe.AdmissionOf("cid");
         Assert.Equal((2, 2, 1), (ann.Quantity, bob.Quantity, cid.Quantity));
+        Assert.Equal(3, (await sale.GetStatus())!.TokensOutstanding);
 
         Assert.Equal(FlashSaleError.TokenInvalid, (await Buy(sale, "ann", bob)).Error);
         Assert.Equal(FlashSaleError.QuantityExceedsAllowance, (await Buy(sale, "cid", cid, quantity: 2)).Error);
@@ -105,7 +106,7 @@ public sealed class FlashSaleTests(PostgresDatabaseFixture database) : IClassFix
         Assert.Equal((ReservationState.Held, 2), (held.State, held.Quantity));
         Assert.NotNull(held.ExpiresAt);
         var status = (await sale.GetStatus())!;
-        Assert.Equal((2, 3), (status.UnitsSold, status.UnitsRemaining));
+        Assert.Equal((2, 3, 2), (status.UnitsSold, status.UnitsRemaining, status.TokensOutstanding));
         Assert.Equal(QueueEntryState.Purchased, (await sale.GetQueueStatus("ann")).Status!.State);
     }
 
@@ -139,8 +140,10 @@ public sealed class FlashSaleTests(PostgresDatabaseFixture database) : IClassFix
         var nextToken = await probe.AdmissionOf("next");
         Assert.Equal(QueueEntryState.TokenExpired, (await sale.GetQueueStatus("slow")).Status!.State);
         Assert.Equal(FlashSaleError.TokenExpired, (await Buy(sale, "slow", slowToken)).Error);
+        Assert.Equal(1, (await sale.GetStatus())!.TokensOutstanding);
         Assert.True((await Buy(sale, "next", nextToken)).Succeeded);
-        Assert.Equal(SalePhase.SoldOut, (await sale.GetStatus())!.Phase);
+        var soldOut = (await sale.GetStatus())!;
+        Assert.Equal((SalePhase.SoldOut, 0), (soldOut.Phase, soldOut.TokensOutstanding));
     }
 
     [Fact]
@@ -228,7 +231,7 @@ public sealed class FlashSaleTests(PostgresDatabaseFixture database) : IClassFix
         var unused = await probe.AdmissionOf("idle");
 
         var cancelled = await sale.Cancel("ops");
-        Assert.Equal((SalePhase.Cancelled, 3), (cancelled.Sale!.Phase, cancelled.Sale.UnitsReturnedToInventory));
+        Assert.Equal((SalePhase.Cancelled, 3, 0), (cancelled.Sale!.Phase, cancelled.Sale.UnitsReturnedToInventory, cancelled.Sale.TokensOutstanding));
         Assert.Equal(SalePhase.Cancelled, await probe.EndedSignal.Task.WaitAsync(Silos.Patience));
         var stock = (await sku.GetStock())!;
         Assert.Equal((1, 9), (stock.Reserved, stock.Available));
@@ -257,7 +260,8 @@ public sealed class FlashSaleTests(PostgresDatabaseFixture database) : IClassFix
         Assert.Equal(bought.Purchase, (await Buy(sale, "a", a)).Purchase);
         var waiting = (await sale.GetQueueStatus("c")).Status!;
         Assert.Equal((QueueEntryState.Waiting, 3L, 1L), (waiting.State, waiting.Ticket, waiting.Position));
-        Assert.Equal(4, (await sale.GetStatus())!.CustomersQueued);
+        var restarted = (await sale.GetStatus())!;
+        Assert.Equal((4L, 1), (restarted.CustomersQueued, restarted.TokensOutstanding));
         // The token issued before the restart still buys.
         Assert.True((await Buy(sale, "b", b)).Succeeded);
         await probe.SoldOutSignal.Task.WaitAsync(Silos.Patience);

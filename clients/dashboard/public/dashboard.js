@@ -201,7 +201,7 @@ function render(view) {
     ['admitted', s => number(s.admitted), 'num'],
     ['sold', s => number(s.unitsSold), 'num'],
     ['remaining', s => number(s.unitsRemaining), 'num'],
-    ['tokens out', s => s.tokensOutstanding === null ? '<span class="muted" title="the sale status does not report live tokens yet">n/a</span>' : number(s.tokensOutstanding), 'num'],
+    ['tokens out', s => number(s.tokensOutstanding), 'num'],
     ['sold/s', s => number(s.soldPerSecond, 1), 'num'],
     ['sell-through', s => `<meter min="0" max="${s.units}" value="${s.unitsSold}"></meter> ${number(100 * s.unitsSold / s.units, 0)}%`],
     ['ends', s => time(s.endsAt)],

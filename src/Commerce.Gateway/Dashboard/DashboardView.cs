@@ -82,7 +82,7 @@ public sealed record RemindersView(
     double TardinessMeanMs,
     double TardinessP99Ms);
 
-/// <param name="TokensOutstanding">Purchase tokens issued and not yet used or expired; null while the sale's status does not report it.</param>
+/// <param name="TokensOutstanding">Purchase tokens issued and neither used nor returned to the pool yet.</param>
 public sealed record FlashSaleView(
     string SaleId,
     string Sku,
@@ -94,7 +94,7 @@ public sealed record FlashSaleView(
     int UnitsRemaining,
     long QueueLength,
     long Admitted,
-    int? TokensOutstanding,
+    int TokensOutstanding,
     double SoldPerSecond);
 
 public sealed record HotSkuView(string Sku, double ReservationsPerSecond);

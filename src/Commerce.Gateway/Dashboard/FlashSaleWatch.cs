@@ -32,7 +32,7 @@ public sealed class FlashSaleWatch(IGrainFactory grains)
             sold[status.SaleId] = (status.UnitsSold, now);
             views.Add(new FlashSaleView(status.SaleId, status.Sku, status.Phase.ToString(), status.StartsAt, status.EndsAt,
                 status.Units, status.UnitsSold, status.UnitsRemaining, status.CustomersWaiting,
-                status.CustomersQueued - status.CustomersWaiting, TokensOutstanding: null, perSecond));
+                status.CustomersQueued - status.CustomersWaiting, status.TokensOutstanding, perSecond));
         }
         _previous = sold;
         return views;

@@ -40,6 +40,8 @@ public enum SalePhase
 }
 
 /// <summary>A sale as everyone may see it.</summary>
+/// <param name="CustomersWaiting">Queued and not admitted yet.</param>
+/// <param name="TokensOutstanding">Purchase tokens issued and neither used nor returned to the pool yet: the buyers the sale is waiting on.</param>
 public sealed record FlashSaleStatus(
     string SaleId,
     string Sku,
@@ -54,6 +56,7 @@ public sealed record FlashSaleStatus(
     TimeSpan TokenLifetime,
     long CustomersQueued,
     long CustomersWaiting,
+    int TokensOutstanding,
     int UnitsReturnedToInventory)
 {
     public int UnitsRemaining => Units - UnitsSold;

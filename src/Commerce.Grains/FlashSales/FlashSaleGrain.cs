@@ -44,6 +44,9 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
     /// <summary>Customers holding live tokens, in the order the tokens expire (the order they were issued).</summary>
     private readonly Queue<string> _liveTokens = new();
 
+    /// <summary>Tokens issued and neither used nor returned to the pool yet (expired tokens count until the next tick returns them).</summary>
+    private int _tokensOutstanding;
+
     /// <summary>Purchases whose units are not yet held in inventory, and the attempts under way.</summary>
     private readonly HashSet<string> _unheldPurchases = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Task> _holdsInFlight = new(StringComparer.Ordinal);
@@ -87,6 +90,7 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
         foreach (var (customer, _) in State.Admissions.Where(a => a.Value.State == AdmissionState.Active).OrderBy(a => a.Value.ExpiresAt).ThenBy(a => a.Value.Ticket))
         {
             _liveTokens.Enqueue(customer);
+            _tokensOutstanding++;
         }
         _unheldPurchases.UnionWith(State.Purchases.Where(p => !p.Value.HeldInInventory).Select(p => p.Key));
         if (State.Definition is not null && State.Outcome is null)
@@ -311,6 +315,7 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
         admission.State = AdmissionState.Used;
         admission.PurchaseId = purchaseId;
         State.UnitsClaimed -= admission.Quantity;
+        _tokensOutstanding--;
         State.UnitsSold += request.Quantity;
         State.Purchases[purchaseId] = new SalePurchase
         {
@@ -426,6 +431,7 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
             State.Admissions[customer] = admission;
             State.UnitsClaimed += admission.Quantity;
             _liveTokens.Enqueue(customer);
+            _tokensOutstanding++;
             admitted.Add((customer, TokenOf(admission)));
             _admissionCredit--;
         }
@@ -447,6 +453,7 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
                 }
                 admission.State = AdmissionState.Expired;
                 State.UnitsClaimed -= admission.Quantity;
+                _tokensOutstanding--;
                 any = true;
             }
             _liveTokens.Dequeue();
@@ -489,6 +496,7 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
         }
         State.UnitsClaimed = 0;
         _liveTokens.Clear();
+        _tokensOutstanding = 0;
         _timer?.Dispose();
         _timer = null;
         await Write();
@@ -601,7 +609,7 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
         var definition = State.Definition!;
         return new FlashSaleStatus(SaleId, definition.Sku, definition.Price, State.StartsAt, definition.EndsAt, Phase(Now), definition.Units,
             State.UnitsSold, definition.PerCustomerLimit, definition.AdmissionRatePerSecond, definition.TokenLifetime ?? CreateFlashSale.DefaultTokenLifetime,
-            State.Queued, State.Queued - State.AdmittedThrough, State.UnitsReturnedCount);
+            State.Queued, State.Queued - State.AdmittedThrough, _tokensOutstanding, State.UnitsReturnedCount);
     }
 
     private QueueStatus StatusOf(string customerId)
