@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Commerce.Bench;
+using Commerce.Bench.Dashboard;
 using Commerce.Bench.FlashSale;
 using Commerce.Bench.Harness;
 using Commerce.Bench.Inventory;
@@ -12,6 +13,7 @@ var approach = new Option<string[]>("--approach") { Description = "Approach to r
 var buyers = new Option<int>("--buyers") { Description = "Simulated buyers joining the flash sale.", DefaultValueFactory = _ => 100_000 };
 var units = new Option<int>("--units") { Description = "Units in the flash sale.", DefaultValueFactory = _ => 1_000 };
 var urls = new Option<string>("--urls") { Description = "Where the baseline app listens.", DefaultValueFactory = _ => "http://127.0.0.1:5099" };
+var rounds = new Option<int>("--rounds") { Description = "Rounds of one closed and one open window (dashboard only).", DefaultValueFactory = _ => 10 };
 var redis = new Option<string>("--redis") { Description = "The baseline app's Redis (host:port).", Required = true };
 
 var root = new RootCommand("Commerce benchmarks (see docs/benchmarks.md; run them through deploy/bench).");
@@ -36,6 +38,10 @@ foreach (var scenario in new[] { "hot-sku", "many-sku" })
 var flashSale = new Command("flash-sale", "Buyers join one sale through HTTP, get admitted and purchase: the grain sale against a Redis Lua baseline app.") { seconds, clients, approach, buyers, units };
 flashSale.SetAction(parse => FlashSaleBenchmark.RunAsync(parse.GetValue(seconds), parse.GetValue(clients), parse.GetValue(approach) ?? [], parse.GetValue(buyers), parse.GetValue(units), new BenchEnvironment()));
 root.Subcommands.Add(flashSale);
+
+var dashboard = new Command("dashboard", "What an open operator dashboard costs the hot-sku grain workload: closed and open windows alternating in one run (--seconds per window).") { seconds, clients, rounds };
+dashboard.SetAction(parse => DashboardCostBenchmark.RunAsync(parse.GetValue(seconds), parse.GetValue(clients), parse.GetValue(rounds), new BenchEnvironment()));
+root.Subcommands.Add(dashboard);
 
 var baseline = new Command("redis-flash-sale-app", "Hosts the baseline flash-sale HTTP app (the seeds' Redis flow); started by the flash-sale benchmark.") { urls, redis };
 baseline.SetAction(parse => RedisFlashSaleApp.RunAsync(parse.GetValue(urls)!, parse.GetValue(redis)!));

@@ -71,11 +71,17 @@ public static class GatewayExtensions
         return app;
     }
 
-    /// <summary>The silo's JSON telemetry snapshot, for the dashboard and for operators' scripts.</summary>
+    /// <summary>
+    /// The silo's JSON telemetry snapshot, for other silos' dashboards and operators' scripts. Operators
+    /// only: it names grain types, methods and the messages of recent failures.
+    /// </summary>
     private static void MapSiloTelemetry(this IEndpointRouteBuilder routes) =>
         routes.MapGet("/api/v1/silo/telemetry", (SiloTelemetry telemetry) => TypedResults.Ok(telemetry.Snapshot()))
+            .RequireAuthorization(GatewayIdentity.OperatorPolicy)
             .WithName("GetSiloTelemetry")
-            .WithSummary("Activations, calls, latency, storage and reminder figures of this silo");
+            .WithSummary("Activations, calls, latency, storage and reminder figures of this silo")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
 
     /// <summary>Healthy when PostgreSQL answers: without it no state can be read or written.</summary>
     private sealed class PostgresHealthCheck(NpgsqlDataSource dataSource) : IHealthCheck

@@ -34,7 +34,10 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static async Task<SiloProcess> StartAsync(string connectionString, string name, IEnumerable<System.Reflection.Assembly> grainAssemblies, int? siloPort = null)
+    /// <param name="settings">More configuration for the silo, as environment variables (<c>Section__Key</c>); they win over the defaults above.</param>
+    public static async Task<SiloProcess> StartAsync(
+        string connectionString, string name, IEnumerable<System.Reflection.Assembly> grainAssemblies,
+        int? siloPort = null, IReadOnlyDictionary<string, string>? settings = null)
     {
         var httpPort = FreePort();
         var port = siloPort ?? FreePort();
@@ -63,6 +66,10 @@ public sealed class SiloProcess : IAsyncDisposable
         environment["Logging__LogLevel__Default"] = "Information";
         environment["Logging__LogLevel__Microsoft"] = "Warning";
         environment["DOTNET_gcServer"] = "0";
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the silo process.");
         var log = new StreamWriter(logPath) { AutoFlush = true };

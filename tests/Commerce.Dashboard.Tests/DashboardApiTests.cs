@@ -14,6 +14,7 @@ public sealed class DashboardApiTests(DashboardSilo silo) : IClassFixture<Dashbo
     [Theory]
     [InlineData("/api/v1/dashboard")]
     [InlineData("/api/v1/dashboard/history")]
+    [InlineData("/api/v1/silo/telemetry")]
     public async Task Only_operators_may_read_the_dashboard(string path)
     {
         using var anonymous = silo.Anonymous();

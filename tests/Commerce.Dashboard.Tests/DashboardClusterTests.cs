@@ -13,11 +13,10 @@ public sealed class DashboardClusterTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        // The silo processes inherit this process's environment: the same key as the in-process silo's, so neither disturbs the other.
-        Environment.SetEnvironmentVariable("Commerce__Operators__BootstrapKey", DashboardSilo.OperatorKey);
         _database = await PostgresTestDatabase.CreateAsync();
-        _first = await SiloProcess.StartAsync(_database.ConnectionString, "dashboard-a", []);
-        _second = await SiloProcess.StartAsync(_database.ConnectionString, "dashboard-b", []);
+        var operatorKey = new Dictionary<string, string> { ["Commerce__Operators__BootstrapKey"] = DashboardSilo.OperatorKey };
+        _first = await SiloProcess.StartAsync(_database.ConnectionString, "dashboard-a", [], settings: operatorKey);
+        _second = await SiloProcess.StartAsync(_database.ConnectionString, "dashboard-b", [], settings: operatorKey);
     }
 
     public async Task DisposeAsync()

@@ -73,48 +73,46 @@ internal static class FlashSaleBenchmark
     {
         var postgres = environment.RequirePostgres();
         await BenchCluster.ResetDatabaseAsync(postgres);
-        var operatorKey = "bench-" + Guid.NewGuid().ToString("N");
-        // The silo process inherits these: a crowd from one address must not hit the per-address
-        // limits, and the benchmark signs in as operator to set the sale up.
-        Environment.SetEnvironmentVariable("Commerce__Operators__BootstrapKey", operatorKey);
+        // A crowd from one address must not hit the per-address limits; the benchmark signs in as
+        // operator to set the sale up.
+        var settings = new Dictionary<string, string>(OperatorClient.SiloSettings) { ["Logging__LogLevel__Default"] = "Warning" };
         foreach (var rule in new[] { "JoinPerAddress", "PurchasePerAddress", "JoinPerCustomer", "PurchasePerCustomer" })
         {
-            Environment.SetEnvironmentVariable($"Commerce__RateLimits__{rule}__PermitLimit", "1000000000");
-            Environment.SetEnvironmentVariable($"Commerce__RateLimits__{rule}__Window", "00:00:10");
+            settings[$"Commerce__RateLimits__{rule}__PermitLimit"] = "1000000000";
+            settings[$"Commerce__RateLimits__{rule}__Window"] = "00:00:10";
         }
-        Environment.SetEnvironmentVariable("Logging__LogLevel__Default", "Warning");
-        await using var silo = await SiloProcess.StartAsync(postgres, "bench-flash-sale", []);
+        await using var silo = await SiloProcess.StartAsync(postgres, "bench-flash-sale", [], settings: settings);
         await BenchCluster.WaitForPartitionsAsync(postgres, 1);
         using var http = Http(silo.HttpPort, clients);
+        using var operators = await OperatorClient.SignInAsync(silo.HttpPort);
 
-        var operatorToken = await TokenAsync(http, "/api/v1/operators/token", new { key = operatorKey });
-        using (var receipt = Request(HttpMethod.Post, $"/api/v1/inventory/{Sku}/receipts", operatorToken, new { warehouseId = "main", quantity = units * 10 }))
+        using (var receipt = Request(HttpMethod.Post, $"/api/v1/inventory/{Sku}/receipts", token: null, new { warehouseId = "main", quantity = units * 10 }))
         {
             receipt.Headers.Add("Idempotency-Key", "bench-stock");
-            (await http.SendAsync(receipt)).EnsureSuccessStatusCode();
+            (await operators.SendAsync(receipt)).EnsureSuccessStatusCode();
         }
         var now = DateTimeOffset.UtcNow;
-        using (var create = Request(HttpMethod.Post, "/api/v1/flash-sales", operatorToken, new
+        using (var create = Request(HttpMethod.Post, "/api/v1/flash-sales", token: null, new
         {
             id = SaleId, sku = Sku, units, price = new { amount = 9.99m, currency = "EUR" },
             startsAt = now.AddSeconds(-1), endsAt = now.AddHours(1), perCustomerLimit = 1,
             admissionRatePerSecond = 100_000, tokenLifetimeSeconds = 300,
         }))
         {
-            var created = await http.SendAsync(create);
+            var created = await operators.SendAsync(create);
             if (!created.IsSuccessStatusCode)
             {
                 throw new InvalidOperationException($"Creating the sale failed: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
             }
         }
-        using (var start = Request(HttpMethod.Post, $"/api/v1/flash-sales/{SaleId}/start", operatorToken))
+        using (var start = Request(HttpMethod.Post, $"/api/v1/flash-sales/{SaleId}/start", token: null))
         {
-            await http.SendAsync(start); // already open when its start time passed: a 409 is fine
+            await operators.SendAsync(start); // already open when its start time passed: a 409 is fine
         }
 
-        var before = await TelemetrySample.TakeAsync(silo.HttpPort);
+        var before = await TelemetrySample.TakeAsync(operators);
         var crowd = await Crowd.RunAsync(http, SaleId, clients, buyers, units);
-        var after = await TelemetrySample.TakeAsync(silo.HttpPort);
+        var after = await TelemetrySample.TakeAsync(operators);
         TelemetrySample.Describe("the crowd", before, after, crowd.Purchases.Count, crowd.Elapsed);
 
         // The store's own records: the sale's stored state, and the SKU's inventory ledger where

@@ -5,12 +5,12 @@ namespace Commerce.Bench.Harness;
 /// <summary>The parts of a silo's GET /api/v1/silo/telemetry that explain a benchmark figure (cumulative counters).</summary>
 public sealed record TelemetrySample(double CpuSeconds, long StorageWrites, double WriteMeanMs, double WriteP99Ms, long StorageReads, long WorkingSetBytes)
 {
-    public static async Task<TelemetrySample?> TakeAsync(int httpPort)
+    /// <param name="operators">A client of the silo signed in as operator (<see cref="OperatorClient"/>).</param>
+    public static async Task<TelemetrySample?> TakeAsync(HttpClient operators)
     {
         try
         {
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-            using var document = JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{httpPort}/api/v1/silo/telemetry"));
+            using var document = JsonDocument.Parse(await operators.GetStringAsync("/api/v1/silo/telemetry"));
             var root = document.RootElement;
             var storage = root.GetProperty("storage");
             var writes = storage.GetProperty("writes");

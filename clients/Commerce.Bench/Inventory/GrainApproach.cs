@@ -22,7 +22,19 @@ internal sealed class GrainApproach : IReservationApproach
     private IGrainFactory? _grains;
     private readonly TimeSpan _holdFor = TimeSpan.FromHours(1);
 
-    public GrainApproach(string connectionString) => _connectionString = connectionString;
+    private readonly IReadOnlyDictionary<string, string> _siloSettings;
+
+    /// <param name="siloSettings">Configuration for the silo process beyond the operator key every benchmark silo gets.</param>
+    public GrainApproach(string connectionString, IReadOnlyDictionary<string, string>? siloSettings = null)
+    {
+        _connectionString = connectionString;
+        var settings = new Dictionary<string, string>(OperatorClient.SiloSettings);
+        foreach (var (key, value) in siloSettings ?? new Dictionary<string, string>())
+        {
+            settings[key] = value;
+        }
+        _siloSettings = settings;
+    }
 
     public string Name => "grain";
 
@@ -33,7 +45,7 @@ internal sealed class GrainApproach : IReservationApproach
 
     public async Task PrepareAsync(IReadOnlyList<string> skus, int stockPerSku)
     {
-        _silo = await SiloProcess.StartAsync(_connectionString, "bench-inventory", []);
+        _silo = await SiloProcess.StartAsync(_connectionString, "bench-inventory", [], settings: _siloSettings);
         await BenchCluster.WaitForPartitionsAsync(_connectionString, 1);
         _client = await BenchCluster.StartClientAsync(_connectionString, CommerceGrains.Assembly);
         _grains = _client.GrainFactory;

@@ -12,7 +12,7 @@ internal static class InventoryBenchmark
     public static readonly string[] Approaches = ["grain", "grain-lean", "pg-for-update", "pg-conditional-update", "redis-lua-always", "redis-lua-everysec", "redis-lua-no-persistence"];
 
     /// <summary>Stock per SKU: far more than any run can reserve, so nobody is refused for lack of it.</summary>
-    private const int StockPerSku = 1_000_000_000;
+    internal const int StockPerSku = 1_000_000_000;
 
     public static async Task<int> RunAsync(string scenario, int seconds, int clients, IReadOnlyList<string> approaches, BenchEnvironment environment)
     {
@@ -64,9 +64,10 @@ internal static class InventoryBenchmark
             var warmUp = await LoadRun.RunAsync(clients, TimeSpan.FromSeconds(Math.Min(3, seconds)), Reserve);
             Report.Progress($"  warm-up: {warmUp.OpsPerSecond:N0}/s");
             var silo = approach switch { GrainApproach g => g.Silo, LeanGrainApproach l => l.Silo, _ => null };
-            var before = silo is null ? null : await TelemetrySample.TakeAsync(silo.HttpPort);
+            using var operators = silo is null ? null : await OperatorClient.SignInAsync(silo.HttpPort);
+            var before = operators is null ? null : await TelemetrySample.TakeAsync(operators);
             var measured = await LoadRun.RunAsync(clients, TimeSpan.FromSeconds(seconds), Reserve);
-            var after = silo is null ? null : await TelemetrySample.TakeAsync(silo.HttpPort);
+            var after = operators is null ? null : await TelemetrySample.TakeAsync(operators);
             Report.Progress($"  measured: {measured.OpsPerSecond:N0}/s, p50 {measured.P50Ms} ms, p99 {measured.P99Ms} ms, {measured.Failed:N0} failed{(measured.FirstError is null ? "" : " (first: " + measured.FirstError + ")")}");
             TelemetrySample.Describe("the measured run", before, after, measured.Succeeded, measured.Elapsed);
 

@@ -19,7 +19,7 @@ internal sealed class LeanGrainApproach(string connectionString) : IReservationA
 
     public async Task PrepareAsync(IReadOnlyList<string> skus, int stockPerSku)
     {
-        _silo = await SiloProcess.StartAsync(connectionString, "bench-lean", [typeof(LeanStockGrain).Assembly]);
+        _silo = await SiloProcess.StartAsync(connectionString, "bench-lean", [typeof(LeanStockGrain).Assembly], settings: OperatorClient.SiloSettings);
         await BenchCluster.WaitForPartitionsAsync(connectionString, 1);
         _client = await BenchCluster.StartClientAsync(connectionString, typeof(LeanStockGrain).Assembly);
         await Parallel.ForEachAsync(skus, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (sku, _) =>

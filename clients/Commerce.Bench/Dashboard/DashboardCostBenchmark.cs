@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using System.Text.Json.Serialization;
+using Commerce.Bench.Harness;
+using Commerce.Bench.Inventory;
+
+namespace Commerce.Bench.Dashboard;
+
+/// <summary>One window of the dashboard benchmark: whether the dashboard was open, and what the hot SKU did.</summary>
+internal sealed record CostWindow(int Round, bool Open, double ReservationsPerSecond, double? SiloCpuPercent);
+
+/// <summary>The dashboard benchmark's figures: one JSON line on stdout.</summary>
+internal sealed record DashboardCostResult(
+    [property: JsonPropertyName("scenario")] string Scenario,
+    [property: JsonPropertyName("clients")] int Clients,
+    [property: JsonPropertyName("rounds")] int Rounds,
+    [property: JsonPropertyName("window_seconds")] int WindowSeconds,
+    [property: JsonPropertyName("closed_ops_per_sec")] double ClosedOpsPerSec,
+    [property: JsonPropertyName("open_ops_per_sec")] double OpenOpsPerSec,
+    [property: JsonPropertyName("difference_pct")] double DifferencePct,
+    [property: JsonPropertyName("difference_ci95_pct")] double DifferenceCi95Pct,
+    [property: JsonPropertyName("closed_silo_cpu_pct")] double? ClosedSiloCpuPct,
+    [property: JsonPropertyName("open_silo_cpu_pct")] double? OpenSiloCpuPct,
+    [property: JsonPropertyName("dashboard_requests")] long DashboardRequests,
+    [property: JsonPropertyName("dashboard_p50_ms")] double DashboardP50Ms,
+    [property: JsonPropertyName("dashboard_p99_ms")] double DashboardP99Ms);
+
+/// <summary>
+/// <c>dashboard</c>: what an open operator dashboard costs the <c>hot-sku</c> workload. One silo
+/// serves the hot-SKU grain workload without a pause while windows with the dashboard closed and
+/// open alternate in ABBA order (closed-open, open-closed, …), so a slow drift of this shared
+/// machine's speed weighs on both alike; each round's open window is compared with its closed one.
+/// Separate benchmark runs differ by far more than 5% here, which is why the comparison lives inside one run.
+/// "Open" does what the page does: the history once, then <c>GET /api/v1/dashboard</c> a second
+/// after each answer, as an operator. "Closed": nobody asks, and the silo's sampler goes idle — the
+/// silo gets <c>Commerce:Dashboard:IdleAfter</c> = 2 s (the default is a minute) so that it does so
+/// within each window's settling time.
+/// </summary>
+internal static class DashboardCostBenchmark
+{
+    private const string Sku = "hot-sku-1";
+
+    /// <summary>Before each window's count starts: the page's first answers, or the sampler going idle after the last one.</summary>
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(4);
+
+    private static readonly TimeSpan IdleAfter = TimeSpan.FromSeconds(2);
+
+    public static async Task<int> RunAsync(int seconds, int clients, int rounds, BenchEnvironment environment)
+    {
+        var postgres = environment.RequirePostgres();
+        await BenchCluster.ResetDatabaseAsync(postgres);
+        Report.Progress($"== dashboard cost: hot-sku grain, {clients} clients, {rounds} rounds of a closed and an open {seconds} s window (+{Settle.TotalSeconds:0} s settling each)");
+        await using var approach = new GrainApproach(postgres, new Dictionary<string, string> { ["Commerce__Dashboard__IdleAfter"] = IdleAfter.ToString() });
+        await approach.PrepareAsync([Sku], InventoryBenchmark.StockPerSku);
+        using var operators = await OperatorClient.SignInAsync(approach.Silo.HttpPort);
+
+        long acknowledged = 0;
+        long sequence = 0;
+        using var stopLoad = new CancellationTokenSource();
+        var load = LoadRun.RunAsync(clients, TimeSpan.MaxValue, async (client, _) =>
+        {
+            var reserved = await approach.ReserveAsync(Sku, $"r-{client}-{Interlocked.Increment(ref sequence)}");
+            if (reserved)
+            {
+                Interlocked.Increment(ref acknowledged);
+            }
+            return reserved;
+        }, stopLoad.Token);
+
+        var windows = new List<CostWindow>();
+        var page = new DashboardPage(operators);
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(5)); // warm-up: JIT, connection pools, the first group commits
+            for (var round = 0; round < rounds; round++)
+            {
+                foreach (var open in round % 2 == 0 ? new[] { false, true } : [true, false])
+                {
+                    if (open)
+                    {
+                        page.Open();
+                    }
+                    await Task.Delay(Settle);
+                    var window = await MeasureAsync(round, open, TimeSpan.FromSeconds(seconds), operators, () => Volatile.Read(ref acknowledged));
+                    Report.Progress($"  round {round + 1,2} {(open ? "open  " : "closed")}: {window.ReservationsPerSecond,9:N0} reservations/s, silo CPU {window.SiloCpuPercent:0}%");
+                    windows.Add(window);
+                    if (open)
+                    {
+                        await page.CloseAsync();
+                    }
+                }
+            }
+        }
+        finally
+        {
+            await page.CloseAsync();
+            stopLoad.Cancel();
+        }
+        var loadResult = await load;
+        var audit = await approach.AuditAsync([Sku], InventoryBenchmark.StockPerSku);
+        if (audit.Problem is not null || audit.Reserved < loadResult.Succeeded)
+        {
+            Report.Fail($"dashboard: the ledger holds {audit.Reserved:N0} reservations for {loadResult.Succeeded:N0} acknowledged ({audit.Problem ?? "some are missing"})");
+        }
+
+        var result = Summarize(clients, rounds, seconds, windows, page);
+        Report.Line(result);
+        Report.Progress("");
+        Report.Progress($"closed {result.ClosedOpsPerSec:N0}/s, open {result.OpenOpsPerSec:N0}/s: {result.DifferencePct:+0.0;-0.0}% ± {result.DifferenceCi95Pct:0.0}% (95% interval of the paired rounds); " +
+            $"silo CPU {result.ClosedSiloCpuPct:0}% closed, {result.OpenSiloCpuPct:0}% open; {result.DashboardRequests:N0} dashboard answers, p50 {result.DashboardP50Ms} ms, p99 {result.DashboardP99Ms} ms");
+        return Report.CheckFailed ? 1 : 0;
+    }
+
+    private static async Task<CostWindow> MeasureAsync(int round, bool open, TimeSpan length, HttpClient operators, Func<long> acknowledged)
+    {
+        var before = await TelemetrySample.TakeAsync(operators);
+        var count = acknowledged();
+        var clock = Stopwatch.StartNew();
+        await Task.Delay(length);
+        var reservations = acknowledged() - count;
+        var elapsed = clock.Elapsed;
+        var after = await TelemetrySample.TakeAsync(operators);
+        var cpu = before is null || after is null ? (double?)null : (after.CpuSeconds - before.CpuSeconds) / elapsed.TotalSeconds * 100;
+        return new CostWindow(round, open, reservations / elapsed.TotalSeconds, cpu);
+    }
+
+    /// <summary>
+    /// The open windows against the closed ones: means over all windows, and the mean of each round's
+    /// relative difference with its 95% interval (Student's t: rounds are few).
+    /// </summary>
+    private static DashboardCostResult Summarize(int clients, int rounds, int seconds, List<CostWindow> windows, DashboardPage page)
+    {
+        var closed = windows.Where(w => !w.Open).ToList();
+        var open = windows.Where(w => w.Open).ToList();
+        var differences = windows.GroupBy(w => w.Round)
+            .Select(r => (r.Single(w => w.Open).ReservationsPerSecond / r.Single(w => !w.Open).ReservationsPerSecond - 1) * 100)
+            .ToList();
+        var mean = differences.Average();
+        var spread = differences.Count > 1 ? Math.Sqrt(differences.Sum(d => (d - mean) * (d - mean)) / (differences.Count - 1)) : double.NaN;
+        var halfWidth = StudentT975(differences.Count - 1) * spread / Math.Sqrt(differences.Count);
+        var latencies = page.Latencies();
+        return new DashboardCostResult("dashboard-cost", clients, rounds, seconds,
+            Math.Round(closed.Average(w => w.ReservationsPerSecond)), Math.Round(open.Average(w => w.ReservationsPerSecond)),
+            Math.Round(mean, 2), Math.Round(halfWidth, 2),
+            AverageOrNull(closed), AverageOrNull(open),
+            latencies.Length, LoadRun.Percentile(latencies, 0.50), LoadRun.Percentile(latencies, 0.99));
+    }
+
+    private static double? AverageOrNull(List<CostWindow> windows) =>
+        windows.All(w => w.SiloCpuPercent is not null) ? Math.Round(windows.Average(w => w.SiloCpuPercent!.Value), 1) : null;
+
+    /// <summary>The 97.5% quantile of Student's t with <paramref name="degrees"/> degrees of freedom (Cornish–Fisher expansion; within 1% from 3 up).</summary>
+    private static double StudentT975(int degrees)
+    {
+        const double z = 1.959964;
+        double n = Math.Max(degrees, 1);
+        return z + (Math.Pow(z, 3) + z) / (4 * n) + (5 * Math.Pow(z, 5) + 16 * Math.Pow(z, 3) + 3 * z) / (96 * n * n)
+            + (3 * Math.Pow(z, 7) + 19 * Math.Pow(z, 5) + 17 * Math.Pow(z, 3) - 15 * z) / (384 * n * n * n);
+    }
+}
