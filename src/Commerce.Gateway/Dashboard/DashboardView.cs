@@ -1,7 +1,8 @@
 namespace Commerce.Gateway.Dashboard;
 
-// What GET /api/v1/dashboard returns: the whole cluster at the last sample, rates computed from the
-// two latest samples of every silo. Latencies are the silos' cumulative histograms (since start).
+// What GET /api/v1/dashboard returns: the whole cluster at the last sample. Rates, and the mean and
+// p99 latencies of calls and storage, cover the interval between the two latest samples of every
+// silo (about a second; ClusterFigures); reminder tardiness covers the silos' whole lives.
 
 /// <summary>The cluster as the dashboard shows it at <see cref="TakenAt"/>; <see cref="Point"/> is this sample's chart point.</summary>
 public sealed record DashboardView(

@@ -34,40 +34,18 @@ internal sealed class LatencyHistogram
         }
     }
 
-    public double MeanMilliseconds
+    /// <summary>The non-empty buckets, their count, mean and p99, from one pass over the counters.</summary>
+    public LatencySnapshot Snapshot()
     {
-        get
-        {
-            var count = Count;
-            return count == 0 ? 0 : Volatile.Read(ref _sumMicros) / 1000.0 / count;
-        }
-    }
-
-    /// <summary>The upper bound of the bucket holding the <paramref name="quantile"/> (0..1) observation, in milliseconds.</summary>
-    public double PercentileMilliseconds(double quantile)
-    {
-        var snapshot = new long[Buckets];
-        long total = 0;
+        var buckets = new List<LatencyBucket>();
         for (var i = 0; i < Buckets; i++)
         {
-            snapshot[i] = Volatile.Read(ref _counts[i]);
-            total += snapshot[i];
-        }
-        if (total == 0)
-        {
-            return 0;
-        }
-        var rank = (long)Math.Ceiling(quantile * total);
-        long seen = 0;
-        for (var i = 0; i < Buckets; i++)
-        {
-            seen += snapshot[i];
-            if (seen >= rank)
+            if (Volatile.Read(ref _counts[i]) is var count and > 0)
             {
-                return UpperBoundMicros(i) / 1000.0;
+                buckets.Add(new LatencyBucket(UpperBoundMicros(i) / 1000.0, count));
             }
         }
-        return UpperBoundMicros(Buckets - 1) / 1000.0;
+        return LatencySnapshot.Of(buckets, Volatile.Read(ref _sumMicros) / 1000.0);
     }
 
     private static int IndexOf(long micros)

@@ -6,9 +6,8 @@ namespace Commerce.Runtime.Telemetry;
 
 public sealed record GrainTypeSnapshot(string GrainType, int Activations);
 
-public sealed record MethodSnapshot(string GrainType, string Method, long Calls, long Failures, long Timeouts, double MeanMs, double P99Ms);
-
-public sealed record LatencySnapshot(long Count, double MeanMs, double P99Ms);
+/// <param name="Latency">Every completed call's latency since the silo started (so <c>Latency.Count</c> is <paramref name="Calls"/>).</param>
+public sealed record MethodSnapshot(string GrainType, string Method, long Calls, long Failures, long Timeouts, LatencySnapshot Latency);
 
 public sealed record StorageSnapshot(LatencySnapshot Reads, LatencySnapshot Writes, long WriteFailures, long Conflicts);
 
@@ -59,15 +58,14 @@ public sealed class SiloTelemetry
             ActivationFailures: Volatile.Read(ref metrics.ActivationFailures),
             GrainTypes: [.. _runtime.Registry.Classes.Select(c => new GrainTypeSnapshot(c.GrainType, Volatile.Read(ref c.ActivationCount))).OrderBy(g => g.GrainType, StringComparer.Ordinal)],
             Methods: [.. MethodStatistics.Snapshot()
-                .Select(s => (s, Calls: s.Calls))
-                .Where(x => x.Calls > 0 || Volatile.Read(ref x.s.Timeouts) > 0)
+                .Select(s => (s, Latency: s.Latency.Snapshot()))
+                .Where(x => x.Latency.Count > 0 || Volatile.Read(ref x.s.Timeouts) > 0)
                 .Select(x => new MethodSnapshot(x.s.GrainType ?? x.s.Method.InterfaceType.Name, x.s.Method.FullName,
-                    x.Calls, Volatile.Read(ref x.s.Failures), Volatile.Read(ref x.s.Timeouts),
-                    x.s.Latency.MeanMilliseconds, x.s.Latency.PercentileMilliseconds(0.99)))
+                    x.Latency.Count, Volatile.Read(ref x.s.Failures), Volatile.Read(ref x.s.Timeouts), x.Latency))
                 .OrderByDescending(m => m.Calls)],
-            Storage: new StorageSnapshot(Latency(metrics.StorageReads), Latency(metrics.StorageWrites),
+            Storage: new StorageSnapshot(metrics.StorageReads.Snapshot(), metrics.StorageWrites.Snapshot(),
                 Volatile.Read(ref metrics.StorageWriteFailures), Volatile.Read(ref metrics.StorageConflicts)),
-            Reminders: new ReminderSnapshot(Volatile.Read(ref metrics.ReminderTicks), Volatile.Read(ref metrics.ReminderFailures), Latency(metrics.ReminderTardiness)),
+            Reminders: new ReminderSnapshot(Volatile.Read(ref metrics.ReminderTicks), Volatile.Read(ref metrics.ReminderFailures), metrics.ReminderTardiness.Snapshot()),
             Cluster: ClusterView(),
             RecentFailures: metrics.RecentFailures.Snapshot());
     }
@@ -95,7 +93,4 @@ public sealed class SiloTelemetry
             [.. view.Silos.Select(s => new MemberSnapshot(s.SiloId, s.Status.ToString(), s.Address, s.SiloPort, s.HttpPort, s.StartedAt, s.LastHeartbeat, s.Suspicions.Count))],
             _runtime.Connections?.All.Count() ?? 0);
     }
-
-    private static LatencySnapshot Latency(LatencyHistogram histogram) =>
-        new(histogram.Count, histogram.MeanMilliseconds, histogram.PercentileMilliseconds(0.99));
 }
