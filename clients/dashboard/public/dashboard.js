@@ -95,6 +95,8 @@ $('sign-out').addEventListener('click', () => { forgetToken(); location.reload()
 const number = (value, digits = 0) => value === null || value === undefined ? '—'
   : Number(value).toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const ms = value => value === null || value === undefined ? '—' : `${number(value, value < 10 ? 2 : 1)} ms`;
+// Latencies cover the last sample's interval: none without calls in it.
+const latency = (perSecond, value) => perSecond > 0 ? ms(value) : '—';
 const mib = bytes => bytes === null || bytes === undefined ? '—' : `${number(bytes / 1048576, 0)} MiB`;
 const time = at => at ? new Date(at).toLocaleTimeString() : '—';
 const escape = text => String(text ?? '').replace(/[&<>"]/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
@@ -161,8 +163,8 @@ function render(view) {
     ['calls/s', t => number(t.callsPerSecond, 1), 'num'],
     ['failures/s', t => number(t.failuresPerSecond, 1), 'num'],
     ['calls', t => number(t.calls), 'num'],
-    ['mean', t => ms(t.meanMs), 'num'],
-    ['p99', t => ms(t.p99Ms), 'num'],
+    ['mean', t => latency(t.callsPerSecond, t.meanMs), 'num'],
+    ['p99', t => latency(t.callsPerSecond, t.p99Ms), 'num'],
     ['per silo (activations · calls/s)', t => t.perSilo.map(s => `<span class="share"><code>${escape(s.siloId)}</code> ${number(s.activations)} · ${number(s.callsPerSecond, 1)}</span>`).join(' ')],
   ], grainTypes, 'no grain activity yet');
 
@@ -173,15 +175,15 @@ function render(view) {
   table('methods-by-calls', methodColumns([['calls/s', m => number(m.callsPerSecond, 1), 'num'], ['calls', m => number(m.calls), 'num']]),
     [...methods].sort((a, b) => b.callsPerSecond - a.callsPerSecond || b.calls - a.calls).slice(0, 8));
   table('methods-by-latency', methodColumns([['mean', m => ms(m.meanMs), 'num'], ['p99', m => ms(m.p99Ms), 'num']]),
-    [...methods].sort((a, b) => b.p99Ms - a.p99Ms).slice(0, 8));
+    methods.filter(m => m.callsPerSecond > 0).sort((a, b) => b.p99Ms - a.p99Ms).slice(0, 8), 'no calls in the last second');
   table('methods-by-errors', methodColumns([['failures/s', m => number(m.failuresPerSecond, 1), 'num'], ['failures', m => number(m.failures), 'num'], ['timeouts', m => number(m.timeouts), 'num']]),
     methods.filter(m => m.failures + m.timeouts > 0).sort((a, b) => b.failuresPerSecond - a.failuresPerSecond || b.failures - a.failures).slice(0, 8), 'no failed calls');
 
   facts('storage', [
     ['reads/s', number(storage.readsPerSecond, 1)],
     ['writes/s', number(storage.writesPerSecond, 1)],
-    ['read latency mean · p99', `${ms(storage.readMeanMs)} · ${ms(storage.readP99Ms)}`],
-    ['write latency mean · p99', `${ms(storage.writeMeanMs)} · ${ms(storage.writeP99Ms)}`],
+    ['read latency mean · p99', `${latency(storage.readsPerSecond, storage.readMeanMs)} · ${latency(storage.readsPerSecond, storage.readP99Ms)}`],
+    ['write latency mean · p99', `${latency(storage.writesPerSecond, storage.writeMeanMs)} · ${latency(storage.writesPerSecond, storage.writeP99Ms)}`],
     ['ETag / epoch conflicts', number(storage.conflicts)],
     ['write failures', number(storage.writeFailures)],
   ]);
@@ -190,7 +192,7 @@ function render(view) {
     ['next due', reminders.nextDueAt ? new Date(reminders.nextDueAt).toLocaleString() : '—'],
     ['ticks/s', number(reminders.ticksPerSecond, 2)],
     ['ticks delivered', number(reminders.ticks)],
-    ['tardiness mean · p99', `${ms(reminders.tardinessMeanMs)} · ${ms(reminders.tardinessP99Ms)}`],
+    ['tardiness mean · p99 (since start)', `${ms(reminders.tardinessMeanMs)} · ${ms(reminders.tardinessP99Ms)}`],
     ['failed deliveries', number(reminders.failures)],
   ]);
 
