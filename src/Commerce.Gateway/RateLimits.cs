@@ -23,7 +23,7 @@ public sealed class RateLimitRule
 }
 
 /// <summary>
-/// Limits on the endpoints a crowd hammers, bound from <c>Commerce:RateLimits</c> (environment:
+/// Limits on the endpoints a crowd or a bot hammers, bound from <c>Commerce:RateLimits</c> (environment:
 /// <c>Commerce__RateLimits__JoinPerCustomer__PermitLimit</c>, ...). A request must pass both the
 /// per-customer and the per-address limit; a refused one gets 429 with Retry-After.
 /// </summary>
@@ -39,6 +39,15 @@ public sealed class RateLimitOptions
 
     public RateLimitRule PurchasePerAddress { get; set; } = new() { PermitLimit = 200, Window = TimeSpan.FromSeconds(10) };
 
+    /// <summary>
+    /// Checkouts per customer: a shopper places a handful of orders a minute at most, while a bot
+    /// testing stolen cards needs many. Retries of one checkout count too; 10 leaves room for them.
+    /// </summary>
+    public RateLimitRule CheckoutPerCustomer { get; set; } = new() { PermitLimit = 10, Window = TimeSpan.FromMinutes(1) };
+
+    /// <summary>Checkouts per address: generous, since a whole crowd may share one carrier-grade NAT.</summary>
+    public RateLimitRule CheckoutPerAddress { get; set; } = new() { PermitLimit = 600, Window = TimeSpan.FromMinutes(1) };
+
     /// <summary>Sign-ins, registrations and refreshes per address: guesses at passwords.</summary>
     public RateLimitRule AccountsPerAddress { get; set; } = new() { PermitLimit = 30, Window = TimeSpan.FromMinutes(1) };
 
@@ -51,6 +60,7 @@ internal sealed record RateLimitedAction(string Name)
 {
     public const string Join = "flash-sale-join";
     public const string Purchase = "flash-sale-purchase";
+    public const string Checkout = "checkout";
     public const string OperatorLogin = "operator-login";
     public const string AccountSignIn = "account-sign-in";
 }
@@ -84,6 +94,7 @@ internal static class GatewayRateLimits
     {
         RateLimitedAction.Join => options.JoinPerCustomer,
         RateLimitedAction.Purchase => options.PurchasePerCustomer,
+        RateLimitedAction.Checkout => options.CheckoutPerCustomer,
         _ => null,
     };
 
@@ -91,6 +102,7 @@ internal static class GatewayRateLimits
     {
         RateLimitedAction.Join => options.JoinPerAddress,
         RateLimitedAction.Purchase => options.PurchasePerAddress,
+        RateLimitedAction.Checkout => options.CheckoutPerAddress,
         RateLimitedAction.OperatorLogin => options.OperatorLoginPerAddress,
         RateLimitedAction.AccountSignIn => options.AccountsPerAddress,
         _ => null,

@@ -85,6 +85,28 @@ public sealed class CheckoutApiTests(GatewayServer server) : IClassFixture<Gatew
     }
 
     [Fact]
+    public async Task Too_many_checkouts_from_one_customer_get_429_and_place_nothing()
+    {
+        var sku = await Store.Sku(5m, stock: 10);
+        var (customer, _) = await Store.CustomerWith(sku, 1);
+        // The test server allows 60 checkout requests per customer per ten minutes; these are refused
+        // for a malformed key, as a card-testing bot's mostly fail, and still count.
+        for (var i = 0; i < 60; i++)
+        {
+            await (await Storefront.PlaceOrder(customer, key: new string('k', 256))).AssertProblem(HttpStatusCode.BadRequest, field: "Idempotency-Key");
+        }
+        var refused = await Storefront.PlaceOrder(customer, Guid.NewGuid().ToString());
+        await refused.AssertProblem(HttpStatusCode.TooManyRequests, code: "rate-limited");
+        Assert.True(refused.Headers.RetryAfter is not null);
+        Assert.Equal(10, await Store.Available(sku));
+        Assert.Empty((await (await customer.GetAsync("/api/v1/orders")).Read<JsonElement>()).GetProperty("orders").EnumerateArray());
+
+        // Another customer from the same address still checks out.
+        var (other, _) = await Store.CustomerWith(sku, 1);
+        Assert.Equal(HttpStatusCode.Created, (await Storefront.PlaceOrder(other, Guid.NewGuid().ToString())).StatusCode);
+    }
+
+    [Fact]
     public async Task Two_tabs_checking_out_the_last_unit_make_one_order_and_one_clear_out_of_stock()
     {
         var sku = await Store.Sku(250m, stock: 1);

@@ -39,6 +39,9 @@ public class GatewayServer : SiloServer
                 ["Commerce:RateLimits:PurchasePerAddress:PermitLimit"] = "100000",
                 ["Commerce:RateLimits:PurchasePerAddress:Window"] = "00:00:10",
                 ["Commerce:RateLimits:OperatorLoginPerAddress:PermitLimit"] = "1000",
+                ["Commerce:RateLimits:CheckoutPerCustomer:PermitLimit"] = "60",
+                ["Commerce:RateLimits:CheckoutPerCustomer:Window"] = "00:10:00",
+                ["Commerce:RateLimits:CheckoutPerAddress:PermitLimit"] = "100000",
                 ["Commerce:RateLimits:AccountsPerAddress:PermitLimit"] = "100000",
             };
             foreach (var (key, value) in ExtraSettings)
