@@ -17,23 +17,15 @@ internal sealed class GrainApproach : IReservationApproach
 {
     private const string Warehouse = "main";
     private readonly string _connectionString;
-    private SiloProcess? _silo;
-    private TestCluster? _client;
-    private IGrainFactory? _grains;
+    private readonly IReadOnlyDictionary<string, string>? _siloSettings;
+    private SiloWithClient? _silo;
     private readonly TimeSpan _holdFor = TimeSpan.FromHours(1);
 
-    private readonly IReadOnlyDictionary<string, string> _siloSettings;
-
-    /// <param name="siloSettings">Configuration for the silo process beyond the operator key every benchmark silo gets.</param>
+    /// <param name="siloSettings">Configuration for the silo process beyond what every benchmark silo gets.</param>
     public GrainApproach(string connectionString, IReadOnlyDictionary<string, string>? siloSettings = null)
     {
         _connectionString = connectionString;
-        var settings = new Dictionary<string, string>(OperatorClient.SiloSettings);
-        foreach (var (key, value) in siloSettings ?? new Dictionary<string, string>())
-        {
-            settings[key] = value;
-        }
-        _siloSettings = settings;
+        _siloSettings = siloSettings;
     }
 
     public string Name => "grain";
@@ -41,17 +33,16 @@ internal sealed class GrainApproach : IReservationApproach
     public bool Durable => true;
 
     /// <summary>The silo process, for its telemetry endpoint.</summary>
-    public SiloProcess Silo => _silo ?? throw new InvalidOperationException("Not prepared.");
+    public SiloProcess Silo => (_silo ?? throw new InvalidOperationException("Not prepared.")).Silo;
+
+    private IGrainFactory Grains => (_silo ?? throw new InvalidOperationException("Not prepared.")).Grains;
 
     public async Task PrepareAsync(IReadOnlyList<string> skus, int stockPerSku)
     {
-        _silo = await SiloProcess.StartAsync(_connectionString, "bench-inventory", [], settings: _siloSettings);
-        await BenchCluster.WaitForPartitionsAsync(_connectionString, 1);
-        _client = await BenchCluster.StartClientAsync(_connectionString, CommerceGrains.Assembly);
-        _grains = _client.GrainFactory;
+        _silo = await SiloWithClient.StartAsync(_connectionString, "bench-inventory", [], CommerceGrains.Assembly, _siloSettings);
         await Parallel.ForEachAsync(skus, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (sku, _) =>
         {
-            var result = await _grains.GetGrain<ISkuInventoryGrain>(sku).Receive(new ReceiveStock(Warehouse, stockPerSku, "bench", OperationId: "initial-stock"));
+            var result = await Grains.GetGrain<ISkuInventoryGrain>(sku).Receive(new ReceiveStock(Warehouse, stockPerSku, "bench", OperationId: "initial-stock"));
             if (!result.Succeeded)
             {
                 throw new InvalidOperationException($"Receiving stock for {sku} failed: {result.Message}");
@@ -61,7 +52,7 @@ internal sealed class GrainApproach : IReservationApproach
 
     public async Task<bool> ReserveAsync(string sku, string reservationId)
     {
-        var result = await _grains!.GetGrain<ISkuInventoryGrain>(sku).Reserve(new ReserveStock(reservationId, 1, _holdFor, Actor: "bench"));
+        var result = await Grains.GetGrain<ISkuInventoryGrain>(sku).Reserve(new ReserveStock(reservationId, 1, _holdFor, Actor: "bench"));
         return result.Succeeded;
     }
 
@@ -112,16 +103,5 @@ internal sealed class GrainApproach : IReservationApproach
         return new Audit(reserved, oversold, problem);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_client is not null)
-        {
-            await _client.DisposeAsync();
-        }
-        if (_silo is not null)
-        {
-            await _silo.StopAsync();
-            await _silo.DisposeAsync();
-        }
-    }
+    public ValueTask DisposeAsync() => _silo?.DisposeAsync() ?? ValueTask.CompletedTask;
 }

@@ -8,25 +8,22 @@ namespace Commerce.Bench.Inventory;
 /// <summary><c>grain-lean</c>: <see cref="LeanStockGrain"/> in a silo process, through the cluster client (see that class for why).</summary>
 internal sealed class LeanGrainApproach(string connectionString) : IReservationApproach
 {
-    private SiloProcess? _silo;
-    private TestCluster? _client;
+    private SiloWithClient? _silo;
 
     public string Name => "grain-lean";
 
     public bool Durable => true;
 
-    public SiloProcess Silo => _silo ?? throw new InvalidOperationException("Not prepared.");
+    public SiloProcess Silo => (_silo ?? throw new InvalidOperationException("Not prepared.")).Silo;
 
     public async Task PrepareAsync(IReadOnlyList<string> skus, int stockPerSku)
     {
-        _silo = await SiloProcess.StartAsync(connectionString, "bench-lean", [typeof(LeanStockGrain).Assembly], settings: OperatorClient.SiloSettings);
-        await BenchCluster.WaitForPartitionsAsync(connectionString, 1);
-        _client = await BenchCluster.StartClientAsync(connectionString, typeof(LeanStockGrain).Assembly);
+        _silo = await SiloWithClient.StartAsync(connectionString, "bench-lean", [typeof(LeanStockGrain).Assembly], typeof(LeanStockGrain).Assembly);
         await Parallel.ForEachAsync(skus, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (sku, _) =>
-            await _client.GrainFactory.GetGrain<ILeanStockGrain>(sku).Stock(stockPerSku));
+            await _silo.Grains.GetGrain<ILeanStockGrain>(sku).Stock(stockPerSku));
     }
 
-    public Task<bool> ReserveAsync(string sku, string reservationId) => _client!.GrainFactory.GetGrain<ILeanStockGrain>(sku).Reserve(reservationId);
+    public Task<bool> ReserveAsync(string sku, string reservationId) => _silo!.Grains.GetGrain<ILeanStockGrain>(sku).Reserve(reservationId);
 
     public async Task<Audit> AuditAsync(IReadOnlyList<string> skus, int stockPerSku)
     {
@@ -53,16 +50,5 @@ internal sealed class LeanGrainApproach(string connectionString) : IReservationA
         return new Audit(reserved, oversold, problem);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_client is not null)
-        {
-            await _client.DisposeAsync();
-        }
-        if (_silo is not null)
-        {
-            await _silo.StopAsync();
-            await _silo.DisposeAsync();
-        }
-    }
+    public ValueTask DisposeAsync() => _silo?.DisposeAsync() ?? ValueTask.CompletedTask;
 }
