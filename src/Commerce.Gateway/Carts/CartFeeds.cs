@@ -8,13 +8,11 @@ namespace Commerce.Gateway.Carts;
 /// <summary>
 /// This gateway node's cart subscriptions: one grain observer per cart followed by any of the node's
 /// connections (wherever the cart grain lives), fanning changes out to a SignalR group per cart.
-/// Subscriptions are leases, renewed while someone follows; the last connection leaving ends it.
+/// Subscriptions are leases (<see cref="ObserverLease{TObserver}"/>), renewed while someone follows;
+/// the last connection leaving ends it.
 /// </summary>
 internal sealed class CartFeeds(IGrainFactory grains, IHubContext<CartHub, ICartClient> hub, ILogger<CartFeeds> logger) : IAsyncDisposable
 {
-    /// <summary>Renewal period; the cart forgets an observer after two minutes without one.</summary>
-    public static readonly TimeSpan LeaseRenewal = TimeSpan.FromSeconds(30);
-
     private readonly object _gate = new();
     private readonly Dictionary<string, CartFeed> _feedByCart = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _cartByConnection = new(StringComparer.Ordinal);
@@ -28,7 +26,7 @@ internal sealed class CartFeeds(IGrainFactory grains, IHubContext<CartHub, ICart
         {
             if (!_feedByCart.TryGetValue(cartId, out feed!))
             {
-                feed = _feedByCart[cartId] = new CartFeed(grains.GetGrain<ICartGrain>(cartId), grains, hub, logger);
+                feed = _feedByCart[cartId] = new CartFeed(cartId, grains, hub, logger);
             }
             feed.Connections.Add(connectionId);
             _cartByConnection[connectionId] = cartId;
@@ -75,71 +73,25 @@ internal sealed class CartFeeds(IGrainFactory grains, IHubContext<CartHub, ICart
     }
 }
 
-/// <summary>One cart followed from this node: the observer the cart grain calls, and its lease renewal.</summary>
+/// <summary>One cart followed from this node: the observer the cart grain calls, and the node's connections following it.</summary>
 internal sealed class CartFeed : ICartObserver, IAsyncDisposable
 {
-    private readonly ICartGrain _cart;
-    private readonly IGrainFactory _grains;
     private readonly IHubContext<CartHub, ICartClient> _hub;
-    private readonly ILogger _logger;
-    private readonly ICartObserver _reference;
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly Task _renewals;
+    private readonly ObserverLease<ICartObserver> _lease;
 
-    public CartFeed(ICartGrain cart, IGrainFactory grains, IHubContext<CartHub, ICartClient> hub, ILogger logger)
+    public CartFeed(string cartId, IGrainFactory grains, IHubContext<CartHub, ICartClient> hub, ILogger logger)
     {
-        _cart = cart;
-        _grains = grains;
         _hub = hub;
-        _logger = logger;
-        _reference = grains.CreateObjectReference<ICartObserver>(this);
-        Subscribed = cart.Subscribe(_reference);
-        _renewals = RenewLease();
+        var cart = grains.GetGrain<ICartGrain>(cartId);
+        _lease = new ObserverLease<ICartObserver>(grains, this, cart.Subscribe, cart.Unsubscribe, logger, "cart " + cartId);
     }
 
     /// <summary>Connections of this node following the cart (guarded by the feeds' lock).</summary>
     public HashSet<string> Connections { get; } = new(StringComparer.Ordinal);
 
-    public Task Subscribed { get; }
+    public Task Subscribed => _lease.Subscribed;
 
     public Task CartChanged(CartView cart) => _hub.Clients.Group(CartFeeds.Group(cart.CartId)).CartChanged(cart);
 
-    private async Task RenewLease()
-    {
-        using var timer = new PeriodicTimer(CartFeeds.LeaseRenewal);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(_stopping.Token))
-            {
-                try
-                {
-                    await _cart.Subscribe(_reference);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    _logger.LogWarning(e, "Renewing a cart subscription failed; trying again in {Period}", CartFeeds.LeaseRenewal);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stopping.CancelAsync();
-        await _renewals;
-        try
-        {
-            await _cart.Unsubscribe(_reference);
-        }
-        catch (Exception e)
-        {
-            // The lease runs out on its own.
-            _logger.LogDebug(e, "Unsubscribing from a cart failed");
-        }
-        _grains.DeleteObjectReference(_reference);
-        _stopping.Dispose();
-    }
+    public ValueTask DisposeAsync() => _lease.DisposeAsync();
 }

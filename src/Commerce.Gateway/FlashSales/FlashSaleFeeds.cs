@@ -9,21 +9,17 @@ namespace Commerce.Gateway.FlashSales;
 /// <summary>
 /// This gateway node's subscriptions to sales: one grain observer per sale that any of the node's
 /// connections follows, whichever silo hosts the sale, fanning each event out to the connections
-/// concerned. The node stays subscribed while it runs, renewing the observer's lease.
+/// concerned. The node stays subscribed while it runs (<see cref="ObserverLease{TObserver}"/>).
 /// </summary>
 internal sealed class FlashSaleFeeds(IGrainFactory grains, IHubContext<FlashSaleHub, IFlashSaleClient> hub, ILogger<FlashSaleFeeds> logger) : IAsyncDisposable
 {
-    /// <summary>Renewal period; the sale forgets an observer after two minutes without one.</summary>
-    public static readonly TimeSpan LeaseRenewal = TimeSpan.FromSeconds(30);
-
     private readonly ConcurrentDictionary<string, Lazy<FlashSaleFeed>> _feeds = new(StringComparer.Ordinal);
-    private readonly CancellationTokenSource _stopping = new();
 
     /// <summary>Starts pushing <paramref name="saleId"/>'s events to the connection; null when there is no such sale.</summary>
     public async Task<QueueStatus?> Follow(string saleId, string connectionId, string customerId)
     {
         var sale = grains.GetGrain<IFlashSaleGrain>(saleId);
-        var feed = _feeds.GetOrAdd(saleId, id => new Lazy<FlashSaleFeed>(() => new FlashSaleFeed(id, sale, grains, hub, logger, _stopping.Token))).Value;
+        var feed = _feeds.GetOrAdd(saleId, id => new Lazy<FlashSaleFeed>(() => new FlashSaleFeed(id, sale, grains, hub, logger))).Value;
         await feed.Subscribed;
         // Follow first, then read the place: an event in between is seen twice, never missed.
         feed.Add(connectionId, customerId);
@@ -55,23 +51,19 @@ internal sealed class FlashSaleFeeds(IGrainFactory grains, IHubContext<FlashSale
 
     public async ValueTask DisposeAsync()
     {
-        await _stopping.CancelAsync();
         foreach (var feed in _feeds.Values.Where(f => f.IsValueCreated))
         {
-            feed.Value.Dispose();
+            await feed.Value.DisposeAsync();
         }
     }
 }
 
 /// <summary>One sale's events on one node, and the connections there that follow it.</summary>
-internal sealed class FlashSaleFeed : IFlashSaleObserver, IDisposable
+internal sealed class FlashSaleFeed : IFlashSaleObserver, IAsyncDisposable
 {
     private readonly string _saleId;
-    private readonly IFlashSaleGrain _sale;
-    private readonly IGrainFactory _grains;
     private readonly IHubContext<FlashSaleHub, IFlashSaleClient> _hub;
-    private readonly ILogger _logger;
-    private readonly IFlashSaleObserver _reference;
+    private readonly ObserverLease<IFlashSaleObserver> _lease;
     private readonly object _gate = new();
     private readonly Dictionary<string, string> _customerByConnection = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Follower> _followers = new(StringComparer.Ordinal);
@@ -84,19 +76,14 @@ internal sealed class FlashSaleFeed : IFlashSaleObserver, IDisposable
         public readonly HashSet<string> Connections = new(StringComparer.Ordinal);
     }
 
-    public FlashSaleFeed(string saleId, IFlashSaleGrain sale, IGrainFactory grains, IHubContext<FlashSaleHub, IFlashSaleClient> hub, ILogger logger, CancellationToken stopping)
+    public FlashSaleFeed(string saleId, IFlashSaleGrain sale, IGrainFactory grains, IHubContext<FlashSaleHub, IFlashSaleClient> hub, ILogger logger)
     {
         _saleId = saleId;
-        _sale = sale;
-        _grains = grains;
         _hub = hub;
-        _logger = logger;
-        _reference = grains.CreateObjectReference<IFlashSaleObserver>(this);
-        Subscribed = _sale.Subscribe(_reference);
-        _ = RenewLease(stopping);
+        _lease = new ObserverLease<IFlashSaleObserver>(grains, this, sale.Subscribe, sale.Unsubscribe, logger, "flash sale " + saleId);
     }
 
-    public Task Subscribed { get; }
+    public Task Subscribed => _lease.Subscribed;
 
     public void Add(string connectionId, string customerId)
     {
@@ -199,29 +186,5 @@ internal sealed class FlashSaleFeed : IFlashSaleObserver, IDisposable
         }
     }
 
-    /// <summary>Renews the subscription so that the sale, even reactivated after a restart, keeps telling this node.</summary>
-    private async Task RenewLease(CancellationToken stopping)
-    {
-        using var timer = new PeriodicTimer(FlashSaleFeeds.LeaseRenewal);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stopping))
-            {
-                try
-                {
-                    await _sale.Subscribe(_reference);
-                }
-                catch (Exception e) when (!stopping.IsCancellationRequested)
-                {
-                    _logger.LogWarning(e, "Renewing the subscription to flash sale {SaleId} failed; retrying", _saleId);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // The node is stopping.
-        }
-    }
-
-    public void Dispose() => _grains.DeleteObjectReference(_reference);
+    public ValueTask DisposeAsync() => _lease.DisposeAsync();
 }
