@@ -41,11 +41,19 @@ internal static class NodeClients
         return await stdout;
     }
 
-    /// <summary>The node project, with its packages installed once.</summary>
-    public static async Task<string> Installed()
+    private static readonly Lazy<Task<string>> Installation = new(InstallAsync);
+
+    /// <summary>
+    /// The node project, with its packages installed once per test run. Test classes run in parallel:
+    /// they share one installation. npm writes node_modules/.package-lock.json when an install
+    /// completes, so a node_modules left by an install that was cut short does not count.
+    /// </summary>
+    public static Task<string> Installed() => Installation.Value;
+
+    private static async Task<string> InstallAsync()
     {
         var project = Project();
-        if (!Directory.Exists(Path.Combine(project, "node_modules")))
+        if (!File.Exists(Path.Combine(project, "node_modules", ".package-lock.json")))
         {
             await Run("npm", ["ci", "--no-audit", "--no-fund"], project);
         }
