@@ -264,28 +264,30 @@ public sealed class InventoryTests(PostgresDatabaseFixture database) : IClassFix
         Assert.True((await sku.Reserve(new ReserveStock("cart-1", 2, HoldFor: TimeSpan.FromSeconds(1)))).Succeeded);
         await silo.StopAsync();
 
-        var placed = Assert.Single(await StoredJournal<HoldPlaced>(key, SkuInventoryGrain.HoldPlacedKind));
-        Assert.Equal(("cart-1", 2), (placed.Id, placed.Quantity));
-        Assert.Empty(await StoredJournal<HoldEnded>(key, SkuInventoryGrain.HoldEndedKind));
+        // The hold is in the ledger entry that placed it, and nothing has ended it.
+        var placed = Assert.Single(await StoredLedger(key), e => e.HoldQuantity is not null);
+        Assert.Equal(("cart-1", 2, StockChangeKind.Reserved), (placed.ReservationId, placed.HoldQuantity, placed.Kind));
+        Assert.NotNull(placed.HoldExpiresAt);
+        Assert.DoesNotContain(await StoredLedger(key), e => e.Kind == StockChangeKind.Expired);
 
         reminderPoll = TimeSpan.FromMilliseconds(100);
         await silo.RestartAsync();
         // Nothing calls the grain: only the reminder can activate it and expire the hold.
-        var ended = await Silos.WaitFor(() => StoredJournal<HoldEnded>(key, SkuInventoryGrain.HoldEndedKind), e => e.Count > 0);
-        Assert.Equal(("cart-1", ReservationState.Expired), (Assert.Single(ended).Id, ended[0].State));
+        var ledger = await Silos.WaitFor(() => StoredLedger(key), e => e.Any(entry => entry.Kind == StockChangeKind.Expired));
+        var expired = Assert.Single(ledger, e => e.Kind == StockChangeKind.Expired);
+        Assert.Equal(("cart-1", -2), (expired.ReservationId, expired.ReservedDelta));
         sku = silo.GrainFactory.GetGrain<ISkuInventoryGrain>(key);
         Assert.Equal(5, (await sku.GetStock())!.Available);
-        var row = Assert.Single(await WholeLedger(sku), r => r.Entry.Kind == StockChangeKind.Expired).Entry;
-        Assert.Equal(("cart-1", -2), (row.ReservationId, row.ReservedDelta));
+        Assert.Equal(ReservationState.Expired, (await sku.GetReservation("cart-1"))!.State);
     }
 
-    /// <summary>One kind of the SKU's journal records, read straight from PostgreSQL.</summary>
-    private async Task<List<T>> StoredJournal<T>(string key, string kind)
-    {
-        var records = await new PostgresGrainStorage(database.DataSource).ReadJournalAsync(
-            new GrainId("SkuInventory", key), SkuInventoryGrain.StateName, kind, 0, 100_000, CancellationToken.None);
-        return [.. records.Select(r => GrainSerializer.Deserialize<T>(r.Json))];
-    }
+    /// <summary>The SKU's ledger, read straight from PostgreSQL.</summary>
+    private async Task<List<LedgerEntry>> StoredLedger(string key) =>
+        [.. (await StoredLedgerRecords(key)).Select(r => GrainSerializer.Deserialize<LedgerEntry>(r.Json))];
+
+    private Task<IReadOnlyList<StoredJournalRecord>> StoredLedgerRecords(string key) =>
+        new PostgresGrainStorage(database.DataSource).ReadJournalAsync(
+            new GrainId("SkuInventory", key), SkuInventoryGrain.StateName, SkuInventoryGrain.LedgerKind, 0, 100_000, CancellationToken.None);
 
     private async Task<byte[]> StoredDocument(string key) =>
         (await new PostgresGrainStorage(database.DataSource).ReadAsync(new GrainId("SkuInventory", key), SkuInventoryGrain.StateName, CancellationToken.None))!.Json;
@@ -358,10 +360,8 @@ public sealed class InventoryTests(PostgresDatabaseFixture database) : IClassFix
         Assert.Equal(2, (await sku.GetStock())!.Reserved);
 
         var watermark = (await database.StoredState<SkuInventoryState>("SkuInventory", key, SkuInventoryGrain.StateName))!.HoldJournalWatermark;
-        var records = await new PostgresGrainStorage(database.DataSource).ReadJournalAsync(
-            new GrainId("SkuInventory", key), SkuInventoryGrain.StateName, SkuInventoryGrain.HoldPlacedKind, 0, 1_000, CancellationToken.None);
-        var live = Assert.Single(records, r => GrainSerializer.Deserialize<HoldPlaced>(r.Json).Id == "live");
-        // Every record of the old holds is behind the watermark; the live hold's placement is not.
+        var live = Assert.Single(await StoredLedgerRecords(key), r => GrainSerializer.Deserialize<LedgerEntry>(r.Json) is { ReservationId: "live", HoldQuantity: not null });
+        // Every entry of the old holds is behind the watermark; the live hold's placement is not.
         Assert.Equal(live.Sequence - 1, watermark);
 
         // Rebuilt from after the watermark: the live hold and the recent ending are still there; the old ones are forgotten.

@@ -4,22 +4,23 @@ namespace Commerce.Gateway.Dashboard;
 
 /// <summary>
 /// SKU figures read from what the inventory grains commit, with plain SQL, so the grains pay nothing:
-/// reservations per SKU from the hold records appended since the last read (a range scan of the
-/// journal's primary key that never opens a JSON payload: on a hot SKU that is tens of thousands of
-/// rows a read, and PostgreSQL is what the grains' commits wait on), and low stock from the stored
-/// SKU states. A ledger row whose transaction
+/// reservations per SKU from the ledger entries that placed holds, among a bounded sample of the
+/// journal rows appended since the last read (a range scan of the journal's primary key: on a hot
+/// SKU that is tens of thousands of rows a second, and PostgreSQL is what the grains' commits wait
+/// on), and low stock from the stored SKU states. A ledger row whose transaction
 /// commits after a read has moved past its sequence number is not counted: a dashboard may undercount
 /// by a few, never stall a write.
 /// </summary>
 public sealed class InventoryActivity(NpgsqlDataSource dataSource)
 {
-    // The inventory grain's storage names (SkuInventoryGrain: grain type, state name, ledger kind) and its JSON (camelCase).
+    // The inventory grain's storage names (SkuInventoryGrain: grain type, state name, ledger kind) and its JSON (camelCase):
+    // an entry with a hold quantity placed a hold (a reservation, or a flash-sale purchase out of its allocation).
     private const string LatestSequenceSql = "SELECT coalesce(max(sequence), 0) FROM grain_journal";
 
     private const string ReservationsSql = """
         SELECT grain_key, count(*) FROM grain_journal
         WHERE sequence > $1 AND sequence <= $2
-          AND grain_type = 'SkuInventory' AND state_name = 'inventory' AND kind = 'hold'
+          AND grain_type = 'SkuInventory' AND state_name = 'inventory' AND kind = 'ledger' AND payload->>'holdQuantity' IS NOT NULL
         GROUP BY grain_key ORDER BY count(*) DESC, grain_key LIMIT $3
         """;
 

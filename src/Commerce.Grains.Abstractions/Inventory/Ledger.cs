@@ -18,6 +18,9 @@ public enum StockChangeKind
 /// ledger always reconciles: replaying the deltas gives the current figures. Figures are those of
 /// <see cref="WarehouseId"/>; a configuration change has no warehouse and no delta.
 /// </summary>
+/// <param name="HoldQuantity">For an entry that placed an expiring hold (<see cref="StockChangeKind.Reserved"/>,
+/// <see cref="StockChangeKind.ReservedFromAllocation"/>): the units held. The SKU rebuilds its live holds from these entries.</param>
+/// <param name="HoldExpiresAt">For an entry that placed an expiring hold: when it runs out.</param>
 public sealed record LedgerEntry(
     StockChangeKind Kind,
     string? WarehouseId,
@@ -29,7 +32,9 @@ public sealed record LedgerEntry(
     string? ReservationId,
     string? OrderId,
     string Actor,
-    DateTimeOffset At)
+    DateTimeOffset At,
+    int? HoldQuantity = null,
+    DateTimeOffset? HoldExpiresAt = null)
 {
     public int OnHandDelta => OnHandAfter - OnHandBefore;
 

@@ -19,13 +19,7 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
     public const string StateName = "inventory";
     public const string LedgerKind = "ledger";
 
-    /// <summary>Journal kind of <see cref="HoldPlaced"/> records: an expiring hold was placed.</summary>
-    public const string HoldPlacedKind = "hold";
-
-    /// <summary>Journal kind of <see cref="HoldEnded"/> records: a hold or allocation was confirmed, released or expired.</summary>
-    public const string HoldEndedKind = "hold-end";
-
-    private const int HoldJournalPageSize = 1_000;
+    private const int LedgerPageSize = 1_000;
     private const string HoldExpiryReminder = "hold-expiry";
 
     private readonly IPersistentState<SkuInventoryState> _inventory;
@@ -35,12 +29,12 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
     private readonly ObserverSet<IInventoryObserver> _observers;
 
     /// <summary>
-    /// Live expiring holds by id. Not in the state document: each one is a <see cref="HoldPlaced"/> journal record
-    /// committed with the counters it changed, rebuilt on activation (<see cref="LoadHolds"/>).
+    /// Live expiring holds by id. Not in the state document: the ledger entry that placed each one says
+    /// what it holds until when, and activation rebuilds them from the ledger (<see cref="LoadHolds"/>).
     /// </summary>
     private readonly Dictionary<string, StockHold> _holds = new(StringComparer.Ordinal);
 
-    /// <summary>Holds and allocations that ended within the idempotency window, so that retries get the first answer; journaled as <see cref="HoldEnded"/>.</summary>
+    /// <summary>Holds and allocations that ended within the idempotency window, so that retries get the first answer; rebuilt from their ending ledger entries.</summary>
     private readonly Dictionary<string, FinishedHold> _finished = new(StringComparer.Ordinal);
 
     /// <summary>The newest write requested: once it completes, everything now in memory is committed.</summary>
@@ -89,54 +83,55 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
     }
 
     /// <summary>
-    /// Rebuilds the live holds and the finished holds of the idempotency window from the hold records after the
-    /// watermark, in commit order, then advances the watermark to just before the oldest record that still
-    /// matters (the placement of a live hold, or an ending within the window), so the next activation reads less.
+    /// Rebuilds the live holds and the finished holds of the idempotency window from the ledger entries
+    /// after the watermark, in commit order: an entry with a hold quantity and expiry placed a hold; a
+    /// confirmation, release or expiry ended one. Then advances the watermark to just before the oldest
+    /// entry that still matters (the placement of a live hold, or an ending within the window), so the
+    /// next activation reads less.
     /// </summary>
     private async Task LoadHolds()
     {
-        var migrated = MigrateLegacyHolds();
-        var records = new List<StoredJournalRecord>();
-        records.AddRange(await ReadHoldJournal(HoldPlacedKind));
-        records.AddRange(await ReadHoldJournal(HoldEndedKind));
-        records.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
-
         var horizon = Now - _options.IdempotencyWindow;
-        // Sequence of the record each in-memory entry comes from.
+        // Sequence of the entry each in-memory hold comes from.
         var placedAt = new Dictionary<string, long>(StringComparer.Ordinal);
         var endedAt = new Dictionary<string, long>(StringComparer.Ordinal);
         var last = State.HoldJournalWatermark;
-        foreach (var record in records)
+        foreach (var record in await ReadLedgerAfterWatermark())
         {
             last = record.Sequence;
-            if (record.Kind == HoldPlacedKind)
+            var entry = GrainSerializer.Deserialize<LedgerEntry>(record.Json);
+            if (entry.ReservationId is not { } id || entry.WarehouseId is not { } warehouse)
             {
-                var placed = GrainSerializer.Deserialize<HoldPlaced>(record.Json);
-                // An id may be reused once its first use left the idempotency window.
-                _finished.Remove(placed.Id);
-                endedAt.Remove(placed.Id);
-                _holds[placed.Id] = new StockHold(placed.WarehouseId, placed.Quantity, placed.ExpiresAt, placed.CreatedAt);
-                placedAt[placed.Id] = record.Sequence;
                 continue;
             }
-            var ended = GrainSerializer.Deserialize<HoldEnded>(record.Json);
-            _holds.Remove(ended.Id);
-            placedAt.Remove(ended.Id);
-            if (ended.FinishedAt >= horizon)
+            if (entry is { HoldQuantity: { } quantity, HoldExpiresAt: { } expiresAt })
             {
-                _finished[ended.Id] = new FinishedHold(ended.WarehouseId, ended.Quantity, ended.State, ended.FinishedAt);
-                endedAt[ended.Id] = record.Sequence;
+                // An id may be reused once its first use left the idempotency window.
+                _finished.Remove(id);
+                endedAt.Remove(id);
+                _holds[id] = new StockHold(warehouse, quantity, expiresAt, entry.At);
+                placedAt[id] = record.Sequence;
             }
-            else
+            else if (EndingOf(entry.Kind) is { } ending)
             {
-                _finished.Remove(ended.Id);
-                endedAt.Remove(ended.Id);
+                _holds.Remove(id);
+                placedAt.Remove(id);
+                if (entry.At >= horizon)
+                {
+                    _finished[id] = new FinishedHold(warehouse, -entry.ReservedDelta, ending, entry.At);
+                    endedAt[id] = record.Sequence;
+                }
+                else
+                {
+                    _finished.Remove(id);
+                    endedAt.Remove(id);
+                }
             }
         }
 
         var stillNeeded = placedAt.Values.Concat(endedAt.Values).DefaultIfEmpty(last + 1).Min();
         var watermark = Math.Max(State.HoldJournalWatermark, stillNeeded - 1);
-        if ((migrated || watermark != State.HoldJournalWatermark) && _inventory.RecordExists)
+        if (watermark != State.HoldJournalWatermark && _inventory.RecordExists)
         {
             State.HoldJournalWatermark = watermark;
             _lastWrite = _inventory.WriteStateAsync();
@@ -144,51 +139,28 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
         }
     }
 
-    private async Task<List<StoredJournalRecord>> ReadHoldJournal(string kind)
+    private static ReservationState? EndingOf(StockChangeKind kind) => kind switch
+    {
+        StockChangeKind.Confirmed => ReservationState.Confirmed,
+        StockChangeKind.Released => ReservationState.Released,
+        StockChangeKind.Expired => ReservationState.Expired,
+        _ => null,
+    };
+
+    private async Task<List<StoredJournalRecord>> ReadLedgerAfterWatermark()
     {
         var records = new List<StoredJournalRecord>();
         var after = State.HoldJournalWatermark;
         while (true)
         {
-            var page = await _storage.ReadJournalAsync(GrainId, StateName, kind, after, HoldJournalPageSize, CancellationToken.None);
+            var page = await _storage.ReadJournalAsync(GrainId, StateName, LedgerKind, after, LedgerPageSize, CancellationToken.None);
             records.AddRange(page);
-            if (page.Count < HoldJournalPageSize)
+            if (page.Count < LedgerPageSize)
             {
                 return records;
             }
             after = page[^1].Sequence;
         }
-    }
-
-    /// <summary>
-    /// A document written before holds moved to the journal keeps holds and finished holds in itself: allocations
-    /// move to <see cref="SkuInventoryState.Allocations"/>, the rest become journal records committed by the next write.
-    /// </summary>
-    private bool MigrateLegacyHolds()
-    {
-        if (State.Holds is null && State.FinishedHolds is null)
-        {
-            return false;
-        }
-        foreach (var (id, done) in State.FinishedHolds ?? [])
-        {
-            _finished[id] = done;
-            _inventory.AppendToJournal(HoldEndedKind, new HoldEnded(id, done.WarehouseId, done.Quantity, done.State, done.FinishedAt));
-        }
-        foreach (var (id, hold) in State.Holds ?? [])
-        {
-            if (hold.ExpiresAt is { } expiresAt)
-            {
-                AddHold(id, hold, expiresAt);
-            }
-            else
-            {
-                State.Allocations[id] = hold;
-            }
-        }
-        State.Holds = null;
-        State.FinishedHolds = null;
-        return true;
     }
 
     // ---- Reservations ------------------------------------------------------------------------
@@ -228,8 +200,8 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
                 $"No single warehouse has {quantity} available unit(s) of '{Sku}' (the most in one is {Math.Max(0, most)}); reservations are never split.");
         }
         var levelBefore = Level();
-        Apply(kind, warehouse, onHandDelta: 0, reservedDelta: quantity, actor, reservationId: id);
         var hold = new StockHold(warehouse, quantity, expiresAt, Now);
+        Apply(kind, warehouse, onHandDelta: 0, reservedDelta: quantity, actor, reservationId: id, placedHold: hold);
         var reminder = Task.CompletedTask;
         if (expiresAt is not { } due)
         {
@@ -237,7 +209,7 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
         }
         else
         {
-            AddHold(id, hold, due);
+            _holds[id] = hold;
             _nextExpiry = _nextExpiry is { } next && next <= due ? next : due;
             reminder = EnsureExpiryReminder(due);
         }
@@ -268,10 +240,10 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
         var expiresAt = Now + (request.HoldFor ?? _options.DefaultHoldFor);
         State.Allocations[request.AllocationId] = allocation with { Quantity = allocation.Quantity - request.Quantity };
         var hold = new StockHold(allocation.WarehouseId, request.Quantity, expiresAt, Now);
-        AddHold(request.ReservationId, hold, expiresAt);
+        _holds[request.ReservationId] = hold;
         // Reserved stock does not change: units move from one hold to another.
         Apply(StockChangeKind.ReservedFromAllocation, allocation.WarehouseId, 0, 0, request.Actor,
-            reason: $"from allocation {request.AllocationId}", reservationId: request.ReservationId);
+            reason: $"from allocation {request.AllocationId}", reservationId: request.ReservationId, placedHold: hold);
         _nextExpiry = _nextExpiry is { } next && next <= expiresAt ? next : expiresAt;
         var reminder = EnsureExpiryReminder(expiresAt);
         await Write();
@@ -329,13 +301,6 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
     private bool TryGetLive(string id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out StockHold? hold) =>
         _holds.TryGetValue(id, out hold) || State.Allocations.TryGetValue(id, out hold);
 
-    /// <summary>Places an expiring hold: in memory, and as a journal record that commits with the counters.</summary>
-    private void AddHold(string id, StockHold hold, DateTimeOffset expiresAt)
-    {
-        _holds[id] = hold;
-        _inventory.AppendToJournal(HoldPlacedKind, new HoldPlaced(id, hold.WarehouseId, hold.Quantity, expiresAt, hold.CreatedAt));
-    }
-
     /// <summary>A retry gets the first answer, once what produced it is committed.</summary>
     private async Task<ReservationResult> Replay(Reservation existing, int quantity)
     {
@@ -356,9 +321,9 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
         {
             _holds.Remove(id);
         }
+        // Journaled by the ledger entry of the ending, which the caller appends.
         var finished = new FinishedHold(hold.WarehouseId, hold.Quantity, state, Now);
         _finished[id] = finished;
-        _inventory.AppendToJournal(HoldEndedKind, new HoldEnded(id, hold.WarehouseId, hold.Quantity, state, finished.FinishedAt));
         return finished;
     }
 
@@ -664,13 +629,16 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
 
     // ---- Ledgered changes --------------------------------------------------------------------
 
-    /// <summary>The only way stock figures change: applies the deltas and appends the ledger entry that commits with them.</summary>
+    /// <summary>
+    /// The only way stock figures change: applies the deltas and appends the ledger entry that commits
+    /// with them. An entry that places an expiring hold carries it, so the hold needs no record of its own.
+    /// </summary>
     private void Apply(StockChangeKind kind, string warehouseId, int onHandDelta, int reservedDelta, string actor,
-        string? reason = null, string? reservationId = null, string? orderId = null)
+        string? reason = null, string? reservationId = null, string? orderId = null, StockHold? placedHold = null)
     {
         var counts = State.Warehouses[warehouseId];
         var entry = new LedgerEntry(kind, warehouseId, counts.OnHand, counts.OnHand + onHandDelta, counts.Reserved, counts.Reserved + reservedDelta,
-            reason, reservationId, orderId, actor, Now);
+            reason, reservationId, orderId, actor, Now, placedHold?.ExpiresAt is null ? null : placedHold.Quantity, placedHold?.ExpiresAt);
         counts.OnHand += onHandDelta;
         counts.Reserved += reservedDelta;
         _inventory.AppendToJournal(LedgerKind, entry);

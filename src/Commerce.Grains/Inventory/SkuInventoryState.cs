@@ -1,12 +1,9 @@
-using System.Text.Json.Serialization;
-
 namespace Commerce.Grains.Inventory;
 
 /// <summary>
 /// The stored state of one SKU (JSONB). Every stock figure changes only through <see cref="SkuInventoryGrain"/>'s ledgered changes.
 /// Its size is O(warehouses + allocations + operator operations): expiring holds and finished holds are not in it but in the
-/// state's journal (<see cref="HoldPlaced"/> and <see cref="HoldEnded"/> records, committed with the counters they change),
-/// from which every activation rebuilds them.
+/// ledger entries that placed and ended them (committed with the counters they change), from which every activation rebuilds them.
 /// </summary>
 internal sealed class SkuInventoryState
 {
@@ -25,24 +22,13 @@ internal sealed class SkuInventoryState
     public Dictionary<string, StockHold> Allocations { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Journal sequence at or before which no hold record matters any more: every hold placed there has ended and
-    /// its ending has left the idempotency window. Activation reads only the hold records after it, then advances it.
+    /// Ledger sequence at or before which no entry matters for holds any more: every hold placed there has ended and
+    /// its ending has left the idempotency window. Activation reads only the ledger after it, then advances it.
     /// </summary>
     public long HoldJournalWatermark { get; set; }
 
     /// <summary>Operator operation ids already applied, with what they did.</summary>
     public Dictionary<string, AppliedOperation> AppliedOperations { get; set; } = new(StringComparer.Ordinal);
-
-    /// <summary>
-    /// Documents written before holds moved to the journal kept every live hold and allocation here. Read only to
-    /// migrate them on activation; never written again.
-    /// </summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public Dictionary<string, StockHold>? Holds { get; set; }
-
-    /// <summary>Documents written before holds moved to the journal kept finished holds here. Read only to migrate them.</summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public Dictionary<string, FinishedHold>? FinishedHolds { get; set; }
 }
 
 internal sealed class WarehouseCounts
@@ -65,9 +51,3 @@ internal sealed record FinishedHold(string WarehouseId, int Quantity, Reservatio
 
 /// <param name="Fingerprint">What the operation did, to tell a retry from a different request reusing the id.</param>
 internal sealed record AppliedOperation(string Fingerprint, DateTimeOffset AppliedAt);
-
-/// <summary>Journal record (kind <see cref="SkuInventoryGrain.HoldPlacedKind"/>): an expiring hold was placed.</summary>
-internal sealed record HoldPlaced(string Id, string WarehouseId, int Quantity, DateTimeOffset ExpiresAt, DateTimeOffset CreatedAt);
-
-/// <summary>Journal record (kind <see cref="SkuInventoryGrain.HoldEndedKind"/>): a hold or allocation was confirmed, released or expired.</summary>
-internal sealed record HoldEnded(string Id, string WarehouseId, int Quantity, ReservationState State, DateTimeOffset FinishedAt);
