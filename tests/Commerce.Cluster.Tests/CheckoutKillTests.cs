@@ -73,7 +73,7 @@ public sealed class CheckoutKillTests(ITestOutputHelper output)
             for (var i = Interlocked.Increment(ref next); i < Customers; i = Interlocked.Increment(ref next))
             {
                 var order = grains.GetGrain<IOrderGrain>(OrderId(i));
-                answered[OrderId(i)] = await Retry(() => order.Place(Checkout(i)), () => Interlocked.Increment(ref unanswered));
+                answered[OrderId(i)] = await Eventually.Answered(() => order.Place(Checkout(i)), _ => Interlocked.Increment(ref unanswered));
                 if (answered.Count >= Customers / 4)
                 {
                     quarterAnswered.TrySetResult();
@@ -115,35 +115,17 @@ public sealed class CheckoutKillTests(ITestOutputHelper output)
             }
         }
         var inventory = grains.GetGrain<ISkuInventoryGrain>(sku);
-        var stock = (await Retry(inventory.GetStock))!;
+        var stock = (await Eventually.Answered(inventory.GetStock))!;
         Assert.Equal((Stock - confirmed.Count, 0), (stock.OnHand, stock.Reserved));
         Assert.Empty(await inventory.GetHolds());
     }
 
     private static string OrderId(int customer) => $"order-{customer:D2}";
 
-    /// <summary>Calls that reach the dead silo fail until the survivor owns its partitions: try again, as a client would.</summary>
-    private static async Task<T> Retry<T>(Func<Task<T>> call, Action? failed = null)
-    {
-        using var patience = new CancellationTokenSource(ClusterHarness.Patience);
-        while (true)
-        {
-            try
-            {
-                return await call();
-            }
-            catch (Exception) when (!patience.IsCancellationRequested)
-            {
-                failed?.Invoke();
-                await Task.Delay(100, patience.Token);
-            }
-        }
-    }
-
     private static async Task<OrderView> Settled(IOrderGrain order)
     {
         OrderView? view = null;
-        await ClusterHarness.WaitForAsync(async () => (view = await Retry(order.Get)) is { InProgress: false });
+        await Eventually.True(async () => (view = await Eventually.Answered(order.Get)) is { InProgress: false });
         return view!;
     }
 

@@ -22,28 +22,20 @@ internal static class ClusterHarness
         }, typeof(FenceProbeGrain).Assembly), silo: false);
 
     /// <summary>Waits until every partition is owned by the active silo rendezvous hashing picks, and there are <paramref name="silos"/> of them.</summary>
-    public static async Task WaitForBalanceAsync(NpgsqlDataSource database, int silos)
+    public static Task WaitForBalanceAsync(NpgsqlDataSource database, int silos) => Eventually.True(async () =>
     {
-        using var timeout = new CancellationTokenSource(Patience);
-        while (true)
+        var active = new List<string>();
+        await using (var command = database.CreateCommand("SELECT silo_id FROM cluster_silos WHERE status = 'active' ORDER BY silo_id"))
+        await using (var reader = await command.ExecuteReaderAsync())
         {
-            var active = new List<string>();
-            await using (var command = database.CreateCommand("SELECT silo_id FROM cluster_silos WHERE status = 'active' ORDER BY silo_id"))
-            await using (var reader = await command.ExecuteReaderAsync(timeout.Token))
+            while (await reader.ReadAsync())
             {
-                while (await reader.ReadAsync(timeout.Token))
-                {
-                    active.Add(reader.GetString(0));
-                }
+                active.Add(reader.GetString(0));
             }
-            var owners = await OwnersAsync(database, timeout.Token);
-            if (active.Count == silos && Enumerable.Range(0, PartitionMap.Count).All(p => owners[p] == PartitionMap.DesiredOwner(p, active)))
-            {
-                return;
-            }
-            await Task.Delay(50, timeout.Token);
         }
-    }
+        var owners = await OwnersAsync(database, CancellationToken.None);
+        return active.Count == silos && Enumerable.Range(0, PartitionMap.Count).All(p => owners[p] == PartitionMap.DesiredOwner(p, active));
+    }, $"{silos} active silo(s) holding the partitions rendezvous hashing gives them", Patience);
 
     public static async Task<string?[]> OwnersAsync(NpgsqlDataSource database, CancellationToken cancellationToken)
     {
@@ -70,15 +62,6 @@ internal static class ClusterHarness
             {
                 return key;
             }
-        }
-    }
-
-    public static async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan? patience = null)
-    {
-        using var timeout = new CancellationTokenSource(patience ?? Patience);
-        while (!await condition())
-        {
-            await Task.Delay(50, timeout.Token);
         }
     }
 }

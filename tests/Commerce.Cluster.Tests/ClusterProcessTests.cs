@@ -53,35 +53,25 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
                     var reservation = Guid.NewGuid().ToString("N");
                     // A call that failed may or may not have run: retry the same reservation id,
                     // which the grain applies at most once.
-                    for (var attempt = 0; ; attempt++)
+                    var reserved = await Eventually.Answered(() => factory.GetGrain<IStockCounterGrain>(sku).Reserve(reservation),
+                        _ => Interlocked.Increment(ref attemptsFailed));
+                    if (reserved)
                     {
-                        try
-                        {
-                            if (await factory.GetGrain<IStockCounterGrain>(sku).Reserve(reservation))
-                            {
-                                acknowledged.GetOrAdd(sku, _ => []).Add(reservation);
-                            }
-                            else
-                            {
-                                refused.AddOrUpdate(sku, 1, (_, n) => n + 1);
-                            }
-                            break;
-                        }
-                        catch (Exception) when (attempt < 100)
-                        {
-                            Interlocked.Increment(ref attemptsFailed);
-                            await Task.Delay(20);
-                        }
+                        acknowledged.GetOrAdd(sku, _ => []).Add(reservation);
+                    }
+                    else
+                    {
+                        refused.AddOrUpdate(sku, 1, (_, n) => n + 1);
                     }
                 }
             })).ToList();
 
-            await ClusterHarness.WaitForAsync(() => Task.FromResult(acknowledged.Values.Sum(b => b.Count) > 2000));
+            await Eventually.True(() => Task.FromResult(acknowledged.Values.Sum(b => b.Count) > 2000));
             var killedAt = Stopwatch.StartNew();
             await silos[1].KillAsync();
             // Recovery: the first reservation that succeeds on a grain that lived on the killed silo.
             var victimGrain = factory.GetGrain<IStockCounterGrain>(victim);
-            await ClusterHarness.WaitForAsync(async () =>
+            await Eventually.True(async () =>
             {
                 try
                 {
@@ -97,11 +87,11 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
             Console.WriteLine($"cluster kill -9 recovery: {recovery.TotalMilliseconds:0} ms");
 
             var beforeRestart = acknowledged.Values.Sum(b => b.Count);
-            await ClusterHarness.WaitForAsync(() => Task.FromResult(acknowledged.Values.Sum(b => b.Count) > beforeRestart + 1000));
+            await Eventually.True(() => Task.FromResult(acknowledged.Values.Sum(b => b.Count) > beforeRestart + 1000));
             silos[1] = await SiloProcess.StartAsync(database.ConnectionString, "kill-1-restarted", ClusterHarness.Grains);
             await ClusterHarness.WaitForBalanceAsync(database.DataSource, 3);
             var afterRestart = acknowledged.Values.Sum(b => b.Count);
-            await ClusterHarness.WaitForAsync(() => Task.FromResult(acknowledged.Values.Sum(b => b.Count) > afterRestart + 1000));
+            await Eventually.True(() => Task.FromResult(acknowledged.Values.Sum(b => b.Count) > afterRestart + 1000));
             await load.CancelAsync();
             await Task.WhenAll(workers);
 
@@ -150,13 +140,13 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
 
         // B changes the grain in memory and holds its write; freeze B while it holds it.
         var heldWrite = probe.WriteAfter(2, TimeSpan.FromSeconds(2));
-        await ClusterHarness.WaitForAsync(() => Task.FromResult(File.ReadAllText(b.LogPath).Contains($"Fence probe {key} holding a write")));
+        await Eventually.True(() => Task.FromResult(File.ReadAllText(b.LogPath).Contains($"Fence probe {key} holding a write")));
         b.Freeze();
 
         // A declares B dead and takes the partition with a new epoch; the grain answers from A with
         // the last committed value.
         var partition = PartitionMap.PartitionOf(new GrainId(nameof(FenceProbeGrain), key));
-        await ClusterHarness.WaitForAsync(async () =>
+        await Eventually.True(async () =>
             (await ClusterHarness.OwnersAsync(database.DataSource, CancellationToken.None))[partition]?.StartsWith(ClusterHarness.OwnerPrefix(a)!, StringComparison.Ordinal) == true);
         Assert.Equal(1, await probe.Read());
         Assert.StartsWith(ClusterHarness.OwnerPrefix(a)!, await probe.Where());
@@ -168,7 +158,7 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         output.WriteLine($"held write failed with {error.GetType().Name}: {error.Message}");
         Assert.True(error is LeaseLostException or SiloUnavailableException, error.ToString());
         Assert.Equal(1, await probe.Read());
-        await ClusterHarness.WaitForAsync(() => Task.FromResult(File.ReadAllText(b.LogPath).Contains("is no longer leased to")));
+        await Eventually.True(() => Task.FromResult(File.ReadAllText(b.LogPath).Contains("is no longer leased to")));
     }
 
     [Fact]
@@ -214,14 +204,14 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
             for (var i = 0; i < silos.Count; i++)
             {
                 var before = Interlocked.Read(ref calls);
-                await ClusterHarness.WaitForAsync(() => Task.FromResult(Interlocked.Read(ref calls) > before + 500));
+                await Eventually.True(() => Task.FromResult(Interlocked.Read(ref calls) > before + 500));
                 await silos[i].StopAsync();
                 await silos[i].DisposeAsync();
                 silos[i] = await SiloProcess.StartAsync(database.ConnectionString, $"rolling-{i}-new", ClusterHarness.Grains);
                 await ClusterHarness.WaitForBalanceAsync(database.DataSource, 3);
             }
             var end = Interlocked.Read(ref calls);
-            await ClusterHarness.WaitForAsync(() => Task.FromResult(Interlocked.Read(ref calls) > end + 500));
+            await Eventually.True(() => Task.FromResult(Interlocked.Read(ref calls) > end + 500));
             await load.CancelAsync();
             await Task.WhenAll(workers);
 

@@ -9,6 +9,7 @@ using Commerce.Grains.Carts;
 using Commerce.Grains.Inventory;
 using Commerce.Grains.Orders;
 using Commerce.Runtime;
+using Commerce.Runtime.Testing;
 using Commerce.Testing.Silo;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -76,21 +77,8 @@ public sealed class DashboardSilo : SiloServer
         return client;
     }
 
-    /// <summary>Asks for the dashboard every 250 ms until <paramref name="until"/> holds (or 20 seconds pass, then fails with the last view).</summary>
-    public static async Task<DashboardView> WaitForView(HttpClient client, Func<DashboardView, bool> until, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(45);
-        DashboardView? view = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            view = await client.GetFromJsonAsync<DashboardView>("/api/v1/dashboard", Json);
-            if (view is not null && until(view))
-            {
-                return view;
-            }
-            await Task.Delay(50);
-        }
-        Assert.Fail($"The dashboard never showed {what}. Last view: {JsonSerializer.Serialize(view, Json)}");
-        return null!;
-    }
+    /// <summary>Asks for the dashboard until <paramref name="until"/> holds (or 45 seconds pass, then fails with the last view).</summary>
+    public static async Task<DashboardView> WaitForView(HttpClient client, Func<DashboardView, bool> until, string what) =>
+        (await Eventually.Value(() => client.GetFromJsonAsync<DashboardView>("/api/v1/dashboard", Json), view => view is not null && until(view),
+            "the dashboard to show " + what, TimeSpan.FromSeconds(45), view => JsonSerializer.Serialize(view, Json)))!;
 }

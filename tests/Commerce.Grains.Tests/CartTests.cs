@@ -1,4 +1,5 @@
 using Commerce.Grains.Carts;
+using Commerce.Runtime.Testing;
 using Commerce.Testing.Postgres;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -145,7 +146,7 @@ public sealed class CartTests(PostgresDatabaseFixture database) : IClassFixture<
         await quick.GrainFactory.GetGrain<ICartGrain>(customer).Add(sku, 1);
         await quick.RestartAsync();
 
-        await Silos.WaitFor(() => database.StoredState<CartState>("Cart", customer, "cart"), state => state is null);
+        await Eventually.Value(() => database.StoredState<CartState>("Cart", customer, "cart"), state => state is null);
         await quick.DisposeAsync();
     }
 

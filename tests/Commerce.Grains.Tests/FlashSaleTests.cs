@@ -214,7 +214,7 @@ public sealed class FlashSaleTests(PostgresDatabaseFixture database) : IClassFix
 
         // Nobody calls the sale: its own timer ends it.
         Assert.Equal(SalePhase.Ended, await probe.EndedSignal.Task.WaitAsync(Silos.Patience));
-        var status = await Silos.WaitFor(sale.GetStatus, s => s!.UnitsReturnedToInventory > 0);
+        var status = await Eventually.Value(sale.GetStatus, s => s!.UnitsReturnedToInventory > 0);
         Assert.Equal((SalePhase.Ended, 8), (status!.Phase, status.UnitsReturnedToInventory));
         Assert.Equal((0, 10), ((await sku.GetStock())!.Reserved, (await sku.GetStock())!.Available));
         Assert.Equal(FlashSaleError.SaleOver, (await sale.Join("late")).Error);
@@ -300,7 +300,7 @@ public sealed class FlashSaleTests(PostgresDatabaseFixture database) : IClassFix
                 }
             }
         }).ToList();
-        await Task.WhenAny(Task.WhenAll(buyers), Silos.WaitFor(() => Task.FromResult(acknowledged.Count), n => n >= 50));
+        await Task.WhenAny(Task.WhenAll(buyers), Eventually.Value(() => Task.FromResult(acknowledged.Count), n => n >= 50));
         stopping.SetResult();
         await silo.StopAsync();
         await Task.WhenAll(buyers);
@@ -328,7 +328,7 @@ public sealed class FlashSaleTests(PostgresDatabaseFixture database) : IClassFix
             return token is not null && (await Buy(sale, c, token)).Succeeded ? 1 : 0;
         });
         await Task.WhenAll(rest);
-        status = (await Silos.WaitFor(sale.GetStatus, s => s!.Phase == SalePhase.SoldOut))!;
+        status = (await Eventually.Value(sale.GetStatus, s => s!.Phase == SalePhase.SoldOut))!;
         Assert.Equal(200, status.UnitsSold);
         var stock = (await sku.GetStock())!;
         Assert.Equal((500, 200, 300), (stock.OnHand, stock.Reserved, stock.Available));

@@ -273,7 +273,7 @@ public sealed class InventoryTests(PostgresDatabaseFixture database) : IClassFix
         reminderPoll = TimeSpan.FromMilliseconds(100);
         await silo.RestartAsync();
         // Nothing calls the grain: only the reminder can activate it and expire the hold.
-        var ledger = await Silos.WaitFor(() => StoredLedger(key), e => e.Any(entry => entry.Kind == StockChangeKind.Expired));
+        var ledger = await Eventually.Value(() => StoredLedger(key), e => e.Any(entry => entry.Kind == StockChangeKind.Expired));
         var expired = Assert.Single(ledger, e => e.Kind == StockChangeKind.Expired);
         Assert.Equal(("cart-1", -2), (expired.ReservationId, expired.ReservedDelta));
         sku = silo.GrainFactory.GetGrain<ISkuInventoryGrain>(key);

@@ -93,7 +93,7 @@ internal sealed class Shop(TestCluster silo, PostgresDatabaseFixture database)
 
     /// <summary>Waits until the order's saga has nothing left to do (its reminder finishes interrupted runs).</summary>
     public Task<OrderView> Settled(string orderId) =>
-        Silos.WaitFor(() => Order(orderId).Get(), order => order is { InProgress: false })!;
+        Eventually.Value(() => Order(orderId).Get(), order => order is { InProgress: false })!;
 
     /// <summary>The promise of the saga: placed and paid with the stock sold, or cancelled with nothing held and nothing charged.</summary>
     public async Task AssertConsistent(string orderId, string sku, int quantity, int stockBefore)

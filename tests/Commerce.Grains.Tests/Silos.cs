@@ -58,21 +58,5 @@ internal static class Silos
     }
 
     public static string KeyOf(IAddressable grain) => ((GrainReference)grain).GrainId.Key;
-
-    /// <summary>Polls <paramref name="read"/> until <paramref name="done"/>: for effects of durable timers that nothing else signals.</summary>
-    public static async Task<T> WaitFor<T>(Func<Task<T>> read, Func<T, bool> done)
-    {
-        using var patience = new CancellationTokenSource(Patience);
-        while (true)
-        {
-            var value = await read();
-            if (done(value))
-            {
-                return value;
-            }
-            await Task.Delay(50, patience.Token);
-        }
-    }
-
     public static string NewKey(string prefix) => prefix + "-" + Guid.NewGuid().ToString("N")[..12];
 }

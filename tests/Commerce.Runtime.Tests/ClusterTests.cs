@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Commerce.Runtime.Testing;
 using Commerce.Testing.Postgres;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -113,10 +114,10 @@ public sealed class ClusterTests(PostgresDatabaseFixture database) : IClassFixtu
             }
         })).ToList();
 
-        await WaitUntil(() => acknowledged.All(n => n >= 3));
+        await Eventually.True(() => acknowledged.All(n => n >= 3));
         await b.StopAsync();
         var afterStop = (int[])acknowledged.Clone();
-        await WaitUntil(() => acknowledged.Select((n, i) => n > afterStop[i] + 2).All(x => x));
+        await Eventually.True(() => acknowledged.Select((n, i) => n > afterStop[i] + 2).All(x => x));
         await load.CancelAsync();
         await Task.WhenAll(loops);
 
@@ -138,14 +139,5 @@ public sealed class ClusterTests(PostgresDatabaseFixture database) : IClassFixtu
             result[key] = await factory.GetGrain<ILocatorGrain>(key).Where();
         }
         return result;
-    }
-
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        using var timeout = new CancellationTokenSource(Silos.Patience);
-        while (!condition())
-        {
-            await Task.Delay(20, timeout.Token);
-        }
     }
 }

@@ -95,7 +95,7 @@ public sealed class PersistenceTests(PostgresDatabaseFixture database) : IClassF
         Assert.Null(status.Period);
         // A one-shot reminder is removed once delivered.
         var table = silo.Services.GetRequiredService<Reminders.IReminderTable>();
-        Assert.Null(await WaitFor(() => table.ReadAsync(new GrainId("ReminderGrain", key), "tick", default), r => r is null));
+        Assert.Null(await Eventually.Value(() => table.ReadAsync(new GrainId("ReminderGrain", key), "tick", default), r => r is null));
     }
 
     [Fact]
@@ -107,19 +107,5 @@ public sealed class PersistenceTests(PostgresDatabaseFixture database) : IClassF
         var status = await ReminderProbe.Signal(key).Task.WaitAsync(Silos.Patience);
         Assert.Equal(TimeSpan.FromMilliseconds(200), status.Period);
         Assert.True(ReminderProbe.Ticks[key] >= 2);
-    }
-
-    private static async Task<T> WaitFor<T>(Func<Task<T>> read, Func<T, bool> done)
-    {
-        using var timeout = new CancellationTokenSource(Silos.Patience);
-        while (true)
-        {
-            var value = await read();
-            if (done(value))
-            {
-                return value;
-            }
-            await Task.Delay(50, timeout.Token);
-        }
     }
 }

@@ -54,25 +54,16 @@ internal static class Silos
         }, silo: false);
 
     /// <summary>Waits until every silo holds exactly the partitions rendezvous hashing gives it among them.</summary>
-    public static async Task WaitForBalance(params TestCluster[] silos)
+    public static Task WaitForBalance(params TestCluster[] silos) => Eventually.True(() =>
     {
-        using var timeout = new CancellationTokenSource(Patience);
-        while (true)
+        var runtimes = silos.Select(s => s.Services.GetRequiredService<SiloRuntime>()).ToList();
+        var ids = runtimes.Select(r => r.Membership!.SiloId).ToList();
+        return runtimes.All(r =>
         {
-            var runtimes = silos.Select(s => s.Services.GetRequiredService<SiloRuntime>()).ToList();
-            var ids = runtimes.Select(r => r.Membership!.SiloId).ToList();
-            var balanced = runtimes.All(r =>
-            {
-                var owned = r.Ownership!.OwnedPartitions.ToHashSet();
-                return Enumerable.Range(0, PartitionMap.Count).All(p => owned.Contains(p) == (PartitionMap.DesiredOwner(p, ids) == r.Membership!.SiloId));
-            });
-            if (balanced)
-            {
-                return;
-            }
-            await Task.Delay(20, timeout.Token);
-        }
-    }
+            var owned = r.Ownership!.OwnedPartitions.ToHashSet();
+            return Enumerable.Range(0, PartitionMap.Count).All(p => owned.Contains(p) == (PartitionMap.DesiredOwner(p, ids) == r.Membership!.SiloId));
+        });
+    }, "every partition on the silo rendezvous hashing picks", Patience);
 
     public static void FastCluster(ClusterOptions cluster)
     {
