@@ -201,7 +201,7 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
         }
         var levelBefore = Level();
         var hold = new StockHold(warehouse, quantity, expiresAt, Now);
-        Apply(kind, warehouse, onHandDelta: 0, reservedDelta: quantity, actor, reservationId: id, placedHold: hold);
+        Apply(kind, warehouse, onHandDelta: 0, reservedDelta: quantity, actor, reservationId: id, placedHold: expiresAt is null ? null : hold);
         var reminder = Task.CompletedTask;
         if (expiresAt is not { } due)
         {
@@ -631,14 +631,15 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
 
     /// <summary>
     /// The only way stock figures change: applies the deltas and appends the ledger entry that commits
-    /// with them. An entry that places an expiring hold carries it, so the hold needs no record of its own.
+    /// with them. An entry that places an expiring hold (<paramref name="placedHold"/>) carries it, so the
+    /// hold needs no record of its own.
     /// </summary>
     private void Apply(StockChangeKind kind, string warehouseId, int onHandDelta, int reservedDelta, string actor,
         string? reason = null, string? reservationId = null, string? orderId = null, StockHold? placedHold = null)
     {
         var counts = State.Warehouses[warehouseId];
         var entry = new LedgerEntry(kind, warehouseId, counts.OnHand, counts.OnHand + onHandDelta, counts.Reserved, counts.Reserved + reservedDelta,
-            reason, reservationId, orderId, actor, Now, placedHold?.ExpiresAt is null ? null : placedHold.Quantity, placedHold?.ExpiresAt);
+            reason, reservationId, orderId, actor, Now, placedHold?.Quantity, placedHold?.ExpiresAt);
         counts.OnHand += onHandDelta;
         counts.Reserved += reservedDelta;
         _inventory.AppendToJournal(LedgerKind, entry);
