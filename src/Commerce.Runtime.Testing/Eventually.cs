@@ -1,7 +1,7 @@
 namespace Commerce.Runtime.Testing;
 
 /// <summary>
-/// Waiting on a condition, never on time: reads again (every 20 ms) until the condition holds, and
+/// Waiting on a condition, never on time: reads again (every 50 ms) until the condition holds, and
 /// fails with what was awaited and the last value seen once the patience runs out.
 /// </summary>
 public static class Eventually
@@ -9,7 +9,7 @@ public static class Eventually
     /// <summary>Long enough for a cluster to notice a dead silo and move its partitions on a busy machine.</summary>
     public static readonly TimeSpan DefaultPatience = TimeSpan.FromSeconds(60);
 
-    private static readonly TimeSpan ReadEvery = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan ReadEvery = TimeSpan.FromMilliseconds(50);
 
     /// <summary>The first value of <paramref name="read"/> for which <paramref name="done"/> holds.</summary>
     /// <param name="what">What is awaited, for the failure message.</param>
