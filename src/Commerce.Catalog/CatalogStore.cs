@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Commerce.Grains;
-using Commerce.Runtime.PostgreSql;
+using Commerce.Persistence;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using NpgsqlTypes;
@@ -132,7 +132,7 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource)
 
 public static class CatalogServiceCollectionExtensions
 {
-    /// <summary>The catalog store and its tables' migrations; needs the PostgreSQL data source (AddPostgresProviders).</summary>
+    /// <summary>The catalog store and its tables' migrations; needs the PostgreSQL data source (AddPostgres).</summary>
     public static IServiceCollection AddCommerceCatalog(this IServiceCollection services)
     {
         services.AddSingleton<CatalogStore>();

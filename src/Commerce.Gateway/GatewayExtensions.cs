@@ -10,7 +10,6 @@ using Commerce.Gateway.Orders;
 using Commerce.Gateway.Payments;
 using Commerce.Orders;
 using Commerce.Payments;
-using Commerce.Runtime.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
@@ -56,7 +55,6 @@ public static class GatewayExtensions
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapHealthChecks("/health", new HealthCheckOptions { ResultStatusCodes = { [HealthStatus.Degraded] = StatusCodes.Status200OK } });
         app.MapGet("/", () => Results.Content(HomePage.Html, "text/html; charset=utf-8")).ExcludeFromDescription();
-        app.MapSiloTelemetry();
         app.MapIdentityApi();
         app.MapInventoryApi();
         app.MapFlashSalesApi();
@@ -70,18 +68,6 @@ public static class GatewayExtensions
         app.MapHub<CartHub>("/hubs/cart");
         return app;
     }
-
-    /// <summary>
-    /// The silo's JSON telemetry snapshot, for other silos' dashboards and operators' scripts. Operators
-    /// only: it names grain types, methods and the messages of recent failures.
-    /// </summary>
-    private static void MapSiloTelemetry(this IEndpointRouteBuilder routes) =>
-        routes.MapGet("/api/v1/silo/telemetry", (SiloTelemetry telemetry) => TypedResults.Ok(telemetry.Snapshot()))
-            .RequireAuthorization(GatewayIdentity.OperatorPolicy)
-            .WithName("GetSiloTelemetry")
-            .WithSummary("Activations, calls, latency, storage and reminder figures of this silo")
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden);
 
     /// <summary>Healthy when PostgreSQL answers: without it no state can be read or written.</summary>
     private sealed class PostgresHealthCheck(NpgsqlDataSource dataSource) : IHealthCheck

@@ -1,4 +1,4 @@
-using Commerce.Runtime;
+using Orleans;
 using Microsoft.Extensions.Logging;
 
 namespace Commerce.Gateway;
@@ -30,7 +30,7 @@ internal sealed class ObserverLease<TObserver> : IAsyncDisposable where TObserve
         _unsubscribe = unsubscribe;
         _logger = logger;
         _grainName = grainName;
-        _reference = grains.CreateObjectReference(observer);
+        _reference = grains.CreateObjectReference<TObserver>(observer);
         Subscribed = subscribe(_reference);
         _renewals = RenewAsync();
     }
@@ -73,7 +73,7 @@ internal sealed class ObserverLease<TObserver> : IAsyncDisposable where TObserve
         {
             _logger.LogDebug(e, "Unsubscribing from {Grain} failed; its lease runs out on its own", _grainName);
         }
-        _grains.DeleteObjectReference(_reference);
+        _grains.DeleteObjectReference<TObserver>(_reference);
         _stopping.Dispose();
     }
 }

@@ -1,7 +1,10 @@
+using Orleans;
+
 namespace Commerce.Grains;
 
 /// <summary>An amount of money in one currency (ISO 4217 code, e.g. "EUR"). Never a double.</summary>
-public sealed record Money(decimal Amount, string Currency)
+[GenerateSerializer, Immutable, Alias("Commerce.Money")]
+public sealed record Money([property: Id(0)] decimal Amount, [property: Id(1)] string Currency)
 {
     public Money Times(int quantity) => this with { Amount = Amount * quantity };
 

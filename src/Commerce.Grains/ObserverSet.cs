@@ -1,4 +1,6 @@
-using Commerce.Runtime;
+using Orleans;
+using Orleans.Concurrency;
+using Orleans.Runtime;
 
 namespace Commerce.Grains;
 

@@ -1,6 +1,6 @@
 using Commerce.Grains;
 using Commerce.Grains.Orders;
-using Commerce.Runtime.PostgreSql;
+using Commerce.Persistence;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using NpgsqlTypes;

@@ -1,4 +1,4 @@
-using Commerce.Runtime.PostgreSql;
+using Commerce.Persistence;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 

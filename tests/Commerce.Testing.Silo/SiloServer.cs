@@ -1,4 +1,4 @@
-using Commerce.Runtime;
+using Orleans;
 using Commerce.Testing.Postgres;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;

@@ -1,5 +1,5 @@
 using Commerce.Grains.Carts;
-using Commerce.Runtime;
+using Orleans;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Logging;
 

@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using Commerce.Gateway.Identity;
 using Commerce.Grains.Carts;
-using Commerce.Runtime;
+using Orleans;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;

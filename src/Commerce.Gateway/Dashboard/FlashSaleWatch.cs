@@ -1,5 +1,5 @@
 using Commerce.Grains.FlashSales;
-using Commerce.Runtime;
+using Orleans;
 
 namespace Commerce.Gateway.Dashboard;
 

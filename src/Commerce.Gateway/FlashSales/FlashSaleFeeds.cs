@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Commerce.Grains.FlashSales;
-using Commerce.Runtime;
+using Orleans;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Logging;
 

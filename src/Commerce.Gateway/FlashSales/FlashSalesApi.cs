@@ -2,7 +2,7 @@ using System.Security.Claims;
 using Commerce.Gateway.Identity;
 using Commerce.Grains;
 using Commerce.Grains.FlashSales;
-using Commerce.Runtime;
+using Orleans;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;

@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using Commerce.Accounts;
 using Commerce.Grains.Carts;
-using Commerce.Runtime;
+using Orleans;
 using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;

@@ -33,10 +33,11 @@ public static class GatewayIdentity
     /// <summary>
     /// Signed, encrypted bearer tokens (ASP.NET Core data protection) read from the Authorization header,
     /// or for SignalR's WebSockets from the <c>access_token</c> query parameter of hub requests.
-    /// Every gateway node must share the data-protection key ring to accept the others' tokens.
+    /// Every process of the cluster shares the data-protection key ring (in PostgreSQL), so each accepts the others' tokens.
     /// </summary>
     public static IServiceCollection AddGatewayIdentity(this IServiceCollection services)
     {
+        services.AddSharedKeyRing();
         services.AddOptions<OperatorOptions>().BindConfiguration(OperatorOptions.Section);
         services.AddOptions<BearerTokenOptions>(BearerTokenDefaults.AuthenticationScheme)
             .Configure<Microsoft.Extensions.Options.IOptions<OperatorOptions>>((bearer, operators) => bearer.BearerTokenExpiration = operators.Value.TokenLifetime);

@@ -5,7 +5,7 @@ using Commerce.Gateway.Identity;
 using Commerce.Grains.Orders;
 using Commerce.Orders;
 using Commerce.Payments;
-using Commerce.Runtime;
+using Orleans;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;

@@ -1,38 +1,45 @@
+using Orleans;
+
 namespace Commerce.Grains.Carts;
 
 /// <summary>A stored line: a SKU, its quantity and the unit price the customer saw when adding it.</summary>
-public sealed record CartLine(string Sku, int Quantity, Money PriceSeen, bool SavedForLater);
+[GenerateSerializer, Immutable, Alias("Commerce.CartLine")]
+public sealed record CartLine([property: Id(0)] string Sku, [property: Id(1)] int Quantity, [property: Id(2)] Money PriceSeen, [property: Id(3)] bool SavedForLater);
 
 /// <summary>
 /// A line as the customer sees it. <paramref name="CurrentPrice"/> is null when the SKU left the
 /// catalog; <paramref name="PriceChanged"/> when it differs from <paramref name="PriceSeen"/>;
 /// <paramref name="Unavailable"/> when the SKU is inactive, gone, or out of stock.
 /// </summary>
+[GenerateSerializer, Immutable, Alias("Commerce.CartLineView")]
 public sealed record CartLineView(
-    string Sku,
-    string Title,
-    int Quantity,
-    int Limit,
-    Money PriceSeen,
-    Money? CurrentPrice,
-    bool PriceChanged,
-    bool Unavailable,
-    string? UnavailableReason,
-    Money LineTotal);
+    [property: Id(0)] string Sku,
+    [property: Id(1)] string Title,
+    [property: Id(2)] int Quantity,
+    [property: Id(3)] int Limit,
+    [property: Id(4)] Money PriceSeen,
+    [property: Id(5)] Money? CurrentPrice,
+    [property: Id(6)] bool PriceChanged,
+    [property: Id(7)] bool Unavailable,
+    [property: Id(8)] string? UnavailableReason,
+    [property: Id(9)] Money LineTotal);
 
 /// <param name="FreeShippingFrom">The subtotal from which the chosen method ships free, if it ever does.</param>
-public sealed record CartTotals(Money Subtotal, Money Shipping, Money Tax, Money Total, string ShippingMethod, string? Region, decimal TaxRate, Money? FreeShippingFrom);
+[GenerateSerializer, Immutable, Alias("Commerce.CartTotals")]
+public sealed record CartTotals([property: Id(0)] Money Subtotal, [property: Id(1)] Money Shipping, [property: Id(2)] Money Tax, [property: Id(3)] Money Total, [property: Id(4)] string ShippingMethod, [property: Id(5)] string? Region, [property: Id(6)] decimal TaxRate, [property: Id(7)] Money? FreeShippingFrom);
 
+[GenerateSerializer, Immutable, Alias("Commerce.CartView")]
 public sealed record CartView(
-    string CartId,
-    long Version,
-    IReadOnlyList<CartLineView> Lines,
-    IReadOnlyList<CartLineView> SavedForLater,
-    CartTotals Totals,
-    bool HasPriceChanges,
-    bool HasUnavailableItems,
-    DateTimeOffset? ExpiresAt);
+    [property: Id(0)] string CartId,
+    [property: Id(1)] long Version,
+    [property: Id(2)] IReadOnlyList<CartLineView> Lines,
+    [property: Id(3)] IReadOnlyList<CartLineView> SavedForLater,
+    [property: Id(4)] CartTotals Totals,
+    [property: Id(5)] bool HasPriceChanges,
+    [property: Id(6)] bool HasUnavailableItems,
+    [property: Id(7)] DateTimeOffset? ExpiresAt);
 
+[GenerateSerializer, Alias("Commerce.CartError")]
 public enum CartError
 {
     None,
@@ -46,19 +53,22 @@ public enum CartError
 }
 
 /// <param name="Field">The request field at fault, for the problem response.</param>
-public sealed record CartResult(CartError Error, CartView? Cart, string? Message = null, string? Field = null)
+[GenerateSerializer, Immutable, Alias("Commerce.CartResult")]
+public sealed record CartResult([property: Id(0)] CartError Error, [property: Id(1)] CartView? Cart, [property: Id(2)] string? Message = null, [property: Id(3)] string? Field = null)
 {
     public bool Succeeded => Error == CartError.None;
 }
 
 /// <summary>What checkout would buy now: the cart lines priced at current prices, with totals and the cart's warnings.</summary>
+[GenerateSerializer, Immutable, Alias("Commerce.CheckoutQuote")]
 public sealed record CheckoutQuote(
-    IReadOnlyList<QuotedLine> Lines,
-    CartTotals Totals,
-    CartError Error,
-    string? Message,
-    bool HasPriceChanges,
-    bool HasUnavailableItems);
+    [property: Id(0)] IReadOnlyList<QuotedLine> Lines,
+    [property: Id(1)] CartTotals Totals,
+    [property: Id(2)] CartError Error,
+    [property: Id(3)] string? Message,
+    [property: Id(4)] bool HasPriceChanges,
+    [property: Id(5)] bool HasUnavailableItems);
 
 /// <param name="UnavailableReason">Why the line cannot be bought now (<c>out-of-stock</c>, <c>not-for-sale</c>, <c>removed-from-catalog</c>), else null.</param>
-public sealed record QuotedLine(string Sku, string Title, int Quantity, Money UnitPrice, Money LineTotal, Money PriceSeen, bool PriceChanged, string? UnavailableReason);
+[GenerateSerializer, Immutable, Alias("Commerce.QuotedLine")]
+public sealed record QuotedLine([property: Id(0)] string Sku, [property: Id(1)] string Title, [property: Id(2)] int Quantity, [property: Id(3)] Money UnitPrice, [property: Id(4)] Money LineTotal, [property: Id(5)] Money PriceSeen, [property: Id(6)] bool PriceChanged, [property: Id(7)] string? UnavailableReason);

@@ -1,8 +1,11 @@
-using Commerce.Runtime;
+using Orleans;
+using Orleans.Concurrency;
+
 
 namespace Commerce.Grains.Carts;
 
 /// <summary>Told about every committed change of the carts it subscribed to. Subscriptions are leases: renew them.</summary>
+[Alias("Commerce.ICartObserver")]
 public interface ICartObserver : IGrainObserver
 {
     Task CartChanged(CartView cart);
@@ -13,6 +16,7 @@ public interface ICartObserver : IGrainObserver
 /// anonymous customer id). Lines keep the price seen when added next to the current catalog price;
 /// totals are priced on every read. Empty again after 30 days without activity.
 /// </summary>
+[Alias("Commerce.ICartGrain")]
 public interface ICartGrain : IGrainWithStringKey
 {
     [ReadOnly]

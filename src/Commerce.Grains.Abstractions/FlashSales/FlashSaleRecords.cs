@@ -1,3 +1,5 @@
+using Orleans;
+
 namespace Commerce.Grains.FlashSales;
 
 /// <summary>
@@ -6,21 +8,23 @@ namespace Commerce.Grains.FlashSales;
 /// <paramref name="AdmissionRatePerSecond"/>, each with a purchase token valid for
 /// <paramref name="TokenLifetime"/> (default 5 minutes).
 /// </summary>
+[GenerateSerializer, Immutable, Alias("Commerce.CreateFlashSale")]
 public sealed record CreateFlashSale(
-    string Sku,
-    int Units,
-    Money Price,
-    DateTimeOffset StartsAt,
-    DateTimeOffset EndsAt,
-    int PerCustomerLimit,
-    int AdmissionRatePerSecond,
-    TimeSpan? TokenLifetime,
-    string? WarehouseId,
-    string Actor)
+    [property: Id(0)] string Sku,
+    [property: Id(1)] int Units,
+    [property: Id(2)] Money Price,
+    [property: Id(3)] DateTimeOffset StartsAt,
+    [property: Id(4)] DateTimeOffset EndsAt,
+    [property: Id(5)] int PerCustomerLimit,
+    [property: Id(6)] int AdmissionRatePerSecond,
+    [property: Id(7)] TimeSpan? TokenLifetime,
+    [property: Id(8)] string? WarehouseId,
+    [property: Id(9)] string Actor)
 {
     public static readonly TimeSpan DefaultTokenLifetime = TimeSpan.FromMinutes(5);
 }
 
+[GenerateSerializer, Alias("Commerce.SalePhase")]
 public enum SalePhase
 {
     /// <summary>Created; customers may queue, nobody is admitted yet.</summary>
@@ -42,26 +46,28 @@ public enum SalePhase
 /// <summary>A sale as everyone may see it.</summary>
 /// <param name="CustomersWaiting">Queued and not admitted yet.</param>
 /// <param name="TokensOutstanding">Purchase tokens issued and neither used nor returned to the pool yet: the buyers the sale is waiting on.</param>
+[GenerateSerializer, Immutable, Alias("Commerce.FlashSaleStatus")]
 public sealed record FlashSaleStatus(
-    string SaleId,
-    string Sku,
-    Money Price,
-    DateTimeOffset StartsAt,
-    DateTimeOffset EndsAt,
-    SalePhase Phase,
-    int Units,
-    int UnitsSold,
-    int PerCustomerLimit,
-    int AdmissionRatePerSecond,
-    TimeSpan TokenLifetime,
-    long CustomersQueued,
-    long CustomersWaiting,
-    int TokensOutstanding,
-    int UnitsReturnedToInventory)
+    [property: Id(0)] string SaleId,
+    [property: Id(1)] string Sku,
+    [property: Id(2)] Money Price,
+    [property: Id(3)] DateTimeOffset StartsAt,
+    [property: Id(4)] DateTimeOffset EndsAt,
+    [property: Id(5)] SalePhase Phase,
+    [property: Id(6)] int Units,
+    [property: Id(7)] int UnitsSold,
+    [property: Id(8)] int PerCustomerLimit,
+    [property: Id(9)] int AdmissionRatePerSecond,
+    [property: Id(10)] TimeSpan TokenLifetime,
+    [property: Id(11)] long CustomersQueued,
+    [property: Id(12)] long CustomersWaiting,
+    [property: Id(13)] int TokensOutstanding,
+    [property: Id(14)] int UnitsReturnedToInventory)
 {
     public int UnitsRemaining => Units - UnitsSold;
 }
 
+[GenerateSerializer, Alias("Commerce.FlashSaleError")]
 public enum FlashSaleError
 {
     None,
@@ -95,14 +101,17 @@ public enum FlashSaleError
     IdempotencyKeyReused,
 }
 
-public sealed record FlashSaleResult(FlashSaleError Error, FlashSaleStatus? Sale, string? Message = null)
+[GenerateSerializer, Immutable, Alias("Commerce.FlashSaleResult")]
+public sealed record FlashSaleResult([property: Id(0)] FlashSaleError Error, [property: Id(1)] FlashSaleStatus? Sale, [property: Id(2)] string? Message = null)
 {
     public bool Succeeded => Error == FlashSaleError.None;
 }
 
 /// <summary>Permission to buy up to <paramref name="Quantity"/> units until <paramref name="ExpiresAt"/>; single use.</summary>
-public sealed record PurchaseToken(string Value, DateTimeOffset ExpiresAt, int Quantity);
+[GenerateSerializer, Immutable, Alias("Commerce.PurchaseToken")]
+public sealed record PurchaseToken([property: Id(0)] string Value, [property: Id(1)] DateTimeOffset ExpiresAt, [property: Id(2)] int Quantity);
 
+[GenerateSerializer, Alias("Commerce.QueueEntryState")]
 public enum QueueEntryState
 {
     NotQueued,
@@ -124,29 +133,34 @@ public enum QueueEntryState
 /// One customer's place in a sale. <see cref="Position"/> counts from 1 among those still waiting;
 /// <see cref="Token"/> is set only while admitted.
 /// </summary>
-public sealed record QueueStatus(string SaleId, string CustomerId, QueueEntryState State, long? Ticket, long? Position, PurchaseToken? Token, string? PurchaseId);
+[GenerateSerializer, Immutable, Alias("Commerce.QueueStatus")]
+public sealed record QueueStatus([property: Id(0)] string SaleId, [property: Id(1)] string CustomerId, [property: Id(2)] QueueEntryState State, [property: Id(3)] long? Ticket, [property: Id(4)] long? Position, [property: Id(5)] PurchaseToken? Token, [property: Id(6)] string? PurchaseId);
 
-public sealed record JoinResult(FlashSaleError Error, QueueStatus? Status, string? Message = null)
+[GenerateSerializer, Immutable, Alias("Commerce.JoinResult")]
+public sealed record JoinResult([property: Id(0)] FlashSaleError Error, [property: Id(1)] QueueStatus? Status, [property: Id(2)] string? Message = null)
 {
     public bool Succeeded => Error == FlashSaleError.None;
 }
 
 /// <summary>A purchase with a token. A retry with the same <paramref name="IdempotencyKey"/> returns the first result.</summary>
-public sealed record PurchaseRequest(string CustomerId, string Token, int Quantity, string IdempotencyKey);
+[GenerateSerializer, Immutable, Alias("Commerce.PurchaseRequest")]
+public sealed record PurchaseRequest([property: Id(0)] string CustomerId, [property: Id(1)] string Token, [property: Id(2)] int Quantity, [property: Id(3)] string IdempotencyKey);
 
 /// <summary>Units bought in a sale, held in inventory under <see cref="ReservationId"/> until checkout confirms them.</summary>
+[GenerateSerializer, Immutable, Alias("Commerce.FlashSalePurchase")]
 public sealed record FlashSalePurchase(
-    string PurchaseId,
-    string SaleId,
-    string CustomerId,
-    string Sku,
-    int Quantity,
-    Money UnitPrice,
-    Money Total,
-    string ReservationId,
-    DateTimeOffset PurchasedAt);
+    [property: Id(0)] string PurchaseId,
+    [property: Id(1)] string SaleId,
+    [property: Id(2)] string CustomerId,
+    [property: Id(3)] string Sku,
+    [property: Id(4)] int Quantity,
+    [property: Id(5)] Money UnitPrice,
+    [property: Id(6)] Money Total,
+    [property: Id(7)] string ReservationId,
+    [property: Id(8)] DateTimeOffset PurchasedAt);
 
-public sealed record PurchaseResult(FlashSaleError Error, FlashSalePurchase? Purchase, string? Message = null, bool Replayed = false)
+[GenerateSerializer, Immutable, Alias("Commerce.PurchaseResult")]
+public sealed record PurchaseResult([property: Id(0)] FlashSaleError Error, [property: Id(1)] FlashSalePurchase? Purchase, [property: Id(2)] string? Message = null, [property: Id(3)] bool Replayed = false)
 {
     public bool Succeeded => Error == FlashSaleError.None;
 }

@@ -1,4 +1,6 @@
-using Commerce.Runtime;
+using Orleans;
+using Orleans.Concurrency;
+
 
 namespace Commerce.Grains.FlashSales;
 
@@ -6,6 +8,7 @@ namespace Commerce.Grains.FlashSales;
 /// Told what happens in a sale: enough for a gateway node to push every customer's position,
 /// admission, sold out and end. Subscriptions are leases: renew them.
 /// </summary>
+[Alias("Commerce.IFlashSaleObserver")]
 public interface IFlashSaleObserver : IGrainObserver
 {
     Task Joined(string saleId, string customerId, long ticket);
@@ -25,6 +28,7 @@ public interface IFlashSaleObserver : IGrainObserver
 /// One flash sale (the grain key is the sale id): its pool of units, its FIFO queue, admission at a
 /// rate, purchase tokens and purchases. Everything a buyer is told was committed first.
 /// </summary>
+[Alias("Commerce.IFlashSaleGrain")]
 public interface IFlashSaleGrain : IGrainWithStringKey
 {
     /// <summary>Creates the sale and takes its units from inventory. Idempotent: the same definition again returns the sale.</summary>
@@ -55,6 +59,7 @@ public interface IFlashSaleGrain : IGrainWithStringKey
 }
 
 /// <summary>The list of flash sales, for operators (one grain, key <see cref="FlashSaleCatalog.GrainKey"/>).</summary>
+[Alias("Commerce.IFlashSaleCatalogGrain")]
 public interface IFlashSaleCatalogGrain : IGrainWithStringKey
 {
     Task Add(string saleId);

@@ -1,11 +1,15 @@
-using Commerce.Runtime;
+using Orleans;
+using Orleans.Concurrency;
+
 
 namespace Commerce.Grains.Inventory;
 
 /// <summary>What changed about a SKU's availability, for observers.</summary>
-public sealed record StockLevelChange(string Sku, int Available, StockLevel Level, StockChangeKind Cause);
+[GenerateSerializer, Immutable, Alias("Commerce.StockLevelChange")]
+public sealed record StockLevelChange([property: Id(0)] string Sku, [property: Id(1)] int Available, [property: Id(2)] StockLevel Level, [property: Id(3)] StockChangeKind Cause);
 
 /// <summary>Told about stock changes of the SKUs it subscribed to. Subscriptions are leases: renew them.</summary>
+[Alias("Commerce.IInventoryObserver")]
 public interface IInventoryObserver : IGrainObserver
 {
     /// <summary>Available stock changed.</summary>
@@ -23,6 +27,7 @@ public interface IInventoryObserver : IGrainObserver
 /// in one turn, so concurrent reservations never oversell, and is committed with its ledger entry
 /// before the caller is answered.
 /// </summary>
+[Alias("Commerce.ISkuInventoryGrain")]
 public interface ISkuInventoryGrain : IGrainWithStringKey
 {
     /// <summary>Holds units from one warehouse; never splits across warehouses. A retry with the same id returns the first result.</summary>

@@ -1,5 +1,8 @@
+using Orleans;
+
 namespace Commerce.Grains.Inventory;
 
+[GenerateSerializer, Alias("Commerce.StockChangeKind")]
 public enum StockChangeKind
 {
     Received,
@@ -21,20 +24,21 @@ public enum StockChangeKind
 /// <param name="HoldQuantity">For an entry that placed an expiring hold (<see cref="StockChangeKind.Reserved"/>,
 /// <see cref="StockChangeKind.ReservedFromAllocation"/>): the units held. The SKU rebuilds its live holds from these entries.</param>
 /// <param name="HoldExpiresAt">For an entry that placed an expiring hold: when it runs out.</param>
+[GenerateSerializer, Immutable, Alias("Commerce.LedgerEntry")]
 public sealed record LedgerEntry(
-    StockChangeKind Kind,
-    string? WarehouseId,
-    int OnHandBefore,
-    int OnHandAfter,
-    int ReservedBefore,
-    int ReservedAfter,
-    string? Reason,
-    string? ReservationId,
-    string? OrderId,
-    string Actor,
-    DateTimeOffset At,
-    int? HoldQuantity = null,
-    DateTimeOffset? HoldExpiresAt = null)
+    [property: Id(0)] StockChangeKind Kind,
+    [property: Id(1)] string? WarehouseId,
+    [property: Id(2)] int OnHandBefore,
+    [property: Id(3)] int OnHandAfter,
+    [property: Id(4)] int ReservedBefore,
+    [property: Id(5)] int ReservedAfter,
+    [property: Id(6)] string? Reason,
+    [property: Id(7)] string? ReservationId,
+    [property: Id(8)] string? OrderId,
+    [property: Id(9)] string Actor,
+    [property: Id(10)] DateTimeOffset At,
+    [property: Id(11)] int? HoldQuantity = null,
+    [property: Id(12)] DateTimeOffset? HoldExpiresAt = null)
 {
     public int OnHandDelta => OnHandAfter - OnHandBefore;
 
@@ -42,7 +46,9 @@ public sealed record LedgerEntry(
 }
 
 /// <summary>A committed ledger entry and its position in the ledger.</summary>
-public sealed record LedgerRow(long Sequence, LedgerEntry Entry);
+[GenerateSerializer, Immutable, Alias("Commerce.LedgerRow")]
+public sealed record LedgerRow([property: Id(0)] long Sequence, [property: Id(1)] LedgerEntry Entry);
 
 /// <summary>A page of the ledger, oldest first; pass <see cref="NextAfter"/> to get the next page (null at the end).</summary>
-public sealed record LedgerPage(IReadOnlyList<LedgerRow> Rows, long? NextAfter);
+[GenerateSerializer, Immutable, Alias("Commerce.LedgerPage")]
+public sealed record LedgerPage([property: Id(0)] IReadOnlyList<LedgerRow> Rows, [property: Id(1)] long? NextAfter);

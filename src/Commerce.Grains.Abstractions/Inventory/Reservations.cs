@@ -1,3 +1,5 @@
+using Orleans;
+
 namespace Commerce.Grains.Inventory;
 
 /// <summary>
@@ -5,17 +7,21 @@ namespace Commerce.Grains.Inventory;
 /// warehouse: the preferred one if it has enough, else the first in the SKU's priority order that has.
 /// Idempotent by <paramref name="ReservationId"/>.
 /// </summary>
-public sealed record ReserveStock(string ReservationId, int Quantity, TimeSpan? HoldFor = null, string? PreferredWarehouse = null, string Actor = "system");
+[GenerateSerializer, Immutable, Alias("Commerce.ReserveStock")]
+public sealed record ReserveStock([property: Id(0)] string ReservationId, [property: Id(1)] int Quantity, [property: Id(2)] TimeSpan? HoldFor = null, [property: Id(3)] string? PreferredWarehouse = null, [property: Id(4)] string Actor = "system");
 
 /// <summary>
 /// Set <paramref name="Quantity"/> units aside without expiry (a flash sale's pool), so that regular
 /// reservations cannot take them. Released with <see cref="ISkuInventoryGrain.Release"/>.
 /// </summary>
-public sealed record AllocateStock(string AllocationId, int Quantity, string? PreferredWarehouse, string Actor);
+[GenerateSerializer, Immutable, Alias("Commerce.AllocateStock")]
+public sealed record AllocateStock([property: Id(0)] string AllocationId, [property: Id(1)] int Quantity, [property: Id(2)] string? PreferredWarehouse, [property: Id(3)] string Actor);
 
 /// <summary>Moves units from an allocation into a new expiring reservation (a flash-sale purchase held for checkout).</summary>
-public sealed record ReserveFromAllocation(string AllocationId, string ReservationId, int Quantity, TimeSpan? HoldFor, string Actor);
+[GenerateSerializer, Immutable, Alias("Commerce.ReserveFromAllocation")]
+public sealed record ReserveFromAllocation([property: Id(0)] string AllocationId, [property: Id(1)] string ReservationId, [property: Id(2)] int Quantity, [property: Id(3)] TimeSpan? HoldFor, [property: Id(4)] string Actor);
 
+[GenerateSerializer, Alias("Commerce.ReservationState")]
 public enum ReservationState
 {
     /// <summary>Units are held: reserved, not yet sold.</summary>
@@ -32,8 +38,10 @@ public enum ReservationState
 }
 
 /// <summary>A reservation as the caller sees it. <see cref="ExpiresAt"/> is null for allocations.</summary>
-public sealed record Reservation(string ReservationId, string WarehouseId, int Quantity, ReservationState State, DateTimeOffset? ExpiresAt);
+[GenerateSerializer, Immutable, Alias("Commerce.Reservation")]
+public sealed record Reservation([property: Id(0)] string ReservationId, [property: Id(1)] string WarehouseId, [property: Id(2)] int Quantity, [property: Id(3)] ReservationState State, [property: Id(4)] DateTimeOffset? ExpiresAt);
 
+[GenerateSerializer, Alias("Commerce.ReservationError")]
 public enum ReservationError
 {
     None,
@@ -57,7 +65,8 @@ public enum ReservationError
     AlreadyEnded,
 }
 
-public sealed record ReservationResult(ReservationError Error, Reservation? Reservation, string? Message = null)
+[GenerateSerializer, Immutable, Alias("Commerce.ReservationResult")]
+public sealed record ReservationResult([property: Id(0)] ReservationError Error, [property: Id(1)] Reservation? Reservation, [property: Id(2)] string? Message = null)
 {
     public bool Succeeded => Error == ReservationError.None;
 

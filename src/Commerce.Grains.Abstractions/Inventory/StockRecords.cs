@@ -1,6 +1,9 @@
+using Orleans;
+
 namespace Commerce.Grains.Inventory;
 
 /// <summary>How a SKU's availability looks to a shopper: coarse on purpose, never an exact count.</summary>
+[GenerateSerializer, Alias("Commerce.StockLevel")]
 public enum StockLevel
 {
     InStock,
@@ -9,19 +12,21 @@ public enum StockLevel
 }
 
 /// <summary>One warehouse's stock of a SKU. Reserved counts units held for carts, checkouts and flash sales.</summary>
-public sealed record WarehouseStock(string WarehouseId, int OnHand, int Reserved)
+[GenerateSerializer, Immutable, Alias("Commerce.WarehouseStock")]
+public sealed record WarehouseStock([property: Id(0)] string WarehouseId, [property: Id(1)] int OnHand, [property: Id(2)] int Reserved)
 {
     public int Available => OnHand - Reserved;
 }
 
 /// <summary>A SKU's stock across its warehouses, with the settings that govern it.</summary>
+[GenerateSerializer, Immutable, Alias("Commerce.StockSnapshot")]
 public sealed record StockSnapshot(
-    string Sku,
-    IReadOnlyList<WarehouseStock> Warehouses,
-    IReadOnlyList<string> WarehousePriority,
-    int LowStockThreshold,
-    bool BackorderAllowed,
-    int ActiveHolds)
+    [property: Id(0)] string Sku,
+    [property: Id(1)] IReadOnlyList<WarehouseStock> Warehouses,
+    [property: Id(2)] IReadOnlyList<string> WarehousePriority,
+    [property: Id(3)] int LowStockThreshold,
+    [property: Id(4)] bool BackorderAllowed,
+    [property: Id(5)] int ActiveHolds)
 {
     public int OnHand => Warehouses.Sum(w => w.OnHand);
 
@@ -39,14 +44,18 @@ public sealed record StockSnapshot(
 
 /// <summary>Operator: units arrived at a warehouse (a new warehouse starts existing here).</summary>
 /// <param name="OperationId">Makes a retried receipt count once (the gateway passes the Idempotency-Key).</param>
-public sealed record ReceiveStock(string WarehouseId, int Quantity, string Actor, string? Note = null, string? OperationId = null);
+[GenerateSerializer, Immutable, Alias("Commerce.ReceiveStock")]
+public sealed record ReceiveStock([property: Id(0)] string WarehouseId, [property: Id(1)] int Quantity, [property: Id(2)] string Actor, [property: Id(3)] string? Note = null, [property: Id(4)] string? OperationId = null);
 
 /// <summary>Operator: a correction of on-hand stock (count, damage, loss), always with a reason.</summary>
-public sealed record AdjustStock(string WarehouseId, int Delta, string Reason, string Actor, string? OperationId = null);
+[GenerateSerializer, Immutable, Alias("Commerce.AdjustStock")]
+public sealed record AdjustStock([property: Id(0)] string WarehouseId, [property: Id(1)] int Delta, [property: Id(2)] string Reason, [property: Id(3)] string Actor, [property: Id(4)] string? OperationId = null);
 
 /// <summary>Operator: the settings of a SKU. A null priority keeps the current order.</summary>
-public sealed record ConfigureStock(int LowStockThreshold, bool BackorderAllowed, IReadOnlyList<string>? WarehousePriority, string Actor);
+[GenerateSerializer, Immutable, Alias("Commerce.ConfigureStock")]
+public sealed record ConfigureStock([property: Id(0)] int LowStockThreshold, [property: Id(1)] bool BackorderAllowed, [property: Id(2)] IReadOnlyList<string>? WarehousePriority, [property: Id(3)] string Actor);
 
+[GenerateSerializer, Alias("Commerce.StockChangeError")]
 public enum StockChangeError
 {
     None,
@@ -65,7 +74,8 @@ public enum StockChangeError
 }
 
 /// <summary>The outcome of an operator action; <see cref="Replayed"/> when a retry found it already applied.</summary>
-public sealed record StockChangeResult(StockChangeError Error, StockSnapshot? Stock, string? Message = null, bool Replayed = false)
+[GenerateSerializer, Immutable, Alias("Commerce.StockChangeResult")]
+public sealed record StockChangeResult([property: Id(0)] StockChangeError Error, [property: Id(1)] StockSnapshot? Stock, [property: Id(2)] string? Message = null, [property: Id(3)] bool Replayed = false)
 {
     public bool Succeeded => Error == StockChangeError.None;
 }

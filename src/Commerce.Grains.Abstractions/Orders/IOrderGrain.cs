@@ -1,4 +1,6 @@
-using Commerce.Runtime;
+using Orleans;
+using Orleans.Concurrency;
+
 
 namespace Commerce.Grains.Orders;
 
@@ -8,6 +10,7 @@ namespace Commerce.Grains.Orders;
 /// authorize payment → confirm → capture → confirm reservations → clear cart → order-placed, each
 /// step persisted; a failure compensates, and a durable reminder resumes an interrupted saga.
 /// </summary>
+[Alias("Commerce.IOrderGrain")]
 public interface IOrderGrain : IGrainWithStringKey
 {
     /// <summary>
@@ -24,6 +27,7 @@ public interface IOrderGrain : IGrainWithStringKey
     Task<OrderView?> Get();
 }
 
+[GenerateSerializer, Alias("Commerce.OrderStatus")]
 public enum OrderStatus
 {
     /// <summary>The checkout saga is running.</summary>
@@ -40,6 +44,7 @@ public enum OrderStatus
     Refunded,
 }
 
+[GenerateSerializer, Alias("Commerce.OrderAction")]
 public enum OrderAction
 {
     StartProcessing,
@@ -51,41 +56,48 @@ public enum OrderAction
     RefundReturn,
 }
 
-public sealed record ShippingAddress(string Name, string Line1, string? Line2, string City, string PostalCode, string Country);
+[GenerateSerializer, Immutable, Alias("Commerce.ShippingAddress")]
+public sealed record ShippingAddress([property: Id(0)] string Name, [property: Id(1)] string Line1, [property: Id(2)] string? Line2, [property: Id(3)] string City, [property: Id(4)] string PostalCode, [property: Id(5)] string Country);
 
 /// <summary>The card as the gateway stored it: its payment method id, brand and last four digits.</summary>
-public sealed record CardOnFile(string PaymentMethodId, string Brand, string Last4);
+[GenerateSerializer, Immutable, Alias("Commerce.CardOnFile")]
+public sealed record CardOnFile([property: Id(0)] string PaymentMethodId, [property: Id(1)] string Brand, [property: Id(2)] string Last4);
 
 /// <param name="RequestFingerprint">A hash of the checkout request body: the same key with another body is refused.</param>
-public sealed record PlaceOrder(string CustomerId, string RequestFingerprint, string ShippingMethod, string Region, ShippingAddress Address, CardOnFile Card);
+[GenerateSerializer, Immutable, Alias("Commerce.PlaceOrder")]
+public sealed record PlaceOrder([property: Id(0)] string CustomerId, [property: Id(1)] string RequestFingerprint, [property: Id(2)] string ShippingMethod, [property: Id(3)] string Region, [property: Id(4)] ShippingAddress Address, [property: Id(5)] CardOnFile Card);
 
-public sealed record OrderLine(string Sku, string Title, int Quantity, Money UnitPrice, Money LineTotal);
+[GenerateSerializer, Immutable, Alias("Commerce.OrderLine")]
+public sealed record OrderLine([property: Id(0)] string Sku, [property: Id(1)] string Title, [property: Id(2)] int Quantity, [property: Id(3)] Money UnitPrice, [property: Id(4)] Money LineTotal);
 
-public sealed record OrderEvent(OrderStatus Status, DateTimeOffset At, string Actor, string? Note);
+[GenerateSerializer, Immutable, Alias("Commerce.OrderEvent")]
+public sealed record OrderEvent([property: Id(0)] OrderStatus Status, [property: Id(1)] DateTimeOffset At, [property: Id(2)] string Actor, [property: Id(3)] string? Note);
 
 /// <param name="InProgress">True while the checkout saga or a cancellation is still running (it finishes on its own).</param>
+[GenerateSerializer, Immutable, Alias("Commerce.OrderView")]
 public sealed record OrderView(
-    string OrderId,
-    string CustomerId,
-    OrderStatus Status,
-    DateTimeOffset PlacedAt,
-    IReadOnlyList<OrderLine> Lines,
-    Money Subtotal,
-    Money Shipping,
-    Money Tax,
-    Money Total,
-    string ShippingMethod,
-    string Region,
-    ShippingAddress Address,
-    string PaymentId,
-    string CardBrand,
-    string CardLast4,
-    string? CancellationCode,
-    string? CancellationReason,
-    IReadOnlyList<OrderEvent> History,
-    bool InProgress,
-    long Version);
+    [property: Id(0)] string OrderId,
+    [property: Id(1)] string CustomerId,
+    [property: Id(2)] OrderStatus Status,
+    [property: Id(3)] DateTimeOffset PlacedAt,
+    [property: Id(4)] IReadOnlyList<OrderLine> Lines,
+    [property: Id(5)] Money Subtotal,
+    [property: Id(6)] Money Shipping,
+    [property: Id(7)] Money Tax,
+    [property: Id(8)] Money Total,
+    [property: Id(9)] string ShippingMethod,
+    [property: Id(10)] string Region,
+    [property: Id(11)] ShippingAddress Address,
+    [property: Id(12)] string PaymentId,
+    [property: Id(13)] string CardBrand,
+    [property: Id(14)] string CardLast4,
+    [property: Id(15)] string? CancellationCode,
+    [property: Id(16)] string? CancellationReason,
+    [property: Id(17)] IReadOnlyList<OrderEvent> History,
+    [property: Id(18)] bool InProgress,
+    [property: Id(19)] long Version);
 
+[GenerateSerializer, Alias("Commerce.PlaceOrderError")]
 public enum PlaceOrderError
 {
     None,
@@ -111,11 +123,13 @@ public enum PlaceOrderError
 
 /// <param name="Replayed">This is the saved answer to an earlier request with the same key.</param>
 /// <param name="Field">The request field at fault, for the problem response.</param>
-public sealed record PlaceOrderResult(PlaceOrderError Error, OrderView? Order, string? Message, string? Field, bool Replayed = false)
+[GenerateSerializer, Immutable, Alias("Commerce.PlaceOrderResult")]
+public sealed record PlaceOrderResult([property: Id(0)] PlaceOrderError Error, [property: Id(1)] OrderView? Order, [property: Id(2)] string? Message, [property: Id(3)] string? Field, [property: Id(4)] bool Replayed = false)
 {
     public bool Succeeded => Error == PlaceOrderError.None;
 }
 
+[GenerateSerializer, Alias("Commerce.OrderError")]
 public enum OrderError
 {
     None,
@@ -125,13 +139,16 @@ public enum OrderError
     IllegalTransition,
 }
 
-public sealed record OrderResult(OrderError Error, OrderView? Order, string? Message = null)
+[GenerateSerializer, Immutable, Alias("Commerce.OrderResult")]
+public sealed record OrderResult([property: Id(0)] OrderError Error, [property: Id(1)] OrderView? Order, [property: Id(2)] string? Message = null)
 {
     public bool Succeeded => Error == OrderError.None;
 }
 
 /// <summary>A row of the order index (PostgreSQL <c>order_summaries</c>): what lists of orders show.</summary>
-public sealed record OrderSummary(string OrderId, string CustomerId, OrderStatus Status, Money Total, int Items, DateTimeOffset PlacedAt, DateTimeOffset UpdatedAt);
+[GenerateSerializer, Immutable, Alias("Commerce.OrderSummary")]
+public sealed record OrderSummary([property: Id(0)] string OrderId, [property: Id(1)] string CustomerId, [property: Id(2)] OrderStatus Status, [property: Id(3)] Money Total, [property: Id(4)] int Items, [property: Id(5)] DateTimeOffset PlacedAt, [property: Id(6)] DateTimeOffset UpdatedAt);
 
 /// <summary>The event a placed order emits (journal kind <c>order-placed</c>, committed with the order's final saga state).</summary>
-public sealed record OrderPlaced(string OrderId, string CustomerId, Money Total, IReadOnlyList<OrderLine> Lines, string PaymentId, DateTimeOffset At);
+[GenerateSerializer, Immutable, Alias("Commerce.OrderPlaced")]
+public sealed record OrderPlaced([property: Id(0)] string OrderId, [property: Id(1)] string CustomerId, [property: Id(2)] Money Total, [property: Id(3)] IReadOnlyList<OrderLine> Lines, [property: Id(4)] string PaymentId, [property: Id(5)] DateTimeOffset At);

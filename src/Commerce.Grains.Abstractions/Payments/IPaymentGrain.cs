@@ -1,7 +1,10 @@
-using Commerce.Runtime;
+using Orleans;
+using Orleans.Concurrency;
+
 
 namespace Commerce.Grains.Payments;
 
+[GenerateSerializer, Alias("Commerce.PaymentStatus")]
 public enum PaymentStatus
 {
     /// <summary>An authorization was asked of the gateway and its answer is not recorded yet.</summary>
@@ -18,25 +21,29 @@ public enum PaymentStatus
     Voided,
 }
 
-public sealed record PaymentEvent(string Kind, decimal Amount, DateTimeOffset At, string? Reference);
+[GenerateSerializer, Immutable, Alias("Commerce.PaymentEvent")]
+public sealed record PaymentEvent([property: Id(0)] string Kind, [property: Id(1)] decimal Amount, [property: Id(2)] DateTimeOffset At, [property: Id(3)] string? Reference);
 
+[GenerateSerializer, Immutable, Alias("Commerce.PaymentView")]
 public sealed record PaymentView(
-    string PaymentId,
-    string OrderId,
-    string CustomerId,
-    Money Amount,
-    PaymentStatus Status,
-    decimal Captured,
-    decimal Refunded,
-    string CardBrand,
-    string CardLast4,
-    string? FailureCode,
-    string? FailureMessage,
-    IReadOnlyList<PaymentEvent> History);
+    [property: Id(0)] string PaymentId,
+    [property: Id(1)] string OrderId,
+    [property: Id(2)] string CustomerId,
+    [property: Id(3)] Money Amount,
+    [property: Id(4)] PaymentStatus Status,
+    [property: Id(5)] decimal Captured,
+    [property: Id(6)] decimal Refunded,
+    [property: Id(7)] string CardBrand,
+    [property: Id(8)] string CardLast4,
+    [property: Id(9)] string? FailureCode,
+    [property: Id(10)] string? FailureMessage,
+    [property: Id(11)] IReadOnlyList<PaymentEvent> History);
 
 /// <param name="PaymentMethodId">The gateway's payment method (never a card number).</param>
-public sealed record AuthorizePayment(string OrderId, string CustomerId, Money Amount, string PaymentMethodId, string CardBrand, string CardLast4);
+[GenerateSerializer, Immutable, Alias("Commerce.AuthorizePayment")]
+public sealed record AuthorizePayment([property: Id(0)] string OrderId, [property: Id(1)] string CustomerId, [property: Id(2)] Money Amount, [property: Id(3)] string PaymentMethodId, [property: Id(4)] string CardBrand, [property: Id(5)] string CardLast4);
 
+[GenerateSerializer, Alias("Commerce.PaymentError")]
 public enum PaymentError
 {
     None,
@@ -55,7 +62,8 @@ public enum PaymentError
     RefundIdReused,
 }
 
-public sealed record PaymentResult(PaymentError Error, PaymentView? Payment, string? FailureCode = null, string? Message = null)
+[GenerateSerializer, Immutable, Alias("Commerce.PaymentResult")]
+public sealed record PaymentResult([property: Id(0)] PaymentError Error, [property: Id(1)] PaymentView? Payment, [property: Id(2)] string? FailureCode = null, [property: Id(3)] string? Message = null)
 {
     public bool Succeeded => Error == PaymentError.None;
 }
@@ -65,6 +73,7 @@ public sealed record PaymentResult(PaymentError Error, PaymentView? Payment, str
 /// capture, void, refunds. Each gateway call carries an idempotency key derived from the payment
 /// and the action, so a retry after a crash asks the gateway the same question and gets the same answer.
 /// </summary>
+[Alias("Commerce.IPaymentGrain")]
 public interface IPaymentGrain : IGrainWithStringKey
 {
     Task<PaymentResult> Authorize(AuthorizePayment request);

@@ -1,6 +1,9 @@
 using Commerce.Catalog;
 using Commerce.Grains.Inventory;
-using Commerce.Runtime;
+using Commerce.Persistence;
+using Orleans;
+using Orleans.Concurrency;
+using Orleans.Runtime;
 using Microsoft.Extensions.Options;
 
 namespace Commerce.Grains.Carts;
@@ -23,7 +26,7 @@ internal sealed class CartGrain : Grain, ICartGrain, IRemindable
     private readonly CheckoutOptions _checkout;
     private readonly ObserverSet<ICartObserver> _observers;
 
-    public CartGrain([PersistentState("cart")] IPersistentState<CartState> cart, CatalogStore catalog, TimeProvider clock,
+    public CartGrain([PersistentState("cart", GrainStorage.Name)] IPersistentState<CartState> cart, CatalogStore catalog, TimeProvider clock,
         IOptions<CartOptions> options, IOptions<CheckoutOptions> checkout)
     {
         _cart = cart;
@@ -36,7 +39,7 @@ internal sealed class CartGrain : Grain, ICartGrain, IRemindable
 
     private CartState State => _cart.State;
 
-    private string CartId => GetPrimaryKeyString();
+    private string CartId => this.GetPrimaryKeyString();
 
     /// <summary>Idle past the expiry: the cart reads as empty even before the reminder clears it.</summary>
     private bool Expired => State.Lines.Count > 0 && State.LastActivity + _options.ExpireAfter <= _clock.GetUtcNow();
@@ -224,10 +227,10 @@ internal sealed class CartGrain : Grain, ICartGrain, IRemindable
             // Nothing worth keeping: the cart's row goes, and a later visit starts a new cart.
             await _cart.ClearStateAsync();
             _cart.State = new CartState();
-            await UnregisterReminder(ExpiryReminder);
+            await this.UnregisterReminder(ExpiryReminder);
             return;
         }
-        await RegisterOrUpdateReminder(ExpiryReminder, State.LastActivity + _options.ExpireAfter - _clock.GetUtcNow(), null);
+        await this.RegisterOrUpdateReminder(ExpiryReminder, State.LastActivity + _options.ExpireAfter - _clock.GetUtcNow(), _options.ExpireAfter);
     }
 
     /// <summary>Applies a change to the lines (an expired cart starts empty), commits it, and pushes the new cart to observers.</summary>
@@ -242,7 +245,7 @@ internal sealed class CartGrain : Grain, ICartGrain, IRemindable
         State.Version++;
         if (!State.ExpiryReminderRegistered && State.Lines.Count > 0)
         {
-            await RegisterOrUpdateReminder(ExpiryReminder, _options.ExpireAfter, null);
+            await this.RegisterOrUpdateReminder(ExpiryReminder, _options.ExpireAfter, _options.ExpireAfter);
             State.ExpiryReminderRegistered = true;
         }
         await _cart.WriteStateAsync();

@@ -1,4 +1,7 @@
-using Commerce.Runtime;
+using Commerce.Persistence;
+using Orleans;
+using Orleans.Concurrency;
+using Orleans.Runtime;
 
 namespace Commerce.Grains.FlashSales;
 
@@ -9,7 +12,7 @@ internal sealed class FlashSaleCatalogState
 
 /// <summary>The ids of every flash sale, oldest first. Written once per sale, so one grain is plenty.</summary>
 [GrainType("FlashSaleCatalog")]
-internal sealed class FlashSaleCatalogGrain([PersistentState("catalog")] IPersistentState<FlashSaleCatalogState> catalog) : Grain, IFlashSaleCatalogGrain
+internal sealed class FlashSaleCatalogGrain([PersistentState("catalog", GrainStorage.Name)] IPersistentState<FlashSaleCatalogState> catalog) : Grain, IFlashSaleCatalogGrain
 {
     public async Task Add(string saleId)
     {

@@ -3,10 +3,10 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using Commerce.Grains.Inventory;
-using Commerce.Runtime;
-using Commerce.Runtime.Serialization;
-using Commerce.Runtime.Storage;
-using Commerce.Runtime.Timers;
+using Commerce.Persistence;
+using Orleans;
+using Orleans.Concurrency;
+using Orleans.Runtime;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -30,8 +30,7 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
     private const string WakeUpReminder = "wake-up";
     private const int QueuePageSize = 10_000;
 
-    private readonly IPersistentState<FlashSaleState> _sale;
-    private readonly IGrainStorage _storage;
+    private readonly IJournaledState<FlashSaleState> _sale;
     private readonly TimeProvider _clock;
     private readonly FlashSaleOptions _options;
     private readonly ILogger<FlashSaleGrain> _logger;
@@ -58,14 +57,12 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
     private long _lastAdmissionTimestamp;
 
     public FlashSaleGrain(
-        [PersistentState(StateName)] IPersistentState<FlashSaleState> sale,
-        IGrainStorage storage,
+        [JournaledState(StateName)] IJournaledState<FlashSaleState> sale,
         TimeProvider clock,
         IOptions<FlashSaleOptions> options,
         ILogger<FlashSaleGrain> logger)
     {
         _sale = sale;
-        _storage = storage;
         _clock = clock;
         _options = options.Value;
         _logger = logger;
@@ -74,7 +71,7 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
 
     private FlashSaleState State => _sale.State;
 
-    private string SaleId => GetPrimaryKeyString();
+    private string SaleId => this.GetPrimaryKeyString();
 
     private string AllocationId => $"flash-sale:{SaleId}";
 
@@ -104,10 +101,10 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
         long after = 0;
         while (true)
         {
-            var page = await _storage.ReadJournalAsync(GrainId, StateName, QueueKind, after, QueuePageSize, CancellationToken.None);
+            var page = await _sale.ReadJournalAsync(QueueKind, after, QueuePageSize);
             foreach (var record in page)
             {
-                var join = GrainSerializer.Deserialize<QueueJoin>(record.Json);
+                var join = StateJson.Deserialize<QueueJoin>(record.Json);
                 _queue.Add(join.CustomerId);
                 _tickets[join.CustomerId] = join.Ticket;
             }
@@ -170,7 +167,7 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
         State.StartsAt = definition.StartsAt;
         await Write();
         var untilStart = definition.StartsAt - Now;
-        await RegisterOrUpdateReminder(WakeUpReminder, untilStart > TimeSpan.Zero ? untilStart : TimeSpan.Zero, _options.WakeUpPeriod);
+        await this.RegisterOrUpdateReminder(WakeUpReminder, untilStart > TimeSpan.Zero ? untilStart : TimeSpan.Zero, _options.WakeUpPeriod);
         await GrainFactory.GetGrain<IFlashSaleCatalogGrain>(FlashSaleCatalog.GrainKey).Add(SaleId);
         StartTimer();
         return new FlashSaleResult(FlashSaleError.None, Status());
@@ -180,6 +177,10 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
     {
         ArgumentNullException.ThrowIfNull(definition);
         ArgumentException.ThrowIfNullOrWhiteSpace(definition.Sku);
+        StorableText.EnsureStorable(definition.Sku, nameof(definition.Sku));
+        StorableText.EnsureStorable(definition.WarehouseId, nameof(definition.WarehouseId));
+        StorableText.EnsureStorable(definition.Actor, nameof(definition.Actor));
+        StorableText.EnsureStorable(definition.Price.Currency, nameof(definition.Price));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(definition.Units);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(definition.PerCustomerLimit);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(definition.AdmissionRatePerSecond);
@@ -233,6 +234,7 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
     public async Task<JoinResult> Join(string customerId)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(customerId);
+        StorableText.EnsureStorable(customerId, nameof(customerId));
         if (State.Definition is null)
         {
             return new JoinResult(FlashSaleError.NotFound, null, $"There is no flash sale '{SaleId}'.");
@@ -275,6 +277,8 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
         ArgumentException.ThrowIfNullOrWhiteSpace(request.CustomerId);
         ArgumentException.ThrowIfNullOrWhiteSpace(request.IdempotencyKey);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(request.Quantity);
+        StorableText.EnsureStorable(request.CustomerId, nameof(request.CustomerId));
+        StorableText.EnsureStorable(request.IdempotencyKey, nameof(request.IdempotencyKey));
         if (State.Definition is not { } definition)
         {
             return new PurchaseResult(FlashSaleError.NotFound, null, $"There is no flash sale '{SaleId}'.");
@@ -368,7 +372,7 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
         }
         _lastAdmissionTimestamp = Stopwatch.GetTimestamp();
         // KeepAlive: a running sale stays active, so its queue keeps moving with nobody calling.
-        _timer = RegisterGrainTimer(_ => Tick(), new GrainTimerCreationOptions(_options.TickInterval, _options.TickInterval) { KeepAlive = true });
+        _timer = this.RegisterGrainTimer(_ => Tick(), new GrainTimerCreationOptions(_options.TickInterval, _options.TickInterval) { KeepAlive = true, Interleave = true });
     }
 
     private async Task Tick()
@@ -528,7 +532,7 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
         State.UnitsReturned = true;
         State.UnitsReturnedCount = released.Reservation!.Quantity;
         await Write();
-        await UnregisterReminder(WakeUpReminder);
+        await this.UnregisterReminder(WakeUpReminder);
     }
 
     // ---- Inventory holds for checkout ----------------------------------------------------------

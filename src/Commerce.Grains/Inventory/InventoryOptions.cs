@@ -9,6 +9,13 @@ public sealed class InventoryOptions
     /// <summary>How long finished reservations and applied operation ids are remembered, so retries stay idempotent. Default 24 hours.</summary>
     public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>
+    /// Period of the reminder that wakes a SKU holding expiring reservations after a restart or an
+    /// idle collection (expiry itself runs on a timer due at the earliest expiry). At least Orleans'
+    /// minimum reminder period. Default 1 minute.
+    /// </summary>
+    public TimeSpan ExpiryBackstopPeriod { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>How long an observer subscription lasts unless renewed. Default 2 minutes.</summary>
     public TimeSpan ObserverLease { get; set; } = TimeSpan.FromMinutes(2);
 }

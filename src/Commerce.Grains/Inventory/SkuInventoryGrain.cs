@@ -1,6 +1,7 @@
-using Commerce.Runtime;
-using Commerce.Runtime.Serialization;
-using Commerce.Runtime.Storage;
+using Commerce.Persistence;
+using Orleans;
+using Orleans.Concurrency;
+using Orleans.Runtime;
 using Microsoft.Extensions.Options;
 
 namespace Commerce.Grains.Inventory;
@@ -9,8 +10,11 @@ namespace Commerce.Grains.Inventory;
 /// One SKU's stock. Reentrant so that concurrent calls share group commits: every method checks and
 /// changes memory synchronously at the start of its turn, appends the ledger entries, and only then
 /// awaits the write, so interleaved turns never see a half-done change and nobody is answered before
-/// the commit that covers their change. A failed write deactivates the grain; the next call reloads
-/// what was committed.
+/// the commit that covers their change (<see cref="IJournaledState{TState}"/>). A failed write
+/// discards the activation; the next call reloads what was committed. Holds expire on a grain timer
+/// due at the earliest expiry (and lazily on every call); a periodic reminder, registered while any
+/// hold exists, only wakes the grain after a restart or a collection so that expiry never waits for
+/// a caller.
 /// </summary>
 [Reentrant]
 [GrainType("SkuInventory")]
@@ -22,8 +26,7 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
     private const int LedgerPageSize = 1_000;
     private const string HoldExpiryReminder = "hold-expiry";
 
-    private readonly IPersistentState<SkuInventoryState> _inventory;
-    private readonly IGrainStorage _storage;
+    private readonly IJournaledState<SkuInventoryState> _inventory;
     private readonly TimeProvider _clock;
     private readonly InventoryOptions _options;
     private readonly ObserverSet<IInventoryObserver> _observers;
@@ -43,19 +46,20 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
     /// <summary>The earliest expiry among holds, to skip the scan when nothing can be due.</summary>
     private DateTimeOffset? _nextExpiry;
 
-    /// <summary>When the registered hold-expiry reminder is due, as far as this activation knows.</summary>
-    private DateTimeOffset? _reminderDueAt;
-    private Task _reminderUpdate = Task.CompletedTask;
+    /// <summary>Fires at <see cref="_nextExpiry"/>; null while no hold can expire.</summary>
+    private IGrainTimer? _expiryTimer;
+    private DateTimeOffset? _expiryTimerDueAt;
+
+    /// <summary>The registration of the backstop reminder, while holds exist (null: not registered by this activation).</summary>
+    private Task? _backstop;
     private DateTimeOffset _lastPruned;
 
     public SkuInventoryGrain(
-        [PersistentState(StateName)] IPersistentState<SkuInventoryState> inventory,
-        IGrainStorage storage,
+        [JournaledState(StateName)] IJournaledState<SkuInventoryState> inventory,
         TimeProvider clock,
         IOptions<InventoryOptions> options)
     {
         _inventory = inventory;
-        _storage = storage;
         _clock = clock;
         _options = options.Value;
         _observers = new ObserverSet<IInventoryObserver>(clock, _options.ObserverLease);
@@ -63,7 +67,7 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
 
     private SkuInventoryState State => _inventory.State;
 
-    private string Sku => GetPrimaryKeyString();
+    private string Sku => this.GetPrimaryKeyString();
 
     private DateTimeOffset Now => _clock.GetUtcNow();
 
@@ -75,10 +79,11 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
         await LoadHolds();
         _nextExpiry = EarliestExpiry();
         // A crash between a committed hold and its reminder registration leaves the hold without
-        // a reminder: make sure one is due at the earliest expiry.
-        if (_nextExpiry is { } due)
+        // a backstop: make sure one is registered while holds exist.
+        if (_nextExpiry is not null)
         {
-            await EnsureExpiryReminder(due);
+            ScheduleExpiry();
+            await EnsureBackstop();
         }
     }
 
@@ -99,7 +104,7 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
         foreach (var record in await ReadLedgerAfterWatermark())
         {
             last = record.Sequence;
-            var entry = GrainSerializer.Deserialize<LedgerEntry>(record.Json);
+            var entry = StateJson.Deserialize<LedgerEntry>(record.Json);
             if (entry.ReservationId is not { } id || entry.WarehouseId is not { } warehouse)
             {
                 continue;
@@ -153,7 +158,7 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
         var after = State.HoldJournalWatermark;
         while (true)
         {
-            var page = await _storage.ReadJournalAsync(GrainId, StateName, LedgerKind, after, LedgerPageSize, CancellationToken.None);
+            var page = await _inventory.ReadJournalAsync(LedgerKind, after, LedgerPageSize);
             records.AddRange(page);
             if (page.Count < LedgerPageSize)
             {
@@ -168,6 +173,7 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
     public Task<ReservationResult> Reserve(ReserveStock request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        StorableText.EnsureStorable(request.PreferredWarehouse, nameof(request.PreferredWarehouse));
         var holdFor = request.HoldFor ?? _options.DefaultHoldFor;
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(holdFor, TimeSpan.Zero, nameof(request.HoldFor));
         return PlaceHold(request.ReservationId, request.Quantity, Now + holdFor, request.PreferredWarehouse, request.Actor, StockChangeKind.Reserved);
@@ -176,6 +182,7 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
     public Task<ReservationResult> Allocate(AllocateStock request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        StorableText.EnsureStorable(request.PreferredWarehouse, nameof(request.PreferredWarehouse));
         return PlaceHold(request.AllocationId, request.Quantity, expiresAt: null, request.PreferredWarehouse, request.Actor, StockChangeKind.Allocated);
     }
 
@@ -183,6 +190,8 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(id);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(quantity);
+        StorableText.EnsureStorable(id, nameof(id));
+        StorableText.EnsureStorable(actor, nameof(actor));
         ExpireDueHolds();
         if (FindExisting(id) is { } existing)
         {
@@ -202,7 +211,7 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
         var levelBefore = Level();
         var hold = new StockHold(warehouse, quantity, expiresAt, Now);
         Apply(kind, warehouse, onHandDelta: 0, reservedDelta: quantity, actor, reservationId: id, placedHold: expiresAt is null ? null : hold);
-        var reminder = Task.CompletedTask;
+        var backstop = Task.CompletedTask;
         if (expiresAt is not { } due)
         {
             State.Allocations[id] = hold;
@@ -210,11 +219,10 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
         else
         {
             _holds[id] = hold;
-            _nextExpiry = _nextExpiry is { } next && next <= due ? next : due;
-            reminder = EnsureExpiryReminder(due);
+            backstop = HoldPlaced(due);
         }
         await CommitAndNotify(levelBefore, kind);
-        await reminder;
+        await backstop;
         return ReservationResult.Ok(hold.ToReservation(id));
     }
 
@@ -223,6 +231,8 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
         ArgumentNullException.ThrowIfNull(request);
         ArgumentException.ThrowIfNullOrWhiteSpace(request.ReservationId);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(request.Quantity);
+        StorableText.EnsureStorable(request.ReservationId, nameof(request.ReservationId));
+        StorableText.EnsureStorable(request.Actor, nameof(request.Actor));
         ExpireDueHolds();
         if (FindExisting(request.ReservationId) is { } existing)
         {
@@ -244,10 +254,9 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
         // Reserved stock does not change: units move from one hold to another.
         Apply(StockChangeKind.ReservedFromAllocation, allocation.WarehouseId, 0, 0, request.Actor,
             reason: $"from allocation {request.AllocationId}", reservationId: request.ReservationId, placedHold: hold);
-        _nextExpiry = _nextExpiry is { } next && next <= expiresAt ? next : expiresAt;
-        var reminder = EnsureExpiryReminder(expiresAt);
+        var backstop = HoldPlaced(expiresAt);
         await Write();
-        await reminder;
+        await backstop;
         return ReservationResult.Ok(hold.ToReservation(request.ReservationId));
     }
 
@@ -264,6 +273,8 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
     private async Task<ReservationResult> EndHold(string reservationId, ReservationState ending, string actor, string? orderId)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(reservationId);
+        StorableText.EnsureStorable(actor, nameof(actor));
+        StorableText.EnsureStorable(orderId, nameof(orderId));
         ExpireDueHolds();
         var confirming = ending == ReservationState.Confirmed;
         if (TryGetLive(reservationId, out var hold))
@@ -367,26 +378,84 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
 
     // ---- Hold expiry -------------------------------------------------------------------------
 
+    /// <summary>A new expiring hold: the timer fires no later than its expiry, and the backstop is registered.</summary>
+    private Task HoldPlaced(DateTimeOffset expiresAt)
+    {
+        if (_nextExpiry is not { } next || expiresAt < next)
+        {
+            _nextExpiry = expiresAt;
+            ScheduleExpiry();
+        }
+        return EnsureBackstop();
+    }
+
+    /// <summary>Points the expiry timer at <see cref="_nextExpiry"/> (the persisted expiries are the truth; the timer only says when to look).</summary>
+    private void ScheduleExpiry()
+    {
+        if (_nextExpiry is not { } due || due == _expiryTimerDueAt)
+        {
+            return;
+        }
+        _expiryTimerDueAt = due;
+        var delay = due - Now;
+        delay = delay > TimeSpan.Zero ? delay : TimeSpan.Zero;
+        if (_expiryTimer is null)
+        {
+            _expiryTimer = this.RegisterGrainTimer(_ => OnExpiryDue(), new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan) { Interleave = true });
+        }
+        else
+        {
+            _expiryTimer.Change(delay, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private async Task OnExpiryDue()
+    {
+        _expiryTimerDueAt = null;
+        var levelBefore = Level();
+        if (ExpireDueHolds())
+        {
+            await CommitAndNotify(levelBefore, StockChangeKind.Expired);
+        }
+        ScheduleExpiry();
+    }
+
+    /// <summary>
+    /// The backstop reminder: activating the grain after a restart or a collection was the point (its
+    /// activation schedules expiry). Once no hold is left, the reminder goes.
+    /// </summary>
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (reminderName != HoldExpiryReminder)
         {
             return;
         }
-        // This one-shot reminder is used up; the runtime removes it unless we register a new one below.
-        _reminderDueAt = null;
-        var levelBefore = Level();
-        if (ExpireDueHolds())
+        await OnExpiryDue();
+        if (_holds.Count > 0)
         {
-            await CommitAndNotify(levelBefore, StockChangeKind.Expired);
+            return;
         }
-        if (_nextExpiry is { } next)
+        _backstop = null;
+        await this.UnregisterReminder(HoldExpiryReminder);
+        // A hold placed while the reminder was being removed registers it again.
+        if (_holds.Count > 0)
         {
-            await EnsureExpiryReminder(next);
+            await EnsureBackstop();
         }
     }
 
-    /// <summary>Returns the stock of every hold whose time is up. Also called lazily by every change, so availability never waits for the reminder.</summary>
+    private Task EnsureBackstop()
+    {
+        if (_backstop is { IsFaulted: false })
+        {
+            return _backstop;
+        }
+        var period = _options.ExpiryBackstopPeriod;
+        _backstop = this.RegisterOrUpdateReminder(HoldExpiryReminder, period, period);
+        return _backstop;
+    }
+
+    /// <summary>Returns the stock of every hold whose time is up. Also called lazily by every change, so availability never waits for the timer.</summary>
     private bool ExpireDueHolds()
     {
         var now = Now;
@@ -405,43 +474,6 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
 
     private DateTimeOffset? EarliestExpiry() => _holds.Values.Min(h => h.ExpiresAt);
 
-    /// <summary>
-    /// Makes sure the durable one-shot reminder is due no later than <paramref name="expiresAt"/>.
-    /// Registrations run one after another, each earlier than the last, so the table ends at the earliest.
-    /// </summary>
-    private Task EnsureExpiryReminder(DateTimeOffset expiresAt)
-    {
-        if (_reminderDueAt is { } due && due <= expiresAt)
-        {
-            return _reminderUpdate;
-        }
-        _reminderDueAt = expiresAt;
-        _reminderUpdate = RegisterAfter(_reminderUpdate, expiresAt);
-        return _reminderUpdate;
-    }
-
-    private async Task RegisterAfter(Task previous, DateTimeOffset dueAt)
-    {
-        try
-        {
-            await previous;
-        }
-        catch (Exception)
-        {
-            // Reported to the caller that started it; this registration supersedes it.
-        }
-        try
-        {
-            var delay = dueAt - Now;
-            await RegisterOrUpdateReminder(HoldExpiryReminder, delay > TimeSpan.Zero ? delay : TimeSpan.Zero, period: null);
-        }
-        catch (Exception)
-        {
-            _reminderDueAt = null;
-            throw;
-        }
-    }
-
     // ---- Operator actions ----------------------------------------------------------------------
 
     public async Task<StockChangeResult> Receive(ReceiveStock request)
@@ -449,6 +481,10 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
         ArgumentNullException.ThrowIfNull(request);
         ArgumentException.ThrowIfNullOrWhiteSpace(request.WarehouseId);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(request.Quantity);
+        StorableText.EnsureStorable(request.WarehouseId, nameof(request.WarehouseId));
+        StorableText.EnsureStorable(request.Note, nameof(request.Note));
+        StorableText.EnsureStorable(request.Actor, nameof(request.Actor));
+        StorableText.EnsureStorable(request.OperationId, nameof(request.OperationId));
         ExpireDueHolds();
         if (await ReplayOperation(request.OperationId, $"receive|{request.WarehouseId}|{request.Quantity}") is { } replayed)
         {
@@ -479,6 +515,10 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
         {
             throw new ArgumentOutOfRangeException(nameof(request), "An adjustment changes stock: its delta cannot be zero.");
         }
+        StorableText.EnsureStorable(request.WarehouseId, nameof(request.WarehouseId));
+        StorableText.EnsureStorable(request.Reason, nameof(request.Reason));
+        StorableText.EnsureStorable(request.Actor, nameof(request.Actor));
+        StorableText.EnsureStorable(request.OperationId, nameof(request.OperationId));
         ExpireDueHolds();
         var fingerprint = $"adjust|{request.WarehouseId}|{request.Delta}|{request.Reason}";
         if (await ReplayOperation(request.OperationId, fingerprint) is { } replayed)
@@ -510,18 +550,23 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentOutOfRangeException.ThrowIfNegative(request.LowStockThreshold);
+        StorableText.EnsureStorable(request.Actor, nameof(request.Actor));
+        foreach (var warehouse in request.WarehousePriority ?? [])
+        {
+            StorableText.EnsureStorable(warehouse, nameof(request.WarehousePriority));
+        }
         var levelBefore = Level();
         var totals = Totals();
         var priority = request.WarehousePriority is null ? State.WarehousePriority : [.. request.WarehousePriority.Distinct(StringComparer.Ordinal)];
         var change = $"low-stock threshold {State.LowStockThreshold} → {request.LowStockThreshold}; " +
             $"backorders {(State.BackorderAllowed ? "on" : "off")} → {(request.BackorderAllowed ? "on" : "off")}; " +
             $"warehouse priority {string.Join(", ", priority)}";
+        _inventory.AppendToJournal(LedgerKind, new LedgerEntry(StockChangeKind.Configured, null, totals.OnHand, totals.OnHand, totals.Reserved, totals.Reserved,
+            change, null, null, request.Actor, Now));
         State.Known = true;
         State.LowStockThreshold = request.LowStockThreshold;
         State.BackorderAllowed = request.BackorderAllowed;
         State.WarehousePriority = priority;
-        _inventory.AppendToJournal(LedgerKind, new LedgerEntry(StockChangeKind.Configured, null, totals.OnHand, totals.OnHand, totals.Reserved, totals.Reserved,
-            change, null, null, request.Actor, Now));
         await CommitAndNotify(levelBefore, StockChangeKind.Configured);
         return new StockChangeResult(StockChangeError.None, Snapshot());
     }
@@ -570,8 +615,8 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(afterSequence);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
-        var records = await _storage.ReadJournalAsync(GrainId, StateName, LedgerKind, afterSequence, limit, CancellationToken.None);
-        var rows = records.Select(r => new LedgerRow(r.Sequence, GrainSerializer.Deserialize<LedgerEntry>(r.Json))).ToList();
+        var records = await _inventory.ReadJournalAsync(LedgerKind, afterSequence, limit);
+        var rows = records.Select(r => new LedgerRow(r.Sequence, StateJson.Deserialize<LedgerEntry>(r.Json))).ToList();
         return new LedgerPage(rows, rows.Count == limit ? rows[^1].Sequence : null);
     }
 
@@ -640,9 +685,9 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
         var counts = State.Warehouses[warehouseId];
         var entry = new LedgerEntry(kind, warehouseId, counts.OnHand, counts.OnHand + onHandDelta, counts.Reserved, counts.Reserved + reservedDelta,
             reason, reservationId, orderId, actor, Now, placedHold?.Quantity, placedHold?.ExpiresAt);
+        _inventory.AppendToJournal(LedgerKind, entry);
         counts.OnHand += onHandDelta;
         counts.Reserved += reservedDelta;
-        _inventory.AppendToJournal(LedgerKind, entry);
     }
 
     private (int OnHand, int Reserved) Totals() =>

@@ -2,7 +2,10 @@ using Commerce.Grains.Carts;
 using Commerce.Grains.Inventory;
 using Commerce.Grains.Payments;
 using Commerce.Orders;
-using Commerce.Runtime;
+using Commerce.Persistence;
+using Orleans;
+using Orleans.Concurrency;
+using Orleans.Runtime;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -18,7 +21,7 @@ namespace Commerce.Grains.Orders;
 /// </summary>
 [GrainType("Order")]
 internal sealed class OrderGrain(
-    [PersistentState("order")] IPersistentState<OrderState> order,
+    [JournaledState("order")] IJournaledState<OrderState> order,
     OrderIndex index,
     OrderSagaInterceptor interceptor,
     TimeProvider clock,
@@ -31,7 +34,7 @@ internal sealed class OrderGrain(
 
     private OrderState State => order.State;
 
-    private string OrderId => GetPrimaryKeyString();
+    private string OrderId => this.GetPrimaryKeyString();
 
     /// <summary>The order's payment is keyed after the order: one order, one payment.</summary>
     public static string PaymentIdOf(string orderId) => "pay_" + orderId;
@@ -83,7 +86,7 @@ internal sealed class OrderGrain(
         State.Step = SagaStep.ReserveStock;
         State.History.Add(new OrderEvent(OrderStatus.Pending, now, request.CustomerId, null));
         // The reminder first: a crash right after the first write must still find the saga resumable.
-        await RegisterOrUpdateReminder(SagaReminder, options.Value.SagaRetryInterval, options.Value.SagaRetryInterval);
+        await this.RegisterOrUpdateReminder(SagaReminder, options.Value.SagaRetryInterval, options.Value.SagaRetryInterval);
         await Save();
         await Drive();
         return State.Response ?? InProgress();
@@ -138,7 +141,7 @@ internal sealed class OrderGrain(
         if (to is OrderStatus.Cancelled or OrderStatus.Refunded)
         {
             // Money and stock go back first; the status changes when they have.
-            await RegisterOrUpdateReminder(SagaReminder, options.Value.SagaRetryInterval, options.Value.SagaRetryInterval);
+            await this.RegisterOrUpdateReminder(SagaReminder, options.Value.SagaRetryInterval, options.Value.SagaRetryInterval);
             StartUnwinding(to, to == OrderStatus.Cancelled ? "cancelled" : "returned", note ?? (to == OrderStatus.Cancelled ? "Cancelled." : "Returned."), actor);
             await Save();
             await Drive();
@@ -174,7 +177,7 @@ internal sealed class OrderGrain(
         }
         if (!State.Exists || State.Step == SagaStep.Done)
         {
-            await UnregisterReminder(SagaReminder);
+            await this.UnregisterReminder(SagaReminder);
             return;
         }
         logger.LogInformation("Resuming the saga of order {Order} at {Step}", OrderId, State.Step);
@@ -200,7 +203,7 @@ internal sealed class OrderGrain(
                 return;
             }
         }
-        await UnregisterReminder(SagaReminder);
+        await this.UnregisterReminder(SagaReminder);
     }
 
     private Task RunStep(SagaStep step) => step switch

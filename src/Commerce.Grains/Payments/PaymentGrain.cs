@@ -1,5 +1,8 @@
 using Commerce.Payments;
-using Commerce.Runtime;
+using Commerce.Persistence;
+using Orleans;
+using Orleans.Concurrency;
+using Orleans.Runtime;
 
 namespace Commerce.Grains.Payments;
 
@@ -44,7 +47,7 @@ internal sealed class PaymentState
 /// </summary>
 [GrainType("Payment")]
 internal sealed class PaymentGrain(
-    [PersistentState("payment")] IPersistentState<PaymentState> payment,
+    [PersistentState("payment", GrainStorage.Name)] IPersistentState<PaymentState> payment,
     IPaymentGateway gateway,
     TimeProvider clock) : Grain, IPaymentGrain
 {
@@ -53,7 +56,7 @@ internal sealed class PaymentGrain(
 
     private PaymentState State => payment.State;
 
-    private string PaymentId => GetPrimaryKeyString();
+    private string PaymentId => this.GetPrimaryKeyString();
 
     private string KeyFor(string action) => $"{PaymentId}:{action}";
 
