@@ -17,9 +17,16 @@ public static class CommerceGrains
     public static Assembly Assembly => typeof(CommerceGrains).Assembly;
 
     /// <summary>
+    /// The key of the shop's clock (a keyed <see cref="TimeProvider"/>): what holds, tokens, carts and
+    /// orders read the time from. Apart from Orleans' own clock, so that a test can move the shop's
+    /// time by a day without moving the silo's timeouts.
+    /// </summary>
+    public const string Clock = "commerce-clock";
+
+    /// <summary>
     /// What the grains inject: their options, bound from <c>Commerce:Inventory</c>, <c>Commerce:FlashSales</c>,
     /// <c>Commerce:Checkout</c>, <c>Commerce:Carts</c> and <c>Commerce:Orders</c> (environment:
-    /// <c>Commerce__FlashSales__TickInterval</c>, ...), the clock, the catalog and order index in PostgreSQL,
+    /// <c>Commerce__FlashSales__TickInterval</c>, ...), the shop's clock, the catalog and order index in PostgreSQL,
     /// and the payment gateway (the built-in test-mode one unless another was registered first).
     /// </summary>
     public static IServiceCollection AddCommerceGrains(this IServiceCollection services)
@@ -29,7 +36,7 @@ public static class CommerceGrains
         services.AddOptions<CheckoutOptions>().BindConfiguration("Commerce:Checkout");
         services.AddOptions<CartOptions>().BindConfiguration("Commerce:Carts");
         services.AddOptions<OrderOptions>().BindConfiguration("Commerce:Orders");
-        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddKeyedSingleton(Clock, TimeProvider.System);
         services.TryAddSingleton<OrderSagaInterceptor>();
         services.AddCommerceCatalog();
         services.AddOrderIndex();

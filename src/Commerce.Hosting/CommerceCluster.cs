@@ -31,18 +31,15 @@ public static class CommerceCluster
         configuration.GetSection(ClusterSettings.Section).Get<ClusterSettings>() ?? new ClusterSettings();
 
     /// <summary>
-    /// A silo: Orleans' ADO.NET clustering and reminders on PostgreSQL (their schema migrated before
-    /// the silo starts), grain state in the project's tables, membership and call timeouts tuned for
-    /// fast failover, and the Orleans dashboard's data collection.
+    /// A silo: Orleans' ADO.NET clustering on PostgreSQL with membership and call timeouts tuned for
+    /// fast failover (or a lone loopback silo when <see cref="ClusterSettings.Enabled"/> is false), and
+    /// everything of <see cref="UseCommercePostgres"/>.
     /// </summary>
     public static ISiloBuilder AddCommerceSilo(this ISiloBuilder silo, IConfiguration configuration)
     {
         var connectionString = ConnectionString(configuration);
         var settings = Settings(configuration);
-        RegisterNpgsql();
-        silo.Services.AddPostgres(connectionString);
-        silo.Services.AddPostgresMigrations(typeof(CommerceCluster).Assembly, MigrationComponent);
-        silo.Services.AddGrainStatePersistence();
+        silo.UseCommercePostgres(connectionString);
         silo.Configure<ClusterOptions>(o =>
         {
             o.ClusterId = settings.ClusterId;
@@ -69,11 +66,6 @@ public static class CommerceCluster
         {
             silo.UseLocalhostClustering(PortOrFree(0), PortOrFree(0), serviceId: settings.ServiceId, clusterId: settings.ClusterId);
         }
-        silo.UseAdoNetReminderService(o =>
-        {
-            o.Invariant = Invariant;
-            o.ConnectionString = connectionString;
-        });
         silo.Configure<ClusterMembershipOptions>(o =>
         {
             o.ProbeTimeout = settings.ProbeTimeout;
@@ -82,6 +74,25 @@ public static class CommerceCluster
             o.IAmAliveTablePublishTimeout = settings.HeartbeatPeriod;
         });
         silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = settings.ResponseTimeout);
+        return silo;
+    }
+
+    /// <summary>
+    /// What a silo keeps in PostgreSQL, whatever its clustering: grain state in the project's tables,
+    /// Orleans' ADO.NET reminders, and their schema (migrated before the silo starts); plus trace
+    /// propagation and the Orleans dashboard's data collection. Orleans' test host uses this alone.
+    /// </summary>
+    public static ISiloBuilder UseCommercePostgres(this ISiloBuilder silo, string connectionString)
+    {
+        RegisterNpgsql();
+        silo.Services.AddPostgres(connectionString);
+        silo.Services.AddPostgresMigrations(typeof(CommerceCluster).Assembly, MigrationComponent);
+        silo.Services.AddGrainStatePersistence();
+        silo.UseAdoNetReminderService(o =>
+        {
+            o.Invariant = Invariant;
+            o.ConnectionString = connectionString;
+        });
         silo.AddActivityPropagation();
         silo.AddDashboard();
         return silo;

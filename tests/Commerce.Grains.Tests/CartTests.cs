@@ -1,5 +1,5 @@
 using Commerce.Grains.Carts;
-using Commerce.Runtime.Testing;
+using Commerce.Testing;
 using Commerce.Testing.Postgres;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -140,8 +140,7 @@ public sealed class CartTests(PostgresDatabaseFixture database) : IClassFixture<
         var shop = await Shop.Open(database);
         var sku = await shop.Sku(10m, 10);
         await shop.Silo.DisposeAsync();
-        var quick = await Silos.Start(database.ConnectionString, s => s.MinimumReminderPeriod = TimeSpan.FromMilliseconds(50),
-            services: s => s.Configure<CartOptions>(o => o.ExpireAfter = TimeSpan.FromMilliseconds(300)));
+        var quick = await Silos.Start(database.ConnectionString, services: s => s.Configure<CartOptions>(o => o.ExpireAfter = TimeSpan.FromMilliseconds(300)));
         var customer = Silos.NewKey("cus");
         await quick.GrainFactory.GetGrain<ICartGrain>(customer).Add(sku, 1);
         await quick.RestartAsync();

@@ -48,8 +48,8 @@ public sealed class CheckoutSagaTests(PostgresDatabaseFixture database) : IClass
         var payment = (await shop.PaymentOf(orderId).Get())!;
         Assert.Equal((PaymentStatus.Captured, 59.50m), (payment.Status, payment.Captured));
         Assert.Empty((await shop.Cart(customer).Get()).Lines);
-        var journal = await new Runtime.PostgreSql.PostgresGrainStorage(database.DataSource)
-            .ReadJournalAsync(new Runtime.GrainId("Order", orderId), "order", OrderGrain.PlacedEventKind, 0, 10, CancellationToken.None);
+        var journal = await new Persistence.GrainStateStore(database.DataSource)
+            .ReadJournalAsync("Order", orderId, "order", OrderGrain.PlacedEventKind, 0, 10, CancellationToken.None);
         Assert.Single(journal);
     }
 

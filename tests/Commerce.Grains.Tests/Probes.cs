@@ -22,17 +22,23 @@ internal sealed class InventoryProbe : IInventoryObserver
         return Task.CompletedTask;
     }
 
-    /// <summary>Reads events until one named <paramref name="name"/> arrives.</summary>
+    /// <summary>Events read but not asked for yet: Orleans does not order separate calls to an observer.</summary>
+    private readonly List<(string Event, StockLevelChange Change)> _unclaimed = [];
+
+    /// <summary>The oldest event named <paramref name="name"/> not returned before, waiting for it if need be.</summary>
     public async Task<StockLevelChange> Next(string name)
     {
         using var patience = new CancellationTokenSource(Silos.Patience);
         while (true)
         {
-            var (received, change) = await Events.Reader.ReadAsync(patience.Token);
-            if (received == name)
+            var index = _unclaimed.FindIndex(e => e.Event == name);
+            if (index >= 0)
             {
-                return change;
+                var found = _unclaimed[index];
+                _unclaimed.RemoveAt(index);
+                return found.Change;
             }
+            _unclaimed.Add(await Events.Reader.ReadAsync(patience.Token));
         }
     }
 }

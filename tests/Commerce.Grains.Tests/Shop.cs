@@ -3,8 +3,7 @@ using Commerce.Grains.Carts;
 using Commerce.Grains.Inventory;
 using Commerce.Grains.Orders;
 using Commerce.Grains.Payments;
-using Commerce.Runtime.Hosting;
-using Commerce.Runtime.Testing;
+using Commerce.Testing;
 using Commerce.Testing.Postgres;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -12,7 +11,7 @@ using Npgsql;
 namespace Commerce.Grains.Tests;
 
 /// <summary>A silo with a small catalog, stock and shoppers: the pieces every cart and checkout test needs.</summary>
-internal sealed class Shop(TestCluster silo, PostgresDatabaseFixture database)
+internal sealed class Shop(TestSilo silo, PostgresDatabaseFixture database)
 {
     public static readonly ShippingAddress Address = new("Ada Lovelace", "1 Analytical St", null, "Berlin", "10115", "DE");
 
@@ -21,11 +20,11 @@ internal sealed class Shop(TestCluster silo, PostgresDatabaseFixture database)
     public static readonly CardOnFile InsufficientFunds = new("pm_card_chargeDeclinedInsufficientFunds", "visa", "9995");
     public static readonly CardOnFile AuthenticationRequired = new("pm_card_authenticationRequired", "visa", "3155");
 
-    public TestCluster Silo { get; set; } = silo;
+    public TestSilo Silo { get; set; } = silo;
 
-    public static async Task<Shop> Open(PostgresDatabaseFixture database, OrderSagaInterceptor? interceptor = null, TimeProvider? clock = null, Action<SiloOptions>? siloOptions = null)
+    public static async Task<Shop> Open(PostgresDatabaseFixture database, OrderSagaInterceptor? interceptor = null, TimeProvider? clock = null)
     {
-        var silo = await Silos.Start(database.ConnectionString, siloOptions, services: services =>
+        var silo = await Silos.Start(database.ConnectionString, services: services =>
         {
             if (interceptor is not null)
             {
@@ -33,7 +32,7 @@ internal sealed class Shop(TestCluster silo, PostgresDatabaseFixture database)
             }
             if (clock is not null)
             {
-                services.AddSingleton(clock);
+                services.AddKeyedSingleton(CommerceGrains.Clock, clock);
             }
             services.Configure<OrderOptions>(o => o.SagaRetryInterval = TimeSpan.FromMilliseconds(200));
         });

@@ -1,6 +1,7 @@
 using Commerce.Catalog;
 using Commerce.Grains.Inventory;
 using Commerce.Persistence;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans;
 using Orleans.Concurrency;
 using Orleans.Runtime;
@@ -26,7 +27,7 @@ internal sealed class CartGrain : Grain, ICartGrain, IRemindable
     private readonly CheckoutOptions _checkout;
     private readonly ObserverSet<ICartObserver> _observers;
 
-    public CartGrain([PersistentState("cart", GrainStorage.Name)] IPersistentState<CartState> cart, CatalogStore catalog, TimeProvider clock,
+    public CartGrain([PersistentState("cart", GrainStorage.Name)] IPersistentState<CartState> cart, CatalogStore catalog, [FromKeyedServices(CommerceGrains.Clock)] TimeProvider clock,
         IOptions<CartOptions> options, IOptions<CheckoutOptions> checkout)
     {
         _cart = cart;

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Commerce.Grains.Inventory;
 using Commerce.Persistence;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans;
 using Orleans.Concurrency;
 using Orleans.Runtime;
@@ -58,7 +59,7 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
 
     public FlashSaleGrain(
         [JournaledState(StateName)] IJournaledState<FlashSaleState> sale,
-        TimeProvider clock,
+        [FromKeyedServices(CommerceGrains.Clock)] TimeProvider clock,
         IOptions<FlashSaleOptions> options,
         ILogger<FlashSaleGrain> logger)
     {

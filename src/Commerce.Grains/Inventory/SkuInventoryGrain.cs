@@ -1,4 +1,5 @@
 using Commerce.Persistence;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans;
 using Orleans.Concurrency;
 using Orleans.Runtime;
@@ -56,7 +57,7 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
 
     public SkuInventoryGrain(
         [JournaledState(StateName)] IJournaledState<SkuInventoryState> inventory,
-        TimeProvider clock,
+        [FromKeyedServices(CommerceGrains.Clock)] TimeProvider clock,
         IOptions<InventoryOptions> options)
     {
         _inventory = inventory;

@@ -3,6 +3,7 @@ using Commerce.Grains.Inventory;
 using Commerce.Grains.Payments;
 using Commerce.Orders;
 using Commerce.Persistence;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans;
 using Orleans.Concurrency;
 using Orleans.Runtime;
@@ -24,7 +25,7 @@ internal sealed class OrderGrain(
     [JournaledState("order")] IJournaledState<OrderState> order,
     OrderIndex index,
     OrderSagaInterceptor interceptor,
-    TimeProvider clock,
+    [FromKeyedServices(CommerceGrains.Clock)] TimeProvider clock,
     IOptions<OrderOptions> options,
     ILogger<OrderGrain> logger) : Grain, IOrderGrain, IRemindable
 {

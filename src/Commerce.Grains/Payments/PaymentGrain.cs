@@ -1,5 +1,6 @@
 using Commerce.Payments;
 using Commerce.Persistence;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans;
 using Orleans.Concurrency;
 using Orleans.Runtime;
@@ -49,7 +50,7 @@ internal sealed class PaymentState
 internal sealed class PaymentGrain(
     [PersistentState("payment", GrainStorage.Name)] IPersistentState<PaymentState> payment,
     IPaymentGateway gateway,
-    TimeProvider clock) : Grain, IPaymentGrain
+    [FromKeyedServices(CommerceGrains.Clock)] TimeProvider clock) : Grain, IPaymentGrain
 {
     /// <summary>Refund id of the refund that undoes a cancelled or returned order.</summary>
     public const string CancellationRefundId = "cancellation";

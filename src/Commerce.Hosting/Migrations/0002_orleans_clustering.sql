@@ -11,8 +11,8 @@
 --    there), changes nothing and answers 0.
 --  * OrleansMembershipTable holds one row per silo incarnation (address, port, generation).
 --  * Queries whose answer the provider reads as true/false return one row with one integer column:
---    the number of silo rows written (1 = done, 0 = refused). They must always return that row, even
---    when nothing happened, since the provider takes the first row.
+--    the number of rows written (1 = done, 0 = refused). They must always return that row, even when
+--    nothing happened, since the provider takes the first row.
 --  * Status is Orleans' SiloStatus as an integer: 3 = Active, 6 = Dead.
 --  * Times are timestamptz; the provider binds and reads them as UTC DateTime values.
 
@@ -171,8 +171,9 @@ SELECT Address, ProxyPort, Generation
    AND ProxyPort    > 0
 $sql$),
 
--- Forget a whole cluster (Orleans calls it from its test helpers): its silo rows, then its version
--- row, in one statement. The foreign key is checked at the end of the statement, when both are gone.
+-- Forget a whole cluster (IMembershipTable.DeleteMembershipTableEntries: for tests and tooling, a
+-- running silo never calls it): its silo rows, then its version row, in one statement. The foreign
+-- key is checked at the end of the statement, when both are gone.
 ('DeleteMembershipTableEntriesKey', $sql$
 WITH silos_removed AS (
     DELETE FROM OrleansMembershipTable

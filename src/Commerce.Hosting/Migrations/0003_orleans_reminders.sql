@@ -94,7 +94,7 @@ WITH removed AS (
 SELECT count(*)::integer AS RowsDeleted FROM removed
 $sql$),
 
--- Drop every reminder of the service (Orleans calls it from its test helpers).
+-- Drop every reminder of the service (IReminderTable.TestOnlyClearTable: a running silo never calls it).
 ('DeleteReminderRowsKey', $sql$
 DELETE FROM OrleansRemindersTable
  WHERE ServiceId = @ServiceId
