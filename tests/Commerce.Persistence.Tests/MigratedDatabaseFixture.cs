@@ -1,11 +1,11 @@
 using Commerce.Testing.Postgres;
 using Npgsql;
 
-namespace Commerce.Runtime.PostgreSql.Tests;
+namespace Commerce.Persistence.Tests;
 
 /// <summary>A fresh database per test class with the runtime's migrations applied.</summary>
 public sealed class MigratedDatabaseFixture : PostgresDatabaseFixture
 {
     protected override Task InitializeDatabaseAsync(NpgsqlDataSource dataSource)
-        => PostgresMigrator.MigrateAsync(dataSource, CancellationToken.None);
+        => PostgresMigrator.MigrateAsync(dataSource, typeof(GrainStateStore).Assembly, PersistenceServiceCollectionExtensions.MigrationComponent, CancellationToken.None);
 }

@@ -1,18 +1,18 @@
 using System.Text;
 using System.Text.Json;
-using Commerce.Runtime.Storage;
+using Orleans.Storage;
 
-namespace Commerce.Runtime.PostgreSql.Tests;
+namespace Commerce.Persistence.Tests;
 
 public sealed class PostgresGrainStorageTests(MigratedDatabaseFixture fixture) : IClassFixture<MigratedDatabaseFixture>
 {
     const string State = "state";
     static readonly CancellationToken Ct = CancellationToken.None;
 
-    readonly PostgresGrainStorage _storage = new(fixture.DataSource);
+    readonly GrainStateStore _storage = new(fixture.DataSource);
 
     // Each test uses its own grain, so tests sharing the class's database do not see each other.
-    static GrainId NewGrain() => new("CartGrain", Guid.NewGuid().ToString());
+    static TestGrain NewGrain() => new("CartGrain", Guid.NewGuid().ToString());
 
     static byte[] Json(string json) => Encoding.UTF8.GetBytes(json);
 
@@ -58,7 +58,7 @@ public sealed class PostgresGrainStorageTests(MigratedDatabaseFixture fixture) :
     public async Task State_names_and_grain_types_are_separate_rows()
     {
         var grain = NewGrain();
-        var sameKeyOtherType = new GrainId("OrderGrain", grain.Key);
+        var sameKeyOtherType = new TestGrain("OrderGrain", grain.Key);
         await _storage.WriteAsync(grain, "a", Json("""{"count":1}"""), null, Ct);
         await _storage.WriteAsync(grain, "b", Json("""{"count":2}"""), null, Ct);
         await _storage.WriteAsync(sameKeyOtherType, "a", Json("""{"count":3}"""), null, Ct);
@@ -78,7 +78,7 @@ public sealed class PostgresGrainStorageTests(MigratedDatabaseFixture fixture) :
         var error = await Assert.ThrowsAsync<InconsistentStateException>(
             () => _storage.WriteAsync(grain, State, Json("""{"count":99}"""), 1, Ct));
 
-        Assert.Contains(grain.ToString(), error.Message);
+        Assert.Contains($"{grain.Type}/{grain.Key}", error.Message);
         Assert.Contains($"'{State}'", error.Message);
         Assert.Contains("expected version 1", error.Message);
         Assert.Contains("version 2", error.Message);
@@ -236,7 +236,7 @@ public sealed class PostgresGrainStorageTests(MigratedDatabaseFixture fixture) :
     [Fact]
     public async Task Non_ascii_json_round_trips()
     {
-        var grain = new GrainId("CartGrain", "clé-" + Guid.NewGuid());
+        var grain = new TestGrain("CartGrain", "clé-" + Guid.NewGuid());
         const string text = "Grüße, façade, Ωμέγα, 日本語, עברית, emoji 🛒🎉, quote \" backslash \\ tab \t";
         var json = JsonSerializer.SerializeToUtf8Bytes(new { text, nested = new { list = new[] { "ä", "ß" } } });
 

@@ -1,17 +1,17 @@
 using System.Text;
 using System.Text.Json;
-using Commerce.Runtime.Storage;
+using Orleans.Storage;
 
-namespace Commerce.Runtime.PostgreSql.Tests;
+namespace Commerce.Persistence.Tests;
 
 public sealed class PostgresJournalTests(MigratedDatabaseFixture fixture) : IClassFixture<MigratedDatabaseFixture>
 {
     const string State = "stock";
     static readonly CancellationToken Ct = CancellationToken.None;
 
-    readonly PostgresGrainStorage _storage = new(fixture.DataSource);
+    readonly GrainStateStore _storage = new(fixture.DataSource);
 
-    static GrainId NewGrain() => new("SkuInventoryGrain", Guid.NewGuid().ToString());
+    static TestGrain NewGrain() => new("SkuInventoryGrain", Guid.NewGuid().ToString());
 
     static byte[] Json(string json) => Encoding.UTF8.GetBytes(json);
 

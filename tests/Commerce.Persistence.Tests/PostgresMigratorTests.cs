@@ -1,28 +1,27 @@
 using Commerce.Testing.Postgres;
 using Npgsql;
 
-namespace Commerce.Runtime.PostgreSql.Tests;
+namespace Commerce.Persistence.Tests;
 
 /// <summary>Every test here starts from its own empty database, so migrations always run from scratch.</summary>
 public sealed class PostgresMigratorTests
 {
     static CancellationToken Ct => CancellationToken.None;
 
-    /// <summary>What applying the runtime's migrations records, derived from the embedded files so new ones need no edit here.</summary>
-    static readonly string[] RuntimeApplied =
-        [.. PostgresMigrator.LoadEmbeddedMigrations(typeof(PostgresMigrator).Assembly).Select(m => $"runtime/{m.Version}/{m.Name}")];
+    /// <summary>What applying the grain-state migrations records, derived from the embedded files so new ones need no edit here.</summary>
+    static readonly string[] GrainsApplied =
+        [.. PostgresMigrator.LoadEmbeddedMigrations(typeof(PostgresMigrator).Assembly).Select(m => $"{PersistenceServiceCollectionExtensions.MigrationComponent}/{m.Version}/{m.Name}")];
 
     [Fact]
-    public void The_runtime_embeds_its_migrations_in_order()
+    public void The_grain_state_schema_embeds_its_migrations_in_order()
     {
         var migrations = PostgresMigrator.LoadEmbeddedMigrations(typeof(PostgresMigrator).Assembly);
 
         Assert.Collection(
             migrations,
-            m => { Assert.Equal(1, m.Version); Assert.Equal("grain_state", m.Name); Assert.Contains("CREATE TABLE grain_state", m.Sql); },
-            m => { Assert.Equal(2, m.Version); Assert.Equal("reminders", m.Name); Assert.Contains("CREATE TABLE reminders", m.Sql); },
-            m => { Assert.Equal(3, m.Version); Assert.Equal("grain_journal", m.Name); Assert.Contains("CREATE TABLE grain_journal", m.Sql); },
-            m => { Assert.Equal(4, m.Version); Assert.Equal("cluster", m.Name); Assert.Contains("CREATE TABLE partition_leases", m.Sql); });
+            m => { Assert.Equal(1, m.Version); Assert.Equal("grain_state", m.Name); Assert.Contains("CREATE TABLE IF NOT EXISTS grain_state", m.Sql); },
+            m => { Assert.Equal(2, m.Version); Assert.Equal("grain_journal", m.Name); Assert.Contains("CREATE TABLE IF NOT EXISTS grain_journal", m.Sql); },
+            m => { Assert.Equal(3, m.Version); Assert.Equal("drop_homemade_runtime_tables", m.Name); Assert.Contains("DROP TABLE IF EXISTS partition_leases", m.Sql); });
     }
 
     [Fact]
@@ -30,24 +29,24 @@ public sealed class PostgresMigratorTests
     {
         await using var db = await PostgresTestDatabase.CreateAsync(Ct);
 
-        await PostgresMigrator.MigrateAsync(db.DataSource, Ct);
+        await PostgresMigrator.MigrateAsync(db.DataSource, typeof(GrainStateStore).Assembly, PersistenceServiceCollectionExtensions.MigrationComponent, Ct);
 
-        Assert.Equal(RuntimeApplied, await AppliedAsync(db.DataSource));
+        Assert.Equal(GrainsApplied, await AppliedAsync(db.DataSource));
         Assert.True(await TableExistsAsync(db.DataSource, "grain_state"));
-        Assert.True(await TableExistsAsync(db.DataSource, "reminders"));
-        Assert.True(await IndexExistsAsync(db.DataSource, "reminders_due_at_idx"));
+        Assert.True(await TableExistsAsync(db.DataSource, "grain_journal"));
+        Assert.True(await IndexExistsAsync(db.DataSource, "grain_journal_by_state"));
     }
 
     [Fact]
     public async Task Migrating_twice_changes_nothing_the_second_time()
     {
         await using var db = await PostgresTestDatabase.CreateAsync(Ct);
-        await PostgresMigrator.MigrateAsync(db.DataSource, Ct);
+        await PostgresMigrator.MigrateAsync(db.DataSource, typeof(GrainStateStore).Assembly, PersistenceServiceCollectionExtensions.MigrationComponent, Ct);
         var firstAppliedAt = await AppliedAtAsync(db.DataSource);
 
-        await PostgresMigrator.MigrateAsync(db.DataSource, Ct);
+        await PostgresMigrator.MigrateAsync(db.DataSource, typeof(GrainStateStore).Assembly, PersistenceServiceCollectionExtensions.MigrationComponent, Ct);
 
-        Assert.Equal(RuntimeApplied, await AppliedAsync(db.DataSource));
+        Assert.Equal(GrainsApplied, await AppliedAsync(db.DataSource));
         Assert.Equal(firstAppliedAt, await AppliedAtAsync(db.DataSource));
     }
 
@@ -71,7 +70,7 @@ public sealed class PostgresMigratorTests
                 tasks[i] = Task.Run(async () =>
                 {
                     start.Wait(Ct);
-                    await PostgresMigrator.MigrateAsync(source, Ct);
+                    await PostgresMigrator.MigrateAsync(source, typeof(GrainStateStore).Assembly, PersistenceServiceCollectionExtensions.MigrationComponent, Ct);
                     await PostgresMigrator.MigrateAsync(source, typeof(PostgresMigratorTests).Assembly, "widgets", Ct);
                 }, Ct);
             }
@@ -87,7 +86,7 @@ public sealed class PostgresMigratorTests
         }
 
         Assert.Equal(
-            [.. RuntimeApplied, "widgets/1/widgets", "widgets/2/widgets_color"],
+            [.. GrainsApplied, "widgets/1/widgets", "widgets/2/widgets_color"],
             await AppliedAsync(db.DataSource));
         // The data migration ran once: a second run would have hit the primary key.
         Assert.Equal(1L, await ScalarAsync<long>(db.DataSource, "SELECT count(*) FROM widgets"));
@@ -98,11 +97,11 @@ public sealed class PostgresMigratorTests
     {
         await using var db = await PostgresTestDatabase.CreateAsync(Ct);
 
-        await PostgresMigrator.MigrateAsync(db.DataSource, Ct);
+        await PostgresMigrator.MigrateAsync(db.DataSource, typeof(GrainStateStore).Assembly, PersistenceServiceCollectionExtensions.MigrationComponent, Ct);
         await PostgresMigrator.MigrateAsync(db.DataSource, typeof(PostgresMigratorTests).Assembly, "widgets", Ct);
 
         Assert.Equal(
-            [.. RuntimeApplied, "widgets/1/widgets", "widgets/2/widgets_color"],
+            [.. GrainsApplied, "widgets/1/widgets", "widgets/2/widgets_color"],
             await AppliedAsync(db.DataSource));
         Assert.Equal("blue", await ScalarAsync<string>(db.DataSource, "SELECT color FROM widgets WHERE id = 1"));
     }
