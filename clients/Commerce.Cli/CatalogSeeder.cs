@@ -2,11 +2,13 @@ using Bogus;
 using Commerce.Catalog;
 using Commerce.Grains;
 using Commerce.Grains.Inventory;
-using Commerce.Runtime;
-using Commerce.Runtime.PostgreSql;
+using Commerce.Hosting;
+using Commerce.Persistence;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
+using Orleans;
 
 namespace Commerce.Cli;
 
@@ -40,7 +42,10 @@ internal static class CatalogSeeder
         }
         // Stock lives in the SKU inventory grains: reach them through the cluster like any client.
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Services.AddPostgresClusterClient(connectionString, null, CommerceGrains.Assembly);
+        // The cluster's settings (Commerce__Cluster__ClusterId, ...) from the environment; the database as given.
+        builder.Configuration.AddEnvironmentVariables();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Commerce:Postgres:ConnectionString"] = connectionString });
+        builder.UseOrleansClient(client => client.AddCommerceClient(builder.Configuration));
         using var host = builder.Build();
         await host.StartAsync(cancellationToken);
         await ReceiveStock(host.Services.GetRequiredService<IGrainFactory>(), skus);

@@ -29,7 +29,7 @@ internal static class OperatorCommands
 
     public static async Task<(RegistrationOutcome, Account?)> CreateOperator(NpgsqlDataSource dataSource, string email, string password, CancellationToken cancellationToken)
     {
-        await Runtime.PostgreSql.PostgresMigrator.MigrateAsync(dataSource, typeof(AccountStore).Assembly, "accounts", cancellationToken);
+        await Persistence.PostgresMigrator.MigrateAsync(dataSource, typeof(AccountStore).Assembly, "accounts", cancellationToken);
         return await new AccountStore(dataSource, new PasswordHasher<Account>()).Register(email, password, AccountRole.Operator, cancellationToken);
     }
 }

@@ -1,6 +1,6 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using Commerce.Runtime;
+using Orleans;
 using Commerce.Testing.Silo;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -26,8 +26,8 @@ public class GatewayServer : SiloServer
             var settings = new Dictionary<string, string?>
             {
                 ["Commerce:Operators:BootstrapKey"] = OperatorKey,
-                ["Commerce:Silo:ReminderPollInterval"] = "00:00:00.100",
-                ["Commerce:Silo:MinimumReminderPeriod"] = "00:00:00.100",
+                ["Commerce:Reminders:MinimumReminderPeriod"] = "00:00:00.100",
+                ["Commerce:Inventory:ExpiryBackstopPeriod"] = "00:00:00.500",
                 ["Commerce:FlashSales:TickInterval"] = "00:00:00.020",
                 ["Commerce:FlashSales:WakeUpPeriod"] = "00:00:01",
                 ["Commerce:RateLimits:JoinPerCustomer:PermitLimit"] = "3",
