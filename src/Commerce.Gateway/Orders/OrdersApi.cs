@@ -103,7 +103,16 @@ internal static class OrdersApi
         var placement = new PlaceOrder(customerId, Idempotency.Fingerprint(request), request.Shipping!.Method!, request.Shipping.Region!,
             new ShippingAddress(address!.Name!, address.Line1!, address.Line2, address.City!, address.PostalCode!, address.Country!),
             new CardOnFile(method.Method!.Id, method.Method.Brand, method.Method.Last4));
-        var result = await grains.GetGrain<IOrderGrain>(orderId).Place(placement);
+        PlaceOrderResult result;
+        try
+        {
+            result = await grains.GetGrain<IOrderGrain>(orderId).Place(placement);
+        }
+        catch (Exception e) when (ClusterFaults.IsTransient(e))
+        {
+            // The saga may have begun: the same key reaches the same order grain, which finishes it once.
+            return ClusterFaults.Problem(response, new Dictionary<string, object?> { ["orderId"] = orderId });
+        }
         if (result.Replayed)
         {
             response.MarkReplayed();
