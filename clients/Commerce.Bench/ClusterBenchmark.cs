@@ -1,23 +1,22 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Commerce.Bench.Harness;
-using Commerce.Runtime;
-using Commerce.Runtime.Cluster;
-using Commerce.Runtime.PostgreSql;
-using Commerce.Runtime.Testing;
-using Microsoft.Extensions.DependencyInjection;
+using Commerce.Grains.Inventory;
+using Commerce.Testing;
 using Npgsql;
 
 namespace Commerce.Bench;
 
 /// <summary>
-/// `deploy/bench cluster` (issue 3): <c>cross_silo_calls_per_sec</c>, no-op calls made on silo A to
-/// grains owned by silo B (two clustered silos in this process, talking over loopback TCP), and
-/// <c>failover_ms</c>, from kill -9 of a real silo process to the first successful call through a
-/// cluster client on a grain that silo owned.
+/// `deploy/bench cluster`: <c>cross_silo_calls_per_sec</c>, no-op calls that caller grains on silo A make
+/// to no-op grains on silo B (two Orleans silos hosted in this process, clustered the product's way on the
+/// bench PostgreSQL, talking over loopback TCP); and <c>failover_ms</c>, two product silo processes under
+/// load from a cluster client on a SKU grain hosted by one of them, that one killed with SIGKILL.
 /// </summary>
 internal static class ClusterBenchmark
 {
+    /// <summary>Calls per caller-grain turn: long enough that the bench's call to the caller grain is noise, short enough to stop on time.</summary>
+    private const int CallsPerBurst = 64;
+
     public static async Task<int> RunAsync(int seconds, int clients, BenchEnvironment environment)
     {
         var postgres = environment.RequirePostgres();
@@ -29,110 +28,251 @@ internal static class ClusterBenchmark
             ["processors"] = Environment.ProcessorCount,
         };
 
-        await BenchCluster.ResetDatabaseAsync(postgres);
+        await BenchDatabase.ResetAsync(postgres);
         var (rate, p50, p99) = await CrossSiloCallsAsync(postgres, seconds, clients);
         result["cross_silo_calls_per_sec"] = Math.Round(rate);
         result["cross_silo_p50_ms"] = p50;
         result["cross_silo_p99_ms"] = p99;
 
-        await BenchCluster.ResetDatabaseAsync(postgres);
-        result["failover_ms"] = Math.Round(await FailoverAsync(postgres));
+        await BenchDatabase.ResetAsync(postgres);
+        var failover = await FailoverAsync(postgres, clients);
+        result["failover_ms"] = failover.FirstAnswerMs;
+        result["failover_declared_dead_ms"] = failover.DeclaredDeadMs;
+        result["failover_longest_wait_ms"] = failover.LongestWaitMs;
+        result["failover_all_callers_answered_ms"] = failover.AllAnsweredMs;
+        result["failover_acknowledged"] = failover.Acknowledged;
+        result["failover_lost"] = failover.Lost;
 
         Report.Line(result);
         return Report.CheckFailed ? 1 : 0;
     }
 
-    private static Task<TestCluster> StartSiloAsync(string connectionString) =>
-        TestCluster.StartAsync(options =>
-        {
-            options.GrainAssemblies.Add(typeof(NoopGrain).Assembly);
-            options.ConfigureServices = services => services.AddPostgresProviders(connectionString).AddPostgresClustering(cluster =>
-            {
-                cluster.SiloPort = 0;
-                cluster.ProbeInterval = TimeSpan.FromMilliseconds(500);
-                cluster.ProbeTimeout = TimeSpan.FromMilliseconds(500);
-                cluster.LeaseDuration = TimeSpan.FromSeconds(4);
-                cluster.LeaseRenewInterval = TimeSpan.FromMilliseconds(500);
-                cluster.RoutingRefreshInterval = TimeSpan.FromMilliseconds(500);
-            });
-        });
-
     private static async Task<(double Rate, double P50, double P99)> CrossSiloCallsAsync(string postgres, int seconds, int clients)
     {
-        Report.Progress($"== cluster / cross-silo no-op calls: 2 silos in this process on loopback TCP, {clients} callers on silo A, grains on silo B, {seconds} s");
-        await using var a = await StartSiloAsync(postgres);
-        await using var b = await StartSiloAsync(postgres);
-        await BenchCluster.WaitForPartitionsAsync(postgres, 2);
-        await WaitForAsync(() => Partitions(a).Count > 0 && Partitions(b).Count > 0 && Partitions(a).Count + Partitions(b).Count == PartitionMap.Count);
+        Report.Progress($"== cluster / cross-silo no-op calls: 2 Orleans silos in this process (ADO.NET clustering on PostgreSQL, loopback TCP), " +
+            $"{clients} caller grains on silo A each calling a no-op grain on silo B, {seconds} s");
+        var clusterId = "bench-cross-" + Guid.NewGuid().ToString("N")[..8];
+        await using var a = await InProcessSilo.StartClusteredAsync(postgres, clusterId);
+        await using var b = await InProcessSilo.StartClusteredAsync(postgres, clusterId);
+        await WaitForSilosAsync(a.Grains, 2);
+        await WaitForSilosAsync(b.Grains, 2);
+        Report.Progress($"  silo A {a.Address}, silo B {b.Address}");
 
-        // One grain per caller, each in a partition silo B owns: every call leaves silo A.
-        var ownedByB = Partitions(b).ToHashSet();
-        var keys = new List<string>();
-        for (var i = 0; keys.Count < clients; i++)
-        {
-            var key = $"noop-{i}";
-            if (ownedByB.Contains(PartitionMap.PartitionOf(new GrainId(nameof(NoopGrain), key))))
-            {
-                keys.Add(key);
-            }
-        }
-        var grains = keys.Select(k => a.GrainFactory.GetGrain<INoopGrain>(k)).ToArray();
-        await Task.WhenAll(grains.Select(g => g.Noop()));
+        // The no-op grains are placed on B (prefer-local placement, first called through B's own factory);
+        // the callers on A (the same, through A's). Every call a caller makes then leaves A for B over TCP.
+        var targets = Enumerable.Range(0, clients).Select(i => $"noop-{i}").ToArray();
+        await Task.WhenAll(targets.Select(t => b.Grains.GetGrain<INoopGrain>(t).Noop()));
+        var callers = Enumerable.Range(0, clients).Select(i => a.Grains.GetGrain<ICallerGrain>($"caller-{i}")).ToArray();
+        await Task.WhenAll(callers.Select(c => c.Where()));
+        await CheckPlacementAsync(a, b, targets, callers, "before the run");
 
-        var warmUp = await LoadRun.RunAsync(clients, TimeSpan.FromSeconds(3), async (client, _) => { await grains[client].Noop(); return true; });
-        Report.Progress($"  warm-up: {warmUp.OpsPerSecond:N0}/s");
+        async Task<long[]> Burst(int client) => await callers[client].Burst(targets[client], CallsPerBurst);
+        var warmUp = await RunBurstsAsync(clients, TimeSpan.FromSeconds(3), Burst);
+        Report.Progress($"  warm-up: {warmUp.Calls / warmUp.Elapsed.TotalSeconds:N0}/s");
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-        var measured = await LoadRun.RunAsync(clients, TimeSpan.FromSeconds(seconds), async (client, _) => { await grains[client].Noop(); return true; });
+        var measured = await RunBurstsAsync(clients, TimeSpan.FromSeconds(seconds), Burst);
         var cpuUsed = Process.GetCurrentProcess().TotalProcessorTime - cpu;
-        Report.Progress($"  measured: {measured.OpsPerSecond:N0}/s, p50 {measured.P50Ms} ms, p99 {measured.P99Ms} ms, {measured.Failed} failed{(measured.FirstError is null ? "" : " (first: " + measured.FirstError + ")")}; " +
-            $"process CPU {cpuUsed.TotalSeconds:0.0} s ({cpuUsed.TotalSeconds / measured.Elapsed.TotalSeconds * 100:0}% of one core, {Environment.ProcessorCount} cores)");
-        var activationsOnA = NoopActivations(a);
-        var activationsOnB = NoopActivations(b);
-        Report.Progress($"  no-op activations: {activationsOnA} on silo A, {activationsOnB} on silo B");
-        if (activationsOnA != 0 || measured.Failed > 0)
+        var rate = measured.Calls / measured.Elapsed.TotalSeconds;
+        var p50 = LoadRun.Percentile(measured.SortedTicks, 0.50);
+        var p99 = LoadRun.Percentile(measured.SortedTicks, 0.99);
+        Report.Progress($"  measured: {rate:N0} calls/s ({measured.Calls:N0} in {measured.Elapsed.TotalSeconds:0.00} s), p50 {p50} ms, p99 {p99} ms, {measured.Failed} bursts failed" +
+            $"{(measured.FirstError is null ? "" : " (first: " + measured.FirstError + ")")}; process CPU (both silos) {cpuUsed.TotalSeconds / measured.Elapsed.TotalSeconds * 100:0}% of one core ({Environment.ProcessorCount} cores)");
+        await CheckPlacementAsync(a, b, targets, callers, "after the run");
+        if (measured.Failed > 0 || warmUp.Failed > 0)
         {
-            Report.Fail($"cross-silo calls: {activationsOnA} no-op grains were activated on the calling silo, {measured.Failed} calls failed");
+            Report.Fail($"cross-silo calls: {warmUp.Failed + measured.Failed} bursts failed ({measured.FirstError ?? warmUp.FirstError})");
         }
-        return (measured.OpsPerSecond, measured.P50Ms, measured.P99Ms);
+        return (rate, p50, p99);
     }
 
-    /// <summary>Two silo processes and a cluster client; kill -9 the owner of a grain and time the first call that succeeds again.</summary>
-    private static async Task<double> FailoverAsync(string postgres)
+    /// <summary>Every no-op target is activated on B and every caller on A, from the directory and from the activations themselves.</summary>
+    private static async Task CheckPlacementAsync(InProcessSilo a, InProcessSilo b, string[] targets, ICallerGrain[] callers, string when)
     {
-        Report.Progress("== cluster / fail-over: 2 silo processes, kill -9 the owner of a grain, time to the first successful call through a cluster client");
-        var silos = new List<SiloProcess>();
-        try
+        var management = a.Grains.GetGrain<IManagementGrain>(0);
+        var misplacedTargets = 0;
+        foreach (var target in targets)
         {
-            silos.Add(await SiloProcess.StartAsync(postgres, "bench-failover-0", [typeof(NoopGrain).Assembly]));
-            silos.Add(await SiloProcess.StartAsync(postgres, "bench-failover-1", [typeof(NoopGrain).Assembly]));
-            await BenchCluster.WaitForPartitionsAsync(postgres, 2);
-            await using var client = await BenchCluster.StartClientAsync(postgres, typeof(NoopGrain).Assembly);
-            var victim = silos[1];
-            var key = await KeyOwnedByAsync(postgres, victim);
-            var grain = client.GrainFactory.GetGrain<INoopGrain>(key);
-            await grain.Noop();
-            Report.Progress($"  grain {key} lives on the silo at port {victim.SiloPort} (pid {victim.ProcessId}); killing it");
+            var grain = b.Grains.GetGrain<INoopGrain>(target);
+            if (await management.GetActivationAddress(grain) != b.Address || await grain.Where() != b.Address.ToString())
+            {
+                misplacedTargets++;
+            }
+        }
+        var misplacedCallers = 0;
+        foreach (var caller in callers)
+        {
+            if (await management.GetActivationAddress(caller) != a.Address || await caller.Where() != a.Address.ToString())
+            {
+                misplacedCallers++;
+            }
+        }
+        Report.Progress($"  placement {when}: {targets.Length - misplacedTargets} of {targets.Length} no-op grains on B, {callers.Length - misplacedCallers} of {callers.Length} callers on A");
+        if (misplacedTargets > 0 || misplacedCallers > 0)
+        {
+            Report.Fail($"cross-silo calls {when}: {misplacedTargets} no-op grains not on silo B, {misplacedCallers} callers not on silo A: some calls did not cross TCP");
+        }
+    }
 
-            var stopwatch = Stopwatch.StartNew();
-            await victim.KillAsync();
-            var failedAttempts = 0;
-            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-            while (true)
+    private sealed record Bursts(long Calls, long Failed, TimeSpan Elapsed, long[] SortedTicks, string? FirstError);
+
+    private static async Task<Bursts> RunBurstsAsync(int clients, TimeSpan duration, Func<int, Task<long[]>> burst)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        string? firstError = null;
+        var loops = Enumerable.Range(0, clients).Select(client => Task.Run(async () =>
+        {
+            var ticks = new List<long>(1 << 16);
+            long failed = 0;
+            while (stopwatch.Elapsed < duration)
             {
                 try
                 {
-                    await grain.Noop().WaitAsync(TimeSpan.FromSeconds(5), patience.Token);
-                    break;
+                    ticks.AddRange(await burst(client));
                 }
-                catch (Exception) when (!patience.IsCancellationRequested)
+                catch (Exception error)
                 {
-                    failedAttempts++;
-                    await Task.Delay(10, patience.Token);
+                    failed++;
+                    Interlocked.CompareExchange(ref firstError, $"{error.GetType().Name}: {error.Message}", null);
                 }
             }
-            var elapsed = stopwatch.Elapsed.TotalMilliseconds;
-            Report.Progress($"  first successful call after {elapsed:N0} ms ({failedAttempts} failed attempts before it)");
-            return elapsed;
+            return (ticks, failed);
+        })).ToArray();
+        var results = await Task.WhenAll(loops);
+        var elapsed = stopwatch.Elapsed;
+        var all = results.SelectMany(r => r.ticks).ToArray();
+        Array.Sort(all);
+        return new Bursts(all.Length, results.Sum(r => r.failed), elapsed, all, firstError);
+    }
+
+    private static async Task WaitForSilosAsync(IGrainFactory grains, int count)
+    {
+        var management = grains.GetGrain<IManagementGrain>(0);
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while ((await management.GetHosts(onlyActive: true)).Count != count)
+        {
+            await Task.Delay(100, patience.Token);
+        }
+    }
+
+    private sealed record Failover(double FirstAnswerMs, double DeclaredDeadMs, double LongestWaitMs, double AllAnsweredMs, long Acknowledged, long Lost);
+
+    /// <summary>How often the probe asks the grain again after the kill, abandoning the call before (which may wait for its response timeout).</summary>
+    private static readonly TimeSpan ProbeEvery = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// Two product silo processes and a cluster client here; <c>clients</c> callers reserve one unit at a
+    /// time of a SKU whose grain lives on one of the silos; that silo is killed with SIGKILL. A failed call
+    /// is retried (10 ms later) with the same reservation id (idempotent), so a reservation committed whose
+    /// answer was lost counts once. Measured from the kill: when the grain answers again (a probe asking for
+    /// its stock every 100 ms, each ask a new call, the previous one abandoned); when the membership table
+    /// says the victim is dead; the longest any caller waited between two answers; when every caller had an
+    /// answer to a call made after the kill. Then every acknowledged reservation must be in the SKU's ledger
+    /// rows in PostgreSQL, none twice, and the stored state must agree.
+    /// </summary>
+    private static async Task<Failover> FailoverAsync(string postgres, int clients)
+    {
+        Report.Progress($"== cluster / fail-over: 2 product silo processes, {clients} callers through a cluster client reserving on one SKU, kill -9 the silo that hosts it");
+        const string sku = "failover-sku";
+        var silos = new List<SiloProcess>();
+        try
+        {
+            silos.Add(await SiloProcess.StartAsync(postgres, "bench-failover-0", settings: BenchSiloSettings.With(null)));
+            silos.Add(await SiloProcess.StartAsync(postgres, "bench-failover-1", settings: BenchSiloSettings.With(null)));
+            await using var client = await BenchClient.ConnectAsync(postgres);
+            await WaitForSilosAsync(client.Grains, 2);
+            var grain = client.Grains.GetGrain<ISkuInventoryGrain>(sku);
+            var received = await grain.Receive(new ReceiveStock("main", Inventory.InventoryBenchmark.StockPerSku, "bench", OperationId: "initial-stock"));
+            if (!received.Succeeded)
+            {
+                throw new InvalidOperationException($"Receiving stock for {sku} failed: {received.Message}");
+            }
+            var host = await client.Grains.GetGrain<IManagementGrain>(0).GetActivationAddress(grain)
+                ?? throw new InvalidOperationException($"The directory does not know where {sku} lives.");
+            var victim = silos.Single(s => s.SiloPort == host.Endpoint.Port);
+            Report.Progress($"  {sku} lives on the silo at port {victim.SiloPort} (pid {victim.ProcessId}), the victim");
+
+            var clock = Stopwatch.StartNew();
+            long killedAt = long.MaxValue; // Stopwatch ticks of the kill
+            var acknowledged = new System.Collections.Concurrent.ConcurrentBag<string>();
+            long failedCalls = 0;
+            string? firstError = null;
+            var firstAfterKill = new long[clients]; // ticks from the kill to the caller's first answer to a call started after it
+            var longestWait = new long[clients];
+            using var stop = new CancellationTokenSource();
+            var hold = TimeSpan.FromHours(1);
+            var loops = Enumerable.Range(0, clients).Select(caller => Task.Run(async () =>
+            {
+                var lastAnswer = clock.ElapsedTicks;
+                for (var sequence = 0; !stop.IsCancellationRequested; sequence++)
+                {
+                    var id = $"f-{caller}-{sequence}";
+                    while (!stop.IsCancellationRequested)
+                    {
+                        var started = clock.ElapsedTicks;
+                        try
+                        {
+                            var result = await grain.Reserve(new ReserveStock(id, 1, hold, Actor: "bench"));
+                            if (!result.Succeeded)
+                            {
+                                throw new InvalidOperationException($"{result.Error}: {result.Message}");
+                            }
+                            acknowledged.Add(id);
+                            var now = clock.ElapsedTicks;
+                            longestWait[caller] = Math.Max(longestWait[caller], now - lastAnswer);
+                            lastAnswer = now;
+                            var kill = Interlocked.Read(ref killedAt);
+                            if (started >= kill && firstAfterKill[caller] == 0)
+                            {
+                                firstAfterKill[caller] = now - kill;
+                            }
+                            break;
+                        }
+                        catch (Exception error)
+                        {
+                            Interlocked.Increment(ref failedCalls);
+                            Interlocked.CompareExchange(ref firstError, $"{error.GetType().Name}: {error.Message}", null);
+                            await Task.Delay(10);
+                        }
+                    }
+                }
+            })).ToArray();
+
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            var beforeKill = acknowledged.Count;
+            Interlocked.Exchange(ref killedAt, clock.ElapsedTicks);
+            await victim.KillAsync();
+            var probe = ProbeAsync(grain, clock);
+            var declaredDead = DeclaredDeadAsync(postgres, victim.SiloPort, clock);
+            Report.Progress($"  killed it after {beforeKill:N0} acknowledged reservations (the next activation rebuilds its holds from that many ledger rows)");
+            using (var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+            {
+                while (firstAfterKill.Any(t => t == 0) && !patience.IsCancellationRequested)
+                {
+                    await Task.Delay(20);
+                }
+            }
+            await Task.Delay(TimeSpan.FromSeconds(1)); // the load goes on for a second on the survivor
+            stop.Cancel();
+            await Task.WhenAll(loops);
+
+            double Ms(long ticks) => Math.Round(ticks * 1000.0 / Stopwatch.Frequency);
+            var unanswered = firstAfterKill.Count(t => t == 0);
+            var answered = firstAfterKill.Where(t => t > 0).ToArray();
+            var first = answered.Length == 0 ? double.NaN : Ms(answered.Min());
+            var all = unanswered > 0 ? double.NaN : Ms(answered.Max());
+            var longest = Ms(longestWait.Max());
+            var probed = await probe - Interlocked.Read(ref killedAt);
+            var dead = await declaredDead - Interlocked.Read(ref killedAt);
+            Report.Progress($"  after the kill: the membership table declared the victim dead at {Ms(dead):N0} ms; {sku} answered the probe again at {Ms(probed):N0} ms; " +
+                $"the first load caller's call made after the kill was answered at {first:N0} ms, every caller's by {all:N0} ms; the longest wait of a caller for its next answer {longest:N0} ms; " +
+                $"{failedCalls:N0} failed calls retried{(firstError is null ? "" : " (first: " + firstError + ")")}");
+            if (unanswered > 0)
+            {
+                Report.Fail($"fail-over: {unanswered} of {clients} callers got no answer within 60 s of the kill");
+            }
+
+            var lost = await AuditFailoverAsync(postgres, sku, acknowledged.ToHashSet(StringComparer.Ordinal));
+            return new Failover(Ms(probed), Ms(dead), longest, all, acknowledged.Count, lost);
         }
         finally
         {
@@ -143,42 +283,70 @@ internal static class ClusterBenchmark
         }
     }
 
-    private static async Task<string> KeyOwnedByAsync(string postgres, SiloProcess silo)
+    /// <summary>Asks the grain for its stock every <see cref="ProbeEvery"/> until one ask is answered; returns the clock's ticks then.</summary>
+    private static async Task<long> ProbeAsync(ISkuInventoryGrain grain, Stopwatch clock)
     {
-        await using var database = NpgsqlDataSource.Create(postgres);
-        var owners = new Dictionary<int, string>();
-        await using (var command = database.CreateCommand("SELECT partition, owner FROM partition_leases WHERE owner IS NOT NULL"))
-        await using (var reader = await command.ExecuteReaderAsync())
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (true)
         {
-            while (await reader.ReadAsync())
+            var ask = grain.GetStock();
+            try
             {
-                owners[reader.GetInt32(0)] = reader.GetString(1);
+                await ask.WaitAsync(ProbeEvery, patience.Token);
+                return clock.ElapsedTicks;
             }
-        }
-        var prefix = $"127.0.0.1:{silo.SiloPort}@";
-        for (var i = 0; ; i++)
-        {
-            var key = $"failover-{i}";
-            if (owners.TryGetValue(PartitionMap.PartitionOf(new GrainId(nameof(NoopGrain), key)), out var owner) && owner.StartsWith(prefix, StringComparison.Ordinal))
+            catch (TimeoutException)
             {
-                return key;
+                // Still waiting: leave this call to its fate and ask again.
             }
+            catch (Exception) when (!patience.IsCancellationRequested)
+            {
+                await Task.Delay(ProbeEvery, patience.Token);
+            }
+            _ = ask.ContinueWith(t => t.Exception, TaskScheduler.Default); // observe the abandoned call's failure
         }
     }
 
-    private static IReadOnlyList<int> Partitions(TestCluster silo) =>
-        silo.Services.GetRequiredService<Commerce.Runtime.Telemetry.SiloTelemetry>().Snapshot().Cluster?.Partitions ?? [];
-
-    private static int NoopActivations(TestCluster silo) =>
-        silo.Services.GetRequiredService<Commerce.Runtime.Telemetry.SiloTelemetry>().Snapshot().GrainTypes
-            .Where(g => g.GrainType == nameof(NoopGrain)).Sum(g => g.Activations);
-
-    private static async Task WaitForAsync(Func<bool> condition)
+    /// <summary>Polls Orleans' membership table until the silo on <paramref name="siloPort"/> is Dead (6); returns the clock's ticks then.</summary>
+    private static async Task<long> DeclaredDeadAsync(string postgres, int siloPort, Stopwatch clock)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (!condition())
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (!patience.IsCancellationRequested)
         {
-            await Task.Delay(50, timeout.Token);
+            if (await BenchDatabase.ScalarAsync(postgres, "SELECT count(*) FROM orleansmembershiptable WHERE port = $1 AND status = 6", siloPort) > 0)
+            {
+                return clock.ElapsedTicks;
+            }
+            await Task.Delay(20);
         }
+        return clock.ElapsedTicks;
+    }
+
+    /// <summary>From PostgreSQL: every acknowledged reservation has its ledger row, none twice, and the stored state agrees. Returns the acknowledged ones missing.</summary>
+    private static async Task<long> AuditFailoverAsync(string postgres, string sku, HashSet<string> acknowledged)
+    {
+        await using var database = NpgsqlDataSource.Create(postgres);
+        var stored = new HashSet<string>(StringComparer.Ordinal);
+        long rows = 0;
+        await using (var command = database.CreateCommand(
+            "SELECT payload->>'reservationId' FROM grain_journal WHERE grain_type = 'SkuInventory' AND grain_key = $1 AND kind = 'ledger' AND payload->>'kind' = 'Reserved'"))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = sku });
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                stored.Add(reader.GetString(0));
+                rows++;
+            }
+        }
+        var stateReserved = await BenchDatabase.ScalarAsync(postgres,
+            "SELECT (payload->'warehouses'->'main'->>'reserved')::bigint FROM grain_state WHERE grain_type = 'SkuInventory' AND grain_key = $1", sku);
+        var lost = acknowledged.Count(id => !stored.Contains(id));
+        Report.Progress($"  audit: {acknowledged.Count:N0} acknowledged, {rows:N0} Reserved ledger rows ({stored.Count:N0} distinct ids), state says {stateReserved:N0} reserved, {lost} acknowledged missing");
+        if (lost > 0 || rows != stored.Count || stateReserved != rows)
+        {
+            Report.Fail($"fail-over: {lost} acknowledged reservations lost, {rows - stored.Count} ledger rows duplicated, state reserved {stateReserved} vs {rows} ledger rows");
+        }
+        return lost;
     }
 }

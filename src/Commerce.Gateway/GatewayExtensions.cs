@@ -17,6 +17,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
+using Orleans.Dashboard;
 
 namespace Commerce.Gateway;
 
@@ -29,6 +30,7 @@ public static class GatewayExtensions
     public static IServiceCollection AddCommerceGateway(this IServiceCollection services)
     {
         services.AddProblemDetails();
+        services.AddExceptionHandler<ClusterFaults.Handler>();
         services.AddOpenApi("v1");
         services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres");
         // Enums travel as their names ("SoldOut"), in REST and SignalR alike.
@@ -64,6 +66,8 @@ public static class GatewayExtensions
         app.MapOrdersApi();
         app.MapPaymentsApi();
         app.MapDashboard();
+        // Orleans' own dashboard: unauthenticated by default, so operators only (see OrleansDashboardAccess), and not part of the API document.
+        app.MapOrleansDashboard(OrleansDashboardAccess.Path).RequireAuthorization(GatewayIdentity.OperatorPolicy).ExcludeFromDescription();
         app.MapHub<FlashSaleHub>("/hubs/flash-sale");
         app.MapHub<CartHub>("/hubs/cart");
         return app;

@@ -74,6 +74,8 @@ public static class CommerceCluster
             o.IAmAliveTablePublishTimeout = settings.HeartbeatPeriod;
         });
         silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = settings.ResponseTimeout);
+        // Commerce:Reminders:MinimumReminderPeriod: tests run reminders on sub-second periods.
+        silo.Services.Configure<ReminderOptions>(configuration.GetSection("Commerce:Reminders"));
         return silo;
     }
 
@@ -95,6 +97,7 @@ public static class CommerceCluster
         });
         silo.AddActivityPropagation();
         silo.AddDashboard();
+        silo.AddSiloTelemetry();
         return silo;
     }
 

@@ -83,10 +83,11 @@ public sealed class StorageMetrics : IDisposable
 public sealed record StorageTotals(LatencyCounts Reads, LatencyCounts Writes, long CallersAnswered, long WriteFailures, long Conflicts);
 
 /// <summary>
-/// A lock-free histogram of durations with fixed buckets: four per power of two of microseconds
-/// (1 µs to about 12 days), so a percentile read as its bucket's upper bound is at most 25% above
-/// the true value at any scale. Recording is two interlocked additions (the bucket and the sum) and
-/// allocates nothing; the count is the buckets' total. Used for storage here and for grain calls by
+/// A lock-free histogram of durations with fixed buckets: one per microsecond below 4 µs, then four
+/// per power of two up to about 12 days, so a percentile read as its bucket's upper bound is at most
+/// 25% (or 1 µs) above the true value at any scale. Recording is two interlocked additions (the bucket and the sum, kept
+/// in 100 ns ticks so that sub-microsecond calls still add up) and allocates nothing; the count is
+/// the buckets' total. Used for storage here and for grain calls by
 /// the silo's telemetry, so both read the same way.
 /// </summary>
 public sealed class LatencyHistogram
@@ -97,13 +98,13 @@ public sealed class LatencyHistogram
     public const int BucketCount = 40 * SubBuckets;
 
     private readonly long[] _counts = new long[BucketCount];
-    private long _sumMicroseconds;
+    private long _sumTicks;
 
     public void Record(TimeSpan elapsed)
     {
-        var micros = Math.Max(0L, elapsed.Ticks / TimeSpan.TicksPerMicrosecond);
-        Interlocked.Increment(ref _counts[BucketOf(micros)]);
-        Interlocked.Add(ref _sumMicroseconds, micros);
+        var ticks = Math.Max(0L, elapsed.Ticks);
+        Interlocked.Increment(ref _counts[BucketOf(ticks / TimeSpan.TicksPerMicrosecond)]);
+        Interlocked.Add(ref _sumTicks, ticks);
     }
 
     /// <summary>A copy of the cumulative counts; concurrent recordings may land in it or in the next reading, never half.</summary>
@@ -114,7 +115,7 @@ public sealed class LatencyHistogram
         {
             counts[i] = Volatile.Read(ref _counts[i]);
         }
-        return new LatencyCounts(counts, Volatile.Read(ref _sumMicroseconds) / 1000.0);
+        return new LatencyCounts(counts, (double)Volatile.Read(ref _sumTicks) / TimeSpan.TicksPerMillisecond);
     }
 
     /// <summary>The exclusive upper bound of <paramref name="bucket"/>, in milliseconds.</summary>

@@ -5,16 +5,16 @@ using Commerce.Gateway.Dashboard;
 using Commerce.Grains;
 using Commerce.Grains.FlashSales;
 using Commerce.Grains.Inventory;
+using Commerce.Hosting.SiloTelemetry;
 
 namespace Commerce.Dashboard.Tests;
 
-/// <summary>The dashboard's JSON on a real silo: who may read it, and that it shows what the grains do.</summary>
+/// <summary>The dashboard's JSON on a real silo: who may read it, and that it shows what the Orleans cluster does.</summary>
 public sealed class DashboardApiTests(DashboardSilo silo) : IClassFixture<DashboardSilo>
 {
     [Theory]
     [InlineData("/api/v1/dashboard")]
     [InlineData("/api/v1/dashboard/history")]
-    [InlineData("/api/v1/silo/telemetry")]
     public async Task Only_operators_may_read_the_dashboard(string path)
     {
         using var anonymous = silo.Anonymous();
@@ -31,7 +31,9 @@ public sealed class DashboardApiTests(DashboardSilo silo) : IClassFixture<Dashbo
         using var anonymous = silo.Anonymous();
         var page = await anonymous.GetAsync("/dashboard");
         Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("/dashboard/vendor/uPlot.iife.min.js", await page.Content.ReadAsStringAsync());
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Contains("/dashboard/vendor/uPlot.iife.min.js", html);
+        Assert.Contains("href=\"/orleans-dashboard/\"", html);
         var library = await anonymous.GetAsync("/dashboard/vendor/uPlot.iife.min.js");
         Assert.Equal(HttpStatusCode.OK, library.StatusCode);
         Assert.Contains("uPlot", await library.Content.ReadAsStringAsync());
@@ -39,7 +41,7 @@ public sealed class DashboardApiTests(DashboardSilo silo) : IClassFixture<Dashbo
     }
 
     [Fact]
-    public async Task The_view_has_every_section_in_camel_case()
+    public async Task The_view_has_every_section_in_camel_case_and_the_silo_with_orleans_figures()
     {
         using var operators = await silo.Operator();
         var json = await operators.GetFromJsonAsync<JsonElement>("/api/v1/dashboard");
@@ -52,42 +54,76 @@ public sealed class DashboardApiTests(DashboardSilo silo) : IClassFixture<Dashbo
         {
             Assert.True(commerce.TryGetProperty(section, out _), $"The commerce section has no '{section}'.");
         }
-        var silos = json.GetProperty("cluster").GetProperty("silos");
-        Assert.Equal(1, silos.GetArrayLength());
-        Assert.True(silos[0].GetProperty("reachable").GetBoolean());
+
+        var view = await DashboardSilo.WaitForView(operators, v => v.Cluster.Silos is [{ Reachable: true, Activations: > 0 }], "the silo with its activations");
+        var only = Assert.Single(view.Cluster.Silos);
+        Assert.Equal(view.ServedBy, only.SiloId);
+        Assert.Equal("Active", only.Status);
+        Assert.Matches(@"^127\.0\.0\.1:\d+$", only.Address);
+        Assert.True(only.UptimeSeconds > 0 && only.MemoryBytes > 0 && only.CpuPercent is >= 0 and <= 100, $"uptime, memory and CPU of {only}");
+        Assert.True(only.Generation <= view.TakenAt);
     }
 
     [Fact]
-    public async Task Grain_calls_show_as_a_grain_type_with_rates_and_as_chart_points()
+    public async Task Grain_calls_show_as_a_grain_type_with_rates_latency_and_activations_and_as_chart_points()
     {
         using var operators = await silo.Operator();
         await operators.GetAsync("/api/v1/dashboard");
         var sku = "api-sku-" + Guid.NewGuid().ToString("N")[..8];
         var inventory = silo.Grains.GetGrain<ISkuInventoryGrain>(sku);
         await inventory.Receive(new ReceiveStock("north", 1000, "test"));
-        using var calling = new CancellationTokenSource(TimeSpan.FromSeconds(4));
         var calls = 0;
-        while (!calling.IsCancellationRequested)
-        {
-            await inventory.GetStock();
-            calls++;
-        }
-
+        // Calls go on until the dashboard has seen some: a sample interval that had calls is then the latest.
         var view = await DashboardSilo.WaitForView(operators,
-            v => v.GrainTypes.Any(t => t.GrainType == "SkuInventory" && t.Calls >= calls && t.CallsPerSecond > 0),
-            "SkuInventory calls per second");
+            v => v.GrainTypes.Any(t => t.GrainType == "SkuInventory" && t.CallsPerSecond > 0) && v.Methods.Any(m => m.Method == "GetStock" && m.CallsPerSecond > 0),
+            "SkuInventory.GetStock calls per second", whileWaiting: async () =>
+            {
+                for (var i = 0; i < 200; i++)
+                {
+                    await inventory.GetStock();
+                    calls++;
+                }
+            });
         var type = view.GrainTypes.Single(t => t.GrainType == "SkuInventory");
-        Assert.True(type.Activations >= 1);
-        Assert.Equal(view.ServedBy, Assert.Single(type.PerSilo).SiloId);
+        Assert.True(type.Activations >= 1, "Orleans' management grain counts the SKU grain's activation.");
+        var share = Assert.Single(type.PerSilo);
+        Assert.Equal(view.ServedBy, share.SiloId);
+        Assert.True(share.Activations >= 1 && share.CallsPerSecond > 0);
         // Latencies cover the sample's interval, which had GetStock calls (calls per second > 0).
-        Assert.True(type.MeanMs > 0 && type.P99Ms > 0);
-        Assert.Contains(view.Methods, m => m.GrainType == "SkuInventory" && m.Method.EndsWith("GetStock", StringComparison.Ordinal) && m.MeanMs > 0 && m.P99Ms > 0);
-        Assert.True(view.Storage.WritesPerSecond >= 0 && view.Storage.ReadMeanMs >= 0);
+        Assert.True(type.MeanMs > 0 && type.P99Ms > 0, $"mean {type.MeanMs} ms, p99 {type.P99Ms} ms");
+        var getStock = Assert.Single(view.Methods, m => m.GrainType == "SkuInventory" && m.Method == "GetStock");
+        Assert.True(getStock.MeanMs > 0 && getStock.P99Ms > 0, getStock.ToString());
+        Assert.DoesNotContain(view.GrainTypes, t => t.GrainType.StartsWith("Orleans", StringComparison.Ordinal) || t.GrainType.StartsWith("sys.", StringComparison.Ordinal));
+        Assert.True(view.Cluster.Silos.Single().CallsPerSecond > 0);
+        // Once the calls stop, the next samples count every one of them.
+        await DashboardSilo.WaitForView(operators, v => v.Methods.Any(m => m.GrainType == "SkuInventory" && m.Method == "GetStock" && m.Calls >= calls),
+            $"all {calls} GetStock calls counted");
 
         var history = await operators.GetFromJsonAsync<DashboardHistory>("/api/v1/dashboard/history", DashboardSilo.Json);
         Assert.True(history!.Points.Count >= 2, "A second of sampling leaves chart points.");
         Assert.Contains(history.Points, p => p.CallsPerSecondByGrainType.GetValueOrDefault("SkuInventory") > 0);
+        Assert.Contains(history.Points, p => p.Activations > 0);
         Assert.True(history.Points.Count <= 100);
+    }
+
+    [Fact]
+    public async Task Storage_reads_and_commits_show_with_their_latency_and_callers_per_commit()
+    {
+        using var operators = await silo.Operator();
+        await operators.GetAsync("/api/v1/dashboard");
+        var round = 0;
+        // Every round activates a new SKU (a state read) and reserves on it concurrently (commits that group callers).
+        var view = await DashboardSilo.WaitForView(operators,
+            v => v.Storage is { ReadsPerSecond: > 0, WritesPerSecond: > 0, ReadMeanMs: > 0, WriteMeanMs: > 0, WriteP99Ms: > 0, CallersPerCommit: >= 1 },
+            "storage reads and commits in one interval", whileWaiting: async () =>
+            {
+                var inventory = silo.Grains.GetGrain<ISkuInventoryGrain>($"storage-sku-{Guid.NewGuid():N}");
+                await inventory.Receive(new ReceiveStock("north", 100, "test"));
+                await Task.WhenAll(Enumerable.Range(0, 20).Select(i => inventory.Reserve(new ReserveStock($"hold-{round}-{i}", 1))));
+                round++;
+            });
+        Assert.True(view.Storage.WriteP99Ms >= view.Storage.WriteMeanMs / 2, view.Storage.ToString());
+        Assert.Equal(0, view.Storage.Conflicts);
     }
 
     [Fact]
@@ -122,7 +158,10 @@ public sealed class DashboardApiTests(DashboardSilo silo) : IClassFixture<Dashbo
         Assert.Equal((sku, "Live", 20, 0, 20, 3), (listed.Sku, listed.Phase, listed.Units, listed.UnitsSold, listed.UnitsRemaining, listed.TokensOutstanding));
         var low = view.Commerce.LowStock.Single(s => s.Sku == sku);
         Assert.Equal((60 - 20 - 5, 50, "Low"), (low.Available, low.LowStockThreshold, low.Level));
-        Assert.NotNull(view.Reminders.NextDueAt);
+        Assert.True(view.Reminders.NextDueAt > view.TakenAt.AddSeconds(-5), $"next reminder due {view.Reminders.NextDueAt}, sampled {view.TakenAt}");
+        Assert.Contains(view.GrainTypes, t => t.GrainType == "FlashSale" && t.Activations >= 1);
+        // The sale's admission timer ticks (every 50 ms here) are the grain's turns too, named as such.
+        Assert.Contains(view.Methods, m => m.GrainType == "FlashSale" && m.Method == GrainCallStatistics.TimerTick && m.Calls > 0);
 
         for (var i = 5; i < 25; i++)
         {
@@ -149,7 +188,7 @@ public sealed class DashboardApiTests(DashboardSilo silo) : IClassFixture<Dashbo
     }
 
     [Fact]
-    public async Task A_failed_grain_call_is_listed_with_its_grain_method_and_message()
+    public async Task A_failed_grain_call_is_listed_with_its_silo_grain_method_and_message()
     {
         using var operators = await silo.Operator();
         await operators.GetAsync("/api/v1/dashboard");
@@ -162,11 +201,13 @@ public sealed class DashboardApiTests(DashboardSilo silo) : IClassFixture<Dashbo
         var error = view.RecentErrors.First(e => e.GrainType == "FlashSale" && e.Method == "Create");
         Assert.Equal("ArgumentOutOfRangeException", error.ExceptionType);
         Assert.Contains("Units", error.Message, StringComparison.OrdinalIgnoreCase);
-        Assert.Contains(view.Methods, m => m.GrainType == "FlashSale" && m.Failures >= 1);
+        Assert.Equal(view.ServedBy, error.SiloId);
+        Assert.Contains(view.Methods, m => m.GrainType == "FlashSale" && m.Method == "Create" && m.Failures >= 1);
+        Assert.Contains(view.GrainTypes, t => t.GrainType == "FlashSale" && t.Failures >= 1);
     }
 
     [Fact]
-    public async Task The_openapi_document_describes_the_dashboard_endpoints()
+    public async Task The_openapi_document_describes_the_dashboard_endpoints_and_not_orleans_dashboard()
     {
         using var anonymous = silo.Anonymous();
         var document = await anonymous.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
@@ -174,6 +215,9 @@ public sealed class DashboardApiTests(DashboardSilo silo) : IClassFixture<Dashbo
         Assert.True(paths.TryGetProperty("/api/v1/dashboard", out var view));
         Assert.Equal("GetDashboard", view.GetProperty("get").GetProperty("operationId").GetString());
         Assert.True(paths.TryGetProperty("/api/v1/dashboard/history", out _));
+        Assert.True(paths.TryGetProperty("/api/v1/dashboard/orleans-session", out var session));
+        Assert.True(session.TryGetProperty("post", out _) && session.TryGetProperty("delete", out _));
         Assert.False(paths.TryGetProperty("/dashboard", out _), "The page itself is not part of the API.");
+        Assert.DoesNotContain(paths.EnumerateObject(), p => p.Name.StartsWith(OrleansDashboardAccess.Path, StringComparison.Ordinal));
     }
 }

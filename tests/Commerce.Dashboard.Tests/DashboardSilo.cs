@@ -8,16 +8,16 @@ using Commerce.Grains;
 using Commerce.Grains.Carts;
 using Commerce.Grains.Inventory;
 using Commerce.Grains.Orders;
-using Commerce.Runtime;
-using Commerce.Runtime.Testing;
+using Commerce.Testing;
 using Commerce.Testing.Silo;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Commerce.Dashboard.Tests;
 
 /// <summary>
-/// The real silo host on Kestrel at 127.0.0.1 (a free port) on a fresh PostgreSQL database, with the
-/// dashboard sampling every second and reading sales, SKUs and reminders more often than by default.
+/// The real silo host (an Orleans silo with the gateway) on Kestrel at 127.0.0.1 (a free port) on a
+/// fresh PostgreSQL database, with the dashboard sampling every second and reading sales, SKUs and
+/// reminders more often than by default.
 /// </summary>
 public sealed class DashboardSilo : SiloServer
 {
@@ -77,8 +77,39 @@ public sealed class DashboardSilo : SiloServer
         return client;
     }
 
-    /// <summary>Asks for the dashboard until <paramref name="until"/> holds (or 45 seconds pass, then fails with the last view).</summary>
-    public static async Task<DashboardView> WaitForView(HttpClient client, Func<DashboardView, bool> until, string what) =>
-        (await Eventually.Value(() => client.GetFromJsonAsync<DashboardView>("/api/v1/dashboard", Json), view => view is not null && until(view),
+    /// <summary>
+    /// What the commerce dashboard's link does before opening Orleans' dashboard: the operator's
+    /// <paramref name="client"/> asks for the cookie; returns the whole Set-Cookie header.
+    /// </summary>
+    public static async Task<string> OrleansDashboardCookie(HttpClient client)
+    {
+        using var response = await client.PostAsync("/api/v1/dashboard/orleans-session", null);
+        response.EnsureSuccessStatusCode();
+        return Assert.Single(response.Headers.GetValues("Set-Cookie"));
+    }
+
+    /// <summary>A client that sends only this cookie (name=value, as a browser would), no Authorization header.</summary>
+    public HttpClient WithCookie(string setCookie)
+    {
+        var client = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = BaseAddress };
+        client.DefaultRequestHeaders.Add("Cookie", setCookie.Split(';')[0]);
+        return client;
+    }
+
+    /// <summary>
+    /// Asks for the dashboard until <paramref name="until"/> holds (or 45 seconds pass, then fails with
+    /// the last view), doing <paramref name="whileWaiting"/> (load for the dashboard to see) before each read.
+    /// </summary>
+    public static async Task<DashboardView> WaitForView(HttpClient client, Func<DashboardView, bool> until, string what, Func<Task>? whileWaiting = null) =>
+        (await Eventually.Value(
+            async () =>
+            {
+                if (whileWaiting is not null)
+                {
+                    await whileWaiting();
+                }
+                return await client.GetFromJsonAsync<DashboardView>("/api/v1/dashboard", Json);
+            },
+            view => view is not null && until(view),
             "the dashboard to show " + what, TimeSpan.FromSeconds(45), view => JsonSerializer.Serialize(view, Json)))!;
 }

@@ -62,7 +62,7 @@ internal static class DashboardCostBenchmark
     public static async Task<int> RunAsync(int seconds, int clients, int rounds, BenchEnvironment environment)
     {
         var postgres = environment.RequirePostgres();
-        await BenchCluster.ResetDatabaseAsync(postgres);
+        await BenchDatabase.ResetAsync(postgres);
         Report.Progress($"== dashboard cost: hot-sku grain, {clients} clients, {rounds} rounds of a closed and an open {seconds} s window (+{Settle.TotalSeconds:0.#} s settling each)");
         await using var approach = new GrainApproach(postgres, new Dictionary<string, string> { ["Commerce__Dashboard__IdleAfter"] = IdleAfter.ToString() });
         await approach.PrepareAsync([Sku], InventoryBenchmark.StockPerSku);
@@ -86,7 +86,7 @@ internal static class DashboardCostBenchmark
         try
         {
             await Task.Delay(TimeSpan.FromSeconds(5)); // warm-up: JIT, connection pools, the first group commits
-            loaded = await AlternateAsync("loaded", rounds, TimeSpan.FromSeconds(seconds), page, operators, () => Volatile.Read(ref acknowledged));
+            loaded = await AlternateAsync("loaded", rounds, TimeSpan.FromSeconds(seconds), page, approach.SiloProcessId, () => Volatile.Read(ref acknowledged));
         }
         finally
         {
@@ -102,7 +102,7 @@ internal static class DashboardCostBenchmark
         // Under load the machine is busy and the dashboard's share of its CPU cannot be told apart;
         // on the same silo and data at rest it can: everything the machine does then is the dashboard
         // (the silo's sampling and answers, PostgreSQL's queries, this process playing the page).
-        idle = await AlternateAsync("idle", IdleRounds, IdleWindow, page, operators, () => 0);
+        idle = await AlternateAsync("idle", IdleRounds, IdleWindow, page, approach.SiloProcessId, () => 0);
 
         var result = Summarize(clients, rounds, seconds, loaded, idle, page);
         Report.Line(result);
@@ -115,7 +115,7 @@ internal static class DashboardCostBenchmark
     }
 
     /// <summary>Rounds of a closed and an open window in ABBA order, each after <see cref="Settle"/>.</summary>
-    private static async Task<List<CostWindow>> AlternateAsync(string phase, int rounds, TimeSpan length, DashboardPage page, HttpClient operators, Func<long> acknowledged)
+    private static async Task<List<CostWindow>> AlternateAsync(string phase, int rounds, TimeSpan length, DashboardPage page, int siloProcessId, Func<long> acknowledged)
     {
         var windows = new List<CostWindow>();
         for (var round = 0; round < rounds; round++)
@@ -127,7 +127,7 @@ internal static class DashboardCostBenchmark
                     page.Open();
                 }
                 await Task.Delay(Settle);
-                var window = await MeasureAsync(round, open, length, operators, acknowledged);
+                var window = await MeasureAsync(round, open, length, siloProcessId, acknowledged);
                 Report.Progress($"  {phase} round {round + 1,2} {(open ? "open  " : "closed")}: {window.ReservationsPerSecond,9:N0} reservations/s, silo CPU {window.SiloCpuPercent:0.0}%, machine CPU {window.MachineCpuPercent:0.0}%");
                 windows.Add(window);
                 if (open)
@@ -139,9 +139,10 @@ internal static class DashboardCostBenchmark
         return windows;
     }
 
-    private static async Task<CostWindow> MeasureAsync(int round, bool open, TimeSpan length, HttpClient operators, Func<long> acknowledged)
+    /// <summary>One window: reservations acknowledged, the silo process's CPU (from /proc/&lt;pid&gt;/stat) and the machine's (from /proc/stat).</summary>
+    private static async Task<CostWindow> MeasureAsync(int round, bool open, TimeSpan length, int siloProcessId, Func<long> acknowledged)
     {
-        var before = await TelemetrySample.TakeAsync(operators);
+        var silo = ProcessCpu.Read(siloProcessId);
         var count = acknowledged();
         var machine = MachineCpu.Read();
         var clock = Stopwatch.StartNew();
@@ -149,8 +150,7 @@ internal static class DashboardCostBenchmark
         var reservations = acknowledged() - count;
         var machineCpu = MachineCpu.BusyPercent(machine, MachineCpu.Read());
         var elapsed = clock.Elapsed;
-        var after = await TelemetrySample.TakeAsync(operators);
-        var siloCpu = before is null || after is null ? (double?)null : (after.CpuSeconds - before.CpuSeconds) / elapsed.TotalSeconds * 100;
+        var siloCpu = ProcessCpu.PercentOfOneCore(silo, ProcessCpu.Read(siloProcessId), elapsed);
         return new CostWindow(round, open, reservations / elapsed.TotalSeconds, siloCpu, machineCpu);
     }
 

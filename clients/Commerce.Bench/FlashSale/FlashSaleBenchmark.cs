@@ -6,7 +6,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Commerce.Bench.Harness;
-using Commerce.Runtime.Testing;
+using Commerce.Testing;
 using Npgsql;
 
 namespace Commerce.Bench.FlashSale;
@@ -28,7 +28,13 @@ public sealed record FlashSaleResult(
     [property: JsonPropertyName("succeeded")] long Succeeded,
     [property: JsonPropertyName("oversold")] long Oversold,
     [property: JsonPropertyName("lost")] long Lost,
-    [property: JsonPropertyName("errors")] long Errors);
+    [property: JsonPropertyName("errors")] long Errors)
+{
+    /// <summary>The HTTP server process's CPU (product silo or baseline app) while the crowd ran, in percent of one core (from /proc).</summary>
+    [JsonPropertyName("server_cpu_pct")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? ServerCpuPercent { get; init; }
+}
 
 /// <summary>
 /// <c>flash-sale</c>: <c>buyers</c> simulated buyers, <c>clients</c> at a time, each doing what the
@@ -61,10 +67,10 @@ internal static class FlashSaleBenchmark
             results.Add(result);
         }
         Report.Progress("");
-        Report.Progress($"{"approach",-20} {"durable",-7} {"buyers",8} {"sell-out ms",11} {"crowd s",8} {"req/s",8} {"p50 ms",8} {"p99 ms",8} {"bought",7} {"oversold",8} {"lost",5}");
+        Report.Progress($"{"approach",-20} {"durable",-7} {"buyers",8} {"sell-out ms",11} {"crowd s",8} {"req/s",8} {"p50 ms",8} {"p99 ms",8} {"bought",7} {"oversold",8} {"lost",5} {"server CPU",10}");
         foreach (var r in results)
         {
-            Report.Progress($"{r.Approach,-20} {(r.Durable ? "yes" : "no"),-7} {r.Buyers,8:N0} {r.SellOutMs,11:N0} {r.CrowdSeconds,8:0.0} {r.HttpRequestsPerSec,8:N0} {r.PurchaseP50Ms,8:0.##} {r.PurchaseP99Ms,8:0.##} {r.Succeeded,7:N0} {r.Oversold,8} {r.Lost,5}");
+            Report.Progress($"{r.Approach,-20} {(r.Durable ? "yes" : "no"),-7} {r.Buyers,8:N0} {r.SellOutMs,11:N0} {r.CrowdSeconds,8:0.0} {r.HttpRequestsPerSec,8:N0} {r.PurchaseP50Ms,8:0.##} {r.PurchaseP99Ms,8:0.##} {r.Succeeded,7:N0} {r.Oversold,8} {r.Lost,5} {(r.ServerCpuPercent is { } cpu ? $"{cpu:0}%" : ""),10}");
         }
         return Report.CheckFailed ? 1 : 0;
     }
@@ -72,24 +78,27 @@ internal static class FlashSaleBenchmark
     private static async Task<FlashSaleResult> RunGrainAsync(int clients, int buyers, int units, BenchEnvironment environment)
     {
         var postgres = environment.RequirePostgres();
-        await BenchCluster.ResetDatabaseAsync(postgres);
+        await BenchDatabase.ResetAsync(postgres);
         // A crowd from one address must not hit the per-address limits; the benchmark signs in as
         // operator to set the sale up.
-        var settings = new Dictionary<string, string>(OperatorClient.SiloSettings) { ["Logging__LogLevel__Default"] = "Warning" };
+        var settings = new Dictionary<string, string>();
         foreach (var rule in new[] { "JoinPerAddress", "PurchasePerAddress", "JoinPerCustomer", "PurchasePerCustomer" })
         {
             settings[$"Commerce__RateLimits__{rule}__PermitLimit"] = "1000000000";
             settings[$"Commerce__RateLimits__{rule}__Window"] = "00:00:10";
         }
-        await using var silo = await SiloProcess.StartAsync(postgres, "bench-flash-sale", [], settings: settings);
-        await BenchCluster.WaitForPartitionsAsync(postgres, 1);
+        await using var silo = await SiloProcess.StartAsync(postgres, "bench-flash-sale", settings: BenchSiloSettings.With(settings));
         using var http = Http(silo.HttpPort, clients);
         using var operators = await OperatorClient.SignInAsync(silo.HttpPort);
 
         using (var receipt = Request(HttpMethod.Post, $"/api/v1/inventory/{Sku}/receipts", token: null, new { warehouseId = "main", quantity = units * 10 }))
         {
             receipt.Headers.Add("Idempotency-Key", "bench-stock");
-            (await operators.SendAsync(receipt)).EnsureSuccessStatusCode();
+            using var received = await operators.SendAsync(receipt);
+            if (!received.IsSuccessStatusCode)
+            {
+                throw new InvalidOperationException($"Receiving stock failed: {(int)received.StatusCode} {await received.Content.ReadAsStringAsync()}");
+            }
         }
         var now = DateTimeOffset.UtcNow;
         using (var create = Request(HttpMethod.Post, "/api/v1/flash-sales", token: null, new
@@ -99,7 +108,7 @@ internal static class FlashSaleBenchmark
             admissionRatePerSecond = 100_000, tokenLifetimeSeconds = 300,
         }))
         {
-            var created = await operators.SendAsync(create);
+            using var created = await operators.SendAsync(create);
             if (!created.IsSuccessStatusCode)
             {
                 throw new InvalidOperationException($"Creating the sale failed: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
@@ -107,40 +116,77 @@ internal static class FlashSaleBenchmark
         }
         using (var start = Request(HttpMethod.Post, $"/api/v1/flash-sales/{SaleId}/start", token: null))
         {
-            await operators.SendAsync(start); // already open when its start time passed: a 409 is fine
+            using var started = await operators.SendAsync(start); // already open when its start time passed: a 409 is fine
         }
 
-        var before = await TelemetrySample.TakeAsync(operators);
+        var cpuBefore = ProcessCpu.Read(silo.ProcessId);
         var crowd = await Crowd.RunAsync(http, SaleId, clients, buyers, units);
-        var after = await TelemetrySample.TakeAsync(operators);
-        TelemetrySample.Describe("the crowd", before, after, crowd.Purchases.Count, crowd.Elapsed);
+        var serverCpu = ProcessCpu.PercentOfOneCore(cpuBefore, ProcessCpu.Read(silo.ProcessId), crowd.Elapsed);
+        Report.Progress($"  silo process CPU during the crowd: {serverCpu:0}% of one core");
 
-        // The store's own records: the sale's stored state, and the SKU's inventory ledger where
-        // every purchase moves its units from the sale's allocation into a reservation.
+        // The store's own records: the sale's stored state (every acknowledged purchase must be in it),
+        // and the SKU's inventory ledger, where each purchase's units move from the sale's allocation
+        // into a checkout hold. The sale answers once its own state committed and moves the units
+        // right after (retried until done), so the ledger is given a few seconds to catch up.
         await using var database = NpgsqlDataSource.Create(postgres);
-        var ledger = new HashSet<string>(StringComparer.Ordinal);
-        long ledgerUnits = 0;
-        await using (var command = database.CreateCommand(
-            "SELECT payload->>'reservationId', (payload->>'reservedAfter')::int - (payload->>'reservedBefore')::int FROM grain_journal " +
-            "WHERE grain_type = 'SkuInventory' AND grain_key = $1 AND kind = 'ledger' AND payload->>'kind' = 'ReservedFromAllocation'"))
+        var (storedSold, storedPurchases) = await StoredSaleAsync(database);
+        var ledger = await PurchaseHoldsAsync(database);
+        using (var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
         {
-            command.Parameters.Add(new NpgsqlParameter { Value = Sku });
-            await using var reader = await command.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
+            while (ledger.Count < storedPurchases.Count && !patience.IsCancellationRequested)
             {
-                ledger.Add(reader.GetString(0));
-                ledgerUnits += 1;
+                await Task.Delay(200);
+                ledger = await PurchaseHoldsAsync(database);
             }
         }
-        long storedSold;
-        await using (var command = database.CreateCommand("SELECT (payload->>'unitsSold')::bigint FROM grain_state WHERE grain_key = $1 AND state_name = 'sale'"))
+        var lost = crowd.Purchases.Count(p => !storedPurchases.Contains(p.PurchaseId) || !ledger.Contains(p.ReservationId ?? ""));
+        var unheld = storedPurchases.Count(p => !ledger.Contains($"flash-sale:{SaleId}:{p}"));
+        Report.Progress($"  records: sale state says {storedSold:N0} sold and holds {storedPurchases.Count:N0} purchases; the inventory ledger holds {ledger.Count:N0} purchase holds ({unheld} stored purchases without one)");
+        if (unheld > 0)
         {
-            command.Parameters.Add(new NpgsqlParameter { Value = SaleId });
-            storedSold = (long)(await command.ExecuteScalarAsync() ?? 0L);
+            Report.Fail($"flash-sale/grain: {unheld} stored purchases have no checkout hold in the inventory ledger after 30 s");
         }
-        var lost = crowd.Purchases.Count(p => !ledger.Contains(p.ReservationId ?? ""));
-        Report.Progress($"  records: sale state says {storedSold:N0} sold; inventory ledger holds {ledger.Count:N0} purchase reservations ({ledgerUnits:N0} units)");
-        return Finish("grain", true, clients, buyers, units, crowd, oversold: Math.Max(0, Math.Max(storedSold, ledgerUnits) - units), lost);
+        var oversold = Math.Max(0, new[] { storedSold, storedPurchases.Count, ledger.Count }.Max() - units);
+        return Finish("grain", true, clients, buyers, units, crowd, oversold, lost) with { ServerCpuPercent = Round(serverCpu) };
+    }
+
+    private static double? Round(double? value) => value is { } v ? Math.Round(v, 1) : null;
+
+    /// <summary>The sale's stored state: units sold and the purchase ids it holds.</summary>
+    private static async Task<(long Sold, HashSet<string> Purchases)> StoredSaleAsync(NpgsqlDataSource database)
+    {
+        await using var command = database.CreateCommand(
+            "SELECT payload FROM grain_state WHERE grain_type = 'FlashSale' AND grain_key = $1 AND state_name = 'sale'");
+        command.Parameters.Add(new NpgsqlParameter { Value = SaleId });
+        var payload = await command.ExecuteScalarAsync() as string ?? throw new InvalidOperationException($"No stored state for sale {SaleId}.");
+        using var document = JsonDocument.Parse(payload);
+        var root = document.RootElement;
+        var purchases = root.TryGetProperty("purchases", out var stored) && stored.ValueKind == JsonValueKind.Object
+            ? stored.EnumerateObject().Select(p => p.Name).ToHashSet(StringComparer.Ordinal)
+            : new HashSet<string>(StringComparer.Ordinal);
+        return (root.GetProperty("unitsSold").GetInt64(), purchases);
+    }
+
+    /// <summary>Reservation ids of the purchases' checkout holds in the SKU's ledger (one row each: more would be a double hold).</summary>
+    private static async Task<HashSet<string>> PurchaseHoldsAsync(NpgsqlDataSource database)
+    {
+        var holds = new HashSet<string>(StringComparer.Ordinal);
+        await using var command = database.CreateCommand(
+            "SELECT payload->>'reservationId' FROM grain_journal " +
+            "WHERE grain_type = 'SkuInventory' AND grain_key = $1 AND kind = 'ledger' AND payload->>'kind' = 'ReservedFromAllocation'");
+        command.Parameters.Add(new NpgsqlParameter { Value = Sku });
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = 0;
+        while (await reader.ReadAsync())
+        {
+            holds.Add(reader.GetString(0));
+            rows++;
+        }
+        if (rows != holds.Count)
+        {
+            Report.Fail($"flash-sale/grain: {rows - holds.Count} purchase holds recorded twice in the inventory ledger");
+        }
+        return holds;
     }
 
     private static async Task<FlashSaleResult> RunRedisAsync(string name, bool durable, string redisEndpoint, int clients, int buyers, int units)
@@ -165,7 +211,10 @@ internal static class FlashSaleBenchmark
             using var http = Http(port, clients);
             await WaitHealthyAsync(http, app, output);
             (await http.PostAsync($"/bench/sales/{SaleId}?units={units}", null)).EnsureSuccessStatusCode();
+            var cpuBefore = ProcessCpu.Read(app.Id);
             var crowd = await Crowd.RunAsync(http, SaleId, clients, buyers, units);
+            var serverCpu = ProcessCpu.PercentOfOneCore(cpuBefore, ProcessCpu.Read(app.Id), crowd.Elapsed);
+            Report.Progress($"  baseline app process CPU during the crowd: {serverCpu:0}% of one core");
 
             using var redis = await Inventory.RedisLuaApproach.ConnectAsync(redisEndpoint);
             var db = redis.GetDatabase();
@@ -174,7 +223,8 @@ internal static class FlashSaleBenchmark
             var remaining = (long)await db.HashGetAsync(RedisFlashSaleApp.Sale(SaleId), "remaining");
             var lost = crowd.Purchases.Count(p => !recorded.Contains(p.PurchaseId));
             Report.Progress($"  records: {remaining} units left in the sale hash, {recorded.Count:N0} purchases in the ledger hash");
-            return Finish(name, durable, clients, buyers, units, crowd, oversold: Math.Max(0, Math.Max(recorded.Count, units - remaining) - units), lost);
+            return Finish(name, durable, clients, buyers, units, crowd, oversold: Math.Max(0, Math.Max(recorded.Count, units - remaining) - units), lost)
+                with { ServerCpuPercent = Round(serverCpu) };
         }
         finally
         {

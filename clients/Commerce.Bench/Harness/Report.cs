@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -15,7 +16,18 @@ public sealed record ApproachResult(
     [property: JsonPropertyName("p99_ms")] double P99Ms,
     [property: JsonPropertyName("attempted")] long Attempted,
     [property: JsonPropertyName("succeeded")] long Succeeded,
-    [property: JsonPropertyName("oversold")] long Oversold);
+    [property: JsonPropertyName("oversold")] long Oversold)
+{
+    /// <summary>Grain approaches: reservations answered per commit during the measured run (group commit at work).</summary>
+    [JsonPropertyName("reservations_per_commit")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? ReservationsPerCommit { get; init; }
+
+    /// <summary>Grain approaches: the silo process's CPU during the measured run, in percent of one core (from /proc).</summary>
+    [JsonPropertyName("silo_cpu_pct")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? SiloCpuPercent { get; init; }
+}
 
 /// <summary>Results on stdout (one JSON object per line), everything for humans on stderr.</summary>
 public static class Report
@@ -47,10 +59,10 @@ public static class Report
             return;
         }
         Console.Error.WriteLine();
-        Console.Error.WriteLine($"{"scenario",-10} {"approach",-24} {"durable",-7} {"clients",7} {"ops/s",11} {"p50 ms",8} {"p99 ms",8} {"attempted",10} {"succeeded",10} {"oversold",8}");
+        Console.Error.WriteLine($"{"scenario",-10} {"approach",-24} {"durable",-7} {"clients",7} {"ops/s",11} {"p50 ms",8} {"p99 ms",8} {"attempted",10} {"succeeded",10} {"oversold",8} {"per commit",10} {"silo CPU",8}");
         foreach (var r in results)
         {
-            Console.Error.WriteLine($"{r.Scenario,-10} {r.Approach,-24} {(r.Durable ? "yes" : "no"),-7} {r.Clients,7} {r.OpsPerSec,11:N0} {r.P50Ms,8:0.###} {r.P99Ms,8:0.###} {r.Attempted,10:N0} {r.Succeeded,10:N0} {r.Oversold,8:N0}");
+            Console.Error.WriteLine($"{r.Scenario,-10} {r.Approach,-24} {(r.Durable ? "yes" : "no"),-7} {r.Clients,7} {r.OpsPerSec,11:N0} {r.P50Ms,8:0.###} {r.P99Ms,8:0.###} {r.Attempted,10:N0} {r.Succeeded,10:N0} {r.Oversold,8:N0} {(r.ReservationsPerCommit is { } c ? c.ToString("0.0", CultureInfo.InvariantCulture) : ""),10} {(r.SiloCpuPercent is { } p ? p.ToString("0", CultureInfo.InvariantCulture) + "%" : ""),8}");
         }
         Console.Error.WriteLine();
     }

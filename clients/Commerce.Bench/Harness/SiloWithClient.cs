@@ -1,19 +1,18 @@
-using System.Reflection;
-using Commerce.Runtime;
-using Commerce.Runtime.Testing;
+using Commerce.Testing;
 
 namespace Commerce.Bench.Harness;
 
 /// <summary>
-/// A benchmark's silo process and a cluster client of it in this process, started and stopped
-/// together: every call crosses loopback TCP to the silo, the same hop a Redis or PostgreSQL
-/// client makes. The silo gets the run's operator key (<see cref="OperatorClient"/>) besides <c>settings</c>.
+/// A product silo process (silo/Commerce.Silo, Release) and an Orleans cluster client of it in this
+/// process, started and stopped together: every call crosses loopback TCP to the silo, the same hop a
+/// Redis or PostgreSQL client makes. The silo gets the run's operator key (<see cref="OperatorClient"/>)
+/// besides <c>settings</c>.
 /// </summary>
 public sealed class SiloWithClient : IAsyncDisposable
 {
-    private readonly TestCluster _client;
+    private readonly BenchClient _client;
 
-    private SiloWithClient(SiloProcess silo, TestCluster client)
+    private SiloWithClient(SiloProcess silo, BenchClient client)
     {
         Silo = silo;
         _client = client;
@@ -21,21 +20,20 @@ public sealed class SiloWithClient : IAsyncDisposable
 
     public SiloProcess Silo { get; }
 
-    public IGrainFactory Grains => _client.GrainFactory;
+    public IGrainFactory Grains => _client.Grains;
 
-    /// <param name="siloGrains">Grain assemblies the silo loads besides its built-in ones.</param>
-    /// <param name="clientGrains">The grain classes' assembly, for the client's grain type names.</param>
-    public static async Task<SiloWithClient> StartAsync(
-        string connectionString, string name, Assembly[] siloGrains, Assembly clientGrains, IReadOnlyDictionary<string, string>? settings = null)
+    public static async Task<SiloWithClient> StartAsync(string connectionString, string name, IReadOnlyDictionary<string, string>? settings = null)
     {
-        var all = new Dictionary<string, string>(OperatorClient.SiloSettings);
-        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        var silo = await SiloProcess.StartAsync(connectionString, name, settings: BenchSiloSettings.With(settings));
+        try
         {
-            all[key] = value;
+            return new SiloWithClient(silo, await BenchClient.ConnectAsync(connectionString));
         }
-        var silo = await SiloProcess.StartAsync(connectionString, name, siloGrains, settings: all);
-        await BenchCluster.WaitForPartitionsAsync(connectionString, 1);
-        return new SiloWithClient(silo, await BenchCluster.StartClientAsync(connectionString, clientGrains));
+        catch
+        {
+            await silo.DisposeAsync();
+            throw;
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -43,5 +41,22 @@ public sealed class SiloWithClient : IAsyncDisposable
         await _client.DisposeAsync();
         await Silo.StopAsync();
         await Silo.DisposeAsync();
+    }
+}
+
+/// <summary>What every silo process a benchmark starts gets: the run's operator key and quiet logs.</summary>
+public static class BenchSiloSettings
+{
+    public static IReadOnlyDictionary<string, string> With(IReadOnlyDictionary<string, string>? settings)
+    {
+        var all = new Dictionary<string, string>(OperatorClient.SiloSettings)
+        {
+            ["Logging__LogLevel__Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            all[key] = value;
+        }
+        return all;
     }
 }

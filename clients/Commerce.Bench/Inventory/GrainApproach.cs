@@ -1,25 +1,23 @@
 using Commerce.Bench.Harness;
-using Commerce.Grains;
 using Commerce.Grains.Inventory;
-using Commerce.Runtime;
-using Commerce.Runtime.Testing;
+using Commerce.Testing;
 using Npgsql;
 
 namespace Commerce.Bench.Inventory;
 
 /// <summary>
-/// <c>grain</c>: one <see cref="ISkuInventoryGrain"/> per SKU in a separate silo process (Release
-/// build), called from this process through the cluster client over loopback TCP. Each reservation
-/// is committed (state and ledger row, one transaction, shared by concurrent reservations through
-/// group commit) before its answer.
+/// <c>grain</c>: the product's <see cref="ISkuInventoryGrain"/>, one per SKU, in a product silo process
+/// (Release build), called from this process through an Orleans cluster client over loopback TCP. Each
+/// reservation is committed (state and its ledger row, which carries the hold, in one statement; commits
+/// shared by concurrent reservations through group commit) before its answer.
 /// </summary>
-internal sealed class GrainApproach : IReservationApproach
+internal sealed class GrainApproach : IReservationApproach, IGrainApproach
 {
     private const string Warehouse = "main";
     private readonly string _connectionString;
     private readonly IReadOnlyDictionary<string, string>? _siloSettings;
-    private SiloWithClient? _silo;
     private readonly TimeSpan _holdFor = TimeSpan.FromHours(1);
+    private SiloWithClient? _silo;
 
     /// <param name="siloSettings">Configuration for the silo process beyond what every benchmark silo gets.</param>
     public GrainApproach(string connectionString, IReadOnlyDictionary<string, string>? siloSettings = null)
@@ -32,14 +30,15 @@ internal sealed class GrainApproach : IReservationApproach
 
     public bool Durable => true;
 
-    /// <summary>The silo process, for its telemetry endpoint.</summary>
     public SiloProcess Silo => (_silo ?? throw new InvalidOperationException("Not prepared.")).Silo;
+
+    public int SiloProcessId => Silo.ProcessId;
 
     private IGrainFactory Grains => (_silo ?? throw new InvalidOperationException("Not prepared.")).Grains;
 
     public async Task PrepareAsync(IReadOnlyList<string> skus, int stockPerSku)
     {
-        _silo = await SiloWithClient.StartAsync(_connectionString, "bench-inventory", [], CommerceGrains.Assembly, _siloSettings);
+        _silo = await SiloWithClient.StartAsync(_connectionString, "bench-inventory", _siloSettings);
         await Parallel.ForEachAsync(skus, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (sku, _) =>
         {
             var result = await Grains.GetGrain<ISkuInventoryGrain>(sku).Receive(new ReceiveStock(Warehouse, stockPerSku, "bench", OperationId: "initial-stock"));
@@ -56,50 +55,61 @@ internal sealed class GrainApproach : IReservationApproach
         return result.Succeeded;
     }
 
+    public Task<long> StoredVersionsAsync() =>
+        BenchDatabase.ScalarAsync(_connectionString, "SELECT sum(version) FROM grain_state WHERE grain_type = 'SkuInventory'");
+
     /// <summary>
-    /// From PostgreSQL, not from the grain: the ledger rows (grain_journal) count the reservations,
-    /// and each SKU's stored state must agree with its ledger.
+    /// From PostgreSQL, not from the grain: the ledger rows (grain_journal) count the reservations, and
+    /// each SKU's stored state must agree with its ledger (reserved units = Reserved rows = distinct ids).
     /// </summary>
     public async Task<Audit> AuditAsync(IReadOnlyList<string> skus, int stockPerSku)
     {
         await using var database = NpgsqlDataSource.Create(_connectionString);
         await using var command = database.CreateCommand("""
-            SELECT j.grain_key,
-                   count(*) FILTER (WHERE j.payload->>'kind' = 'Reserved') AS reserved_entries,
-                   count(DISTINCT j.payload->>'reservationId') FILTER (WHERE j.payload->>'kind' = 'Reserved') AS reservation_ids,
-                   (SELECT (s.payload->'warehouses'->'main'->>'reserved')::bigint FROM grain_state s
-                     WHERE s.grain_type = j.grain_type AND s.grain_key = j.grain_key AND s.state_name = j.state_name) AS state_reserved,
-                   (SELECT (s.payload->'warehouses'->'main'->>'onHand')::bigint FROM grain_state s
-                     WHERE s.grain_type = j.grain_type AND s.grain_key = j.grain_key AND s.state_name = j.state_name) AS state_on_hand
-            FROM grain_journal j
-            WHERE j.grain_type = 'SkuInventory' AND j.kind = 'ledger'
-            GROUP BY j.grain_type, j.grain_key, j.state_name
+            SELECT s.grain_key,
+                   coalesce(j.reserved_entries, 0), coalesce(j.reservation_ids, 0),
+                   (s.payload->'warehouses'->'main'->>'reserved')::bigint,
+                   (s.payload->'warehouses'->'main'->>'onHand')::bigint
+            FROM grain_state s
+            LEFT JOIN (SELECT grain_key,
+                              count(*) AS reserved_entries,
+                              count(DISTINCT payload->>'reservationId') AS reservation_ids
+                       FROM grain_journal
+                       WHERE grain_type = 'SkuInventory' AND state_name = 'inventory' AND kind = 'ledger' AND payload->>'kind' = 'Reserved'
+                       GROUP BY grain_key) j ON j.grain_key = s.grain_key
+            WHERE s.grain_type = 'SkuInventory' AND s.state_name = 'inventory'
             """);
         command.CommandTimeout = 300;
-        long reserved = 0, oversold = 0;
+        long reserved = 0, oversold = 0, documents = 0;
         string? problem = null;
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
+        await using (var reader = await command.ExecuteReaderAsync())
         {
-            var sku = reader.GetString(0);
-            var entries = reader.GetInt64(1);
-            var ids = reader.GetInt64(2);
-            var stateReserved = reader.IsDBNull(3) ? -1 : reader.GetInt64(3);
-            var onHand = reader.IsDBNull(4) ? -1 : reader.GetInt64(4);
-            reserved += entries;
-            oversold += Math.Max(0, entries - stockPerSku);
-            if (ids != entries || stateReserved != entries || onHand != stockPerSku)
+            while (await reader.ReadAsync())
             {
-                problem ??= $"{sku}: {entries} Reserved ledger rows, {ids} distinct reservation ids, state says reserved {stateReserved} of on hand {onHand}";
+                documents++;
+                var sku = reader.GetString(0);
+                var entries = reader.GetInt64(1);
+                var ids = reader.GetInt64(2);
+                var stateReserved = reader.IsDBNull(3) ? -1 : reader.GetInt64(3);
+                var onHand = reader.IsDBNull(4) ? -1 : reader.GetInt64(4);
+                reserved += entries;
+                oversold += Math.Max(0, entries - stockPerSku);
+                if (ids != entries || stateReserved != entries || onHand != stockPerSku)
+                {
+                    problem ??= $"{sku}: {entries} Reserved ledger rows, {ids} distinct reservation ids, state says reserved {stateReserved} of on hand {onHand}";
+                }
             }
         }
-        await reader.DisposeAsync();
-        // What every group commit rewrites: the whole state document, holds included.
+        if (documents != skus.Count)
+        {
+            problem ??= $"{documents} SKU state documents stored for {skus.Count} SKUs";
+        }
+        // What every commit rewrites: the whole state document.
         await using var size = database.CreateCommand(
-            "SELECT count(*), coalesce(max(octet_length(payload::text)), 0), coalesce(max(pg_column_size(payload)), 0) FROM grain_state WHERE grain_type = 'SkuInventory'");
+            "SELECT coalesce(max(octet_length(payload::text)), 0), coalesce(max(pg_column_size(payload)), 0) FROM grain_state WHERE grain_type = 'SkuInventory'");
         await using var sizes = await size.ExecuteReaderAsync();
         await sizes.ReadAsync();
-        Report.Progress($"  stored state: {sizes.GetInt64(0):N0} SKU document(s), the largest {sizes.GetInt32(1):N0} bytes of JSON ({sizes.GetInt32(2):N0} bytes stored): every commit of that SKU serializes and rewrites all of it");
+        Report.Progress($"  stored state: {documents:N0} SKU document(s), the largest {sizes.GetInt32(0):N0} bytes of JSON ({sizes.GetInt32(1):N0} bytes stored), rewritten by every commit of its SKU");
         return new Audit(reserved, oversold, problem);
     }
 

@@ -28,3 +28,16 @@ internal interface IReservationApproach : IAsyncDisposable
 /// <param name="Oversold">Units reserved beyond the stock, summed over SKUs.</param>
 /// <param name="Problem">Any inconsistency found inside the store's own records.</param>
 internal sealed record Audit(long Reserved, long Oversold, string? Problem = null);
+
+/// <summary>
+/// An approach whose store is a grain in a silo process: the bench reads that process's CPU from
+/// /proc and counts its commits from the stored state's versions (one more per commit), so the
+/// group commit shows without asking the silo anything.
+/// </summary>
+internal interface IGrainApproach
+{
+    int SiloProcessId { get; }
+
+    /// <summary>The sum of the stored versions of every grain state the approach writes: it grows by one per commit.</summary>
+    Task<long> StoredVersionsAsync();
+}

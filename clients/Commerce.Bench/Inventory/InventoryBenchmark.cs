@@ -30,6 +30,16 @@ internal static class InventoryBenchmark
             }
         }
         Report.Table(results);
+        // Ratios within this run: on a shared machine they hold far better than the figures themselves.
+        foreach (var subject in results.Where(r => r.Approach.StartsWith("grain", StringComparison.Ordinal)))
+        {
+            var against = results.Where(r => r != subject && !r.Approach.StartsWith("grain", StringComparison.Ordinal) && r.OpsPerSec > 0)
+                .Select(r => $"{subject.OpsPerSec / r.OpsPerSec:0.00}× {r.Approach}").ToList();
+            if (against.Count > 0)
+            {
+                Report.Progress($"{scenario} {subject.Approach}: {string.Join(", ", against)}");
+            }
+        }
         return Report.CheckFailed ? 1 : 0;
     }
 
@@ -47,7 +57,7 @@ internal static class InventoryBenchmark
             "redis-lua-no-persistence" => new RedisLuaApproach(name, durable: false, environment.RequireRedis("none")),
             _ => throw new ArgumentException($"Unknown approach '{name}' (known: {string.Join(", ", Approaches)})."),
         };
-        await BenchCluster.ResetDatabaseAsync(postgres);
+        await BenchDatabase.ResetAsync(postgres);
         await using (approach)
         {
             var setup = Stopwatch.StartNew();
@@ -63,13 +73,25 @@ internal static class InventoryBenchmark
 
             var warmUp = await LoadRun.RunAsync(clients, TimeSpan.FromSeconds(Math.Min(3, seconds)), Reserve);
             Report.Progress($"  warm-up: {warmUp.OpsPerSecond:N0}/s");
-            var silo = approach switch { GrainApproach g => g.Silo, LeanGrainApproach l => l.Silo, _ => null };
-            using var operators = silo is null ? null : await OperatorClient.SignInAsync(silo.HttpPort);
-            var before = operators is null ? null : await TelemetrySample.TakeAsync(operators);
+            var grain = approach as IGrainApproach;
+            var versionsBefore = grain is null ? 0 : await grain.StoredVersionsAsync();
+            var cpuBefore = grain is null ? null : ProcessCpu.Read(grain.SiloProcessId);
             var measured = await LoadRun.RunAsync(clients, TimeSpan.FromSeconds(seconds), Reserve);
-            var after = operators is null ? null : await TelemetrySample.TakeAsync(operators);
+            var cpuAfter = grain is null ? null : ProcessCpu.Read(grain.SiloProcessId);
             Report.Progress($"  measured: {measured.OpsPerSecond:N0}/s, p50 {measured.P50Ms} ms, p99 {measured.P99Ms} ms, {measured.Failed:N0} failed{(measured.FirstError is null ? "" : " (first: " + measured.FirstError + ")")}");
-            TelemetrySample.Describe("the measured run", before, after, measured.Succeeded, measured.Elapsed);
+            double? perCommit = null, siloCpu = null;
+            if (grain is not null)
+            {
+                // Reservations answered during the measured run, over the commits made in it: stored
+                // versions grow by one per commit. On one SKU, its commits follow each other, so the
+                // measured time over them is the commit cycle (commit plus whatever the grain does between two).
+                var commits = await grain.StoredVersionsAsync() - versionsBefore;
+                perCommit = commits == 0 ? null : Math.Round(measured.Succeeded / (double)commits, 2);
+                siloCpu = ProcessCpu.PercentOfOneCore(cpuBefore, cpuAfter, measured.Elapsed) is { } cpu ? Math.Round(cpu, 1) : null;
+                Report.Progress($"  silo during the measured run: {commits:N0} commits ({commits / measured.Elapsed.TotalSeconds:N0}/s), {perCommit:0.0} reservations per commit" +
+                    (skus.Length == 1 && commits > 0 ? $", commit cycle {measured.Elapsed.TotalMilliseconds / commits:0.000} ms" : "") +
+                    $", silo process CPU {siloCpu:0}% of one core");
+            }
 
             // Correctness: the store's own records against what was acknowledged.
             var audit = await approach.AuditAsync(skus, StockPerSku);
@@ -93,7 +115,11 @@ internal static class InventoryBenchmark
                 Report.Fail($"{scenario}/{name}: oversold {audit.Oversold}");
             }
             return new ApproachResult(scenario, name, approach.Durable, clients, seconds,
-                Math.Round(measured.OpsPerSecond), measured.P50Ms, measured.P99Ms, measured.Attempted, measured.Succeeded, audit.Oversold);
+                Math.Round(measured.OpsPerSecond), measured.P50Ms, measured.P99Ms, measured.Attempted, measured.Succeeded, audit.Oversold)
+            {
+                ReservationsPerCommit = perCommit,
+                SiloCpuPercent = siloCpu,
+            };
         }
     }
 }

@@ -1,6 +1,8 @@
 // Operator sign-in: the one file that knows how an operator proves who they are — an operator
 // account (email and password; created by `commerce operator create`, and by deploy/run the first
 // time, which prints the credentials once) signs in at the accounts endpoint for a bearer token.
+// Orleans' own dashboard is static pages that cannot send that token, so before opening it the
+// page asks the gateway to put the token in an HttpOnly cookie sent only to /orleans-dashboard.
 
 const tokenKey = 'commerce.dashboard.token';
 
@@ -10,6 +12,21 @@ export function storedToken() {
 
 export function forgetToken() {
   sessionStorage.removeItem(tokenKey);
+}
+
+const orleansSession = '/api/v1/dashboard/orleans-session';
+
+/** Lets this browser open Orleans' dashboard with the operator's token (an HttpOnly cookie for /orleans-dashboard). */
+export async function openOrleansSession(token) {
+  const response = await fetch(orleansSession, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
+  if (!response.ok) {
+    throw new Error(`Orleans dashboard refused (${response.status}).`);
+  }
+}
+
+/** Signing out: the cookie for Orleans' dashboard goes too. */
+export async function closeOrleansSession(token) {
+  await fetch(orleansSession, { method: 'DELETE', headers: { Authorization: `Bearer ${token}` } }).catch(() => {});
 }
 
 /** Shows the sign-in form in `container`; resolves with a bearer token once the operator is signed in. */

@@ -22,7 +22,7 @@ internal static class DashboardApi
         var api = routes.MapGroup("/api/v1/dashboard").WithTags("Dashboard").RequireAuthorization(GatewayIdentity.OperatorPolicy);
         api.MapGet("", GetView)
             .WithName("GetDashboard")
-            .WithSummary("The whole cluster at the last sample: silos, grain types and methods with rates, storage, reminders, flash sales, hot and low-stock SKUs, recent errors")
+            .WithSummary("The whole cluster at the last sample: silos, grain types and methods with rates, storage, reminders, flash sales, hot and low-stock SKUs, orders and payments, recent errors")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
@@ -31,6 +31,7 @@ internal static class DashboardApi
             .WithSummary("The last chart points (one per second, at most 100), oldest first")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden);
+        api.MapOrleansDashboardSession();
 
         routes.MapGet("/dashboard", (HttpContext context, DashboardAssets assets) => Serve(context, assets, "index.html")).ExcludeFromDescription();
         routes.MapGet("/dashboard/{**path}", (string path, HttpContext context, DashboardAssets assets) => Serve(context, assets, path)).ExcludeFromDescription();
@@ -39,7 +40,7 @@ internal static class DashboardApi
 
     private static async Task<Results<Ok<DashboardView>, ProblemHttpResult>> GetView(HttpContext context, DashboardViewers viewers, DashboardSampler sampler)
     {
-        viewers.Seen(context.Request.Headers.Authorization);
+        viewers.Seen();
         try
         {
             return TypedResults.Ok(await sampler.CurrentAsync().WaitAsync(FirstSampleTimeout, context.RequestAborted));
@@ -47,13 +48,13 @@ internal static class DashboardApi
         catch (TimeoutException)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "No sample yet",
-                detail: $"The dashboard took no sample of the cluster within {FirstSampleTimeout.TotalSeconds:0} s; the silo's log says why.");
+                detail: $"The dashboard took no sample of the cluster within {FirstSampleTimeout.TotalSeconds:0} s; this process's log says why.");
         }
     }
 
-    private static Ok<DashboardHistory> GetHistory(HttpContext context, DashboardViewers viewers, DashboardSampler sampler)
+    private static Ok<DashboardHistory> GetHistory(DashboardViewers viewers, DashboardSampler sampler)
     {
-        viewers.Seen(context.Request.Headers.Authorization);
+        viewers.Seen();
         return TypedResults.Ok(sampler.History());
     }
 

@@ -11,10 +11,9 @@ public static class DashboardExtensions
         services.AddOptions<DashboardOptions>().BindConfiguration(DashboardOptions.Section);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IOrderFigures, StoredOrderFigures>();
-        services.AddHttpClient(ClusterTelemetryReader.HttpClientName);
         services.AddSingleton<DashboardAssets>();
         services.AddSingleton<DashboardViewers>();
-        services.AddSingleton<ClusterTelemetryReader>();
+        services.AddSingleton<ReminderSchedule>();
         services.AddSingleton<FlashSaleWatch>();
         services.AddSingleton<InventoryActivity>();
         services.AddSingleton<DashboardSampler>();

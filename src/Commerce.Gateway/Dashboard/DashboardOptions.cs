@@ -5,7 +5,7 @@ public sealed class DashboardOptions
 {
     public const string Section = "Commerce:Dashboard";
 
-    /// <summary>Time between two samples of every silo's telemetry: one chart point. Default 1 second.</summary>
+    /// <summary>Time between two readings of every silo's telemetry: one chart point. Default 1 second.</summary>
     public TimeSpan SampleInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Chart points kept for a page that opens. Default 100.</summary>
@@ -17,8 +17,8 @@ public sealed class DashboardOptions
     /// </summary>
     public TimeSpan IdleAfter { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>How long to wait for another silo's telemetry before showing it as unreachable. Default 800 ms.</summary>
-    public TimeSpan PeerTimeout { get; set; } = TimeSpan.FromMilliseconds(800);
+    /// <summary>How long to wait for a silo's statistics and telemetry before showing it as unreachable. Default 800 ms.</summary>
+    public TimeSpan SiloTimeout { get; set; } = TimeSpan.FromMilliseconds(800);
 
     /// <summary>Time between reads of flash sales and SKU activity (grain calls and one ledger query). Default 2 seconds.</summary>
     public TimeSpan CommerceInterval { get; set; } = TimeSpan.FromSeconds(2);

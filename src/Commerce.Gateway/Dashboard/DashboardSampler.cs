@@ -1,21 +1,27 @@
-using Commerce.Runtime.Telemetry;
+using Commerce.Hosting.SiloTelemetry;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans;
+using Orleans.Runtime;
 
 namespace Commerce.Gateway.Dashboard;
 
 /// <summary>
 /// Samples the cluster once per <see cref="DashboardOptions.SampleInterval"/> while an operator
-/// watches, and sleeps otherwise: every silo's telemetry each time; flash sales and hot SKUs every
+/// watches, and sleeps otherwise: every silo's statistics and telemetry (one call of
+/// <see cref="ISiloTelemetryGrain"/>) each time; flash sales and hot SKUs every
 /// <see cref="DashboardOptions.CommerceInterval"/>; low stock, the reminder count and order figures
 /// every <see cref="DashboardOptions.SlowQueryInterval"/>. Keeps the latest view and the last chart points.
+/// Works the same in a silo and in a gateway that is only a cluster client.
 /// </summary>
 public sealed class DashboardSampler(
-    ClusterTelemetryReader reader,
-    SiloTelemetry telemetry,
+    IGrainFactory grains,
+    IServiceProvider services,
     FlashSaleWatch flashSales,
     InventoryActivity inventory,
+    ReminderSchedule reminders,
     IOrderFigures orders,
     DashboardViewers viewers,
     TimeProvider clock,
@@ -23,6 +29,10 @@ public sealed class DashboardSampler(
     ILogger<DashboardSampler> logger) : BackgroundService
 {
     private readonly DashboardOptions _options = options.Value;
+
+    /// <summary>The silo this process is, when it is one (a gateway-only process is a cluster client).</summary>
+    private readonly ILocalSiloDetails? _localSilo = services.GetService<ILocalSiloDetails>();
+
     private ClusterFigures _figures = new();
     private readonly MembershipChangeLog _membership = new();
     private readonly Queue<DashboardPoint> _history = new();
@@ -31,7 +41,7 @@ public sealed class DashboardSampler(
     private DashboardView? _latest;
 
     private CommerceView _commerce = new([], [], [], null);
-    private (long? Count, DateTimeOffset? NextDueAt) _reminderSchedule;
+    private ReminderSummary? _reminderSummary;
     private DateTimeOffset _commerceDue;
     private DateTimeOffset _slowQueriesDue;
 
@@ -88,11 +98,10 @@ public sealed class DashboardSampler(
 
     private async Task SampleAsync(CancellationToken cancellationToken)
     {
-        var readings = await reader.ReadAsync(cancellationToken);
+        var telemetry = await grains.ReadClusterTelemetry(_options.SiloTimeout);
         var now = clock.GetUtcNow();
-        var cluster = _figures.Next(readings);
+        var cluster = _figures.Next(telemetry);
         await RefreshCommerceAsync(now, cancellationToken);
-        var local = readings[0];
         var point = new DashboardPoint(
             now,
             cluster.GrainTypes.Sum(t => t.CallsPerSecond),
@@ -104,12 +113,12 @@ public sealed class DashboardSampler(
             _commerce.FlashSales.ToDictionary(s => s.SaleId, s => s.UnitsSold));
         var view = new DashboardView(
             now,
-            local.SiloId,
-            new ClusterView(local.Snapshot?.Cluster?.MembershipVersion, cluster.Silos, _membership.Observe(cluster.Silos, now)),
+            _localSilo?.SiloAddress.ToParsableString(),
+            new ClusterView(cluster.Silos, _membership.Observe(cluster.Silos, now)),
             cluster.GrainTypes,
             cluster.Methods,
             cluster.Storage,
-            cluster.Reminders with { Count = _reminderSchedule.Count, NextDueAt = _reminderSchedule.NextDueAt },
+            cluster.Reminders with { Count = _reminderSummary?.Count, NextDueAt = _reminderSummary?.NextDueAt },
             _commerce,
             cluster.RecentErrors,
             point);
@@ -134,8 +143,7 @@ public sealed class DashboardSampler(
             _slowQueriesDue = now + _options.SlowQueryInterval;
             lowStock = await Quietly(() => inventory.LowStockAsync(_options.ListLength, cancellationToken), lowStock, "low stock");
             orderFigures = await Quietly(() => orders.ReadAsync(cancellationToken), orderFigures, "order figures");
-            var schedule = await Quietly(() => telemetry.ReminderScheduleAsync(cancellationToken), null, "reminder count");
-            _reminderSchedule = (schedule?.Count, schedule?.NextDueAt);
+            _reminderSummary = await Quietly<ReminderSummary?>(async () => await reminders.ReadAsync(cancellationToken), _reminderSummary, "reminder count");
         }
         _commerce = new CommerceView(sales, hot, lowStock, orderFigures);
     }

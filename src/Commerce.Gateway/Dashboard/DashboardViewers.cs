@@ -1,21 +1,13 @@
 namespace Commerce.Gateway.Dashboard;
 
-/// <summary>
-/// Whether an operator is looking at the dashboard, and with which credentials: sampling runs only
-/// while someone is, and other silos are asked for their telemetry with the operator's own token.
-/// </summary>
+/// <summary>Whether an operator is looking at the dashboard: sampling runs only while someone is.</summary>
 public sealed class DashboardViewers(TimeProvider clock)
 {
     private readonly SemaphoreSlim _arrived = new(0, 1);
     private long _lastSeenTicks;
-    private string? _authorization;
 
-    /// <summary>The Authorization header of the last operator who asked, forwarded to other silos.</summary>
-    public string? Authorization => Volatile.Read(ref _authorization);
-
-    public void Seen(string? authorization)
+    public void Seen()
     {
-        Volatile.Write(ref _authorization, authorization);
         Volatile.Write(ref _lastSeenTicks, clock.GetUtcNow().UtcTicks);
         lock (_arrived)
         {

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Commerce.Accounts;
+using Commerce.Gateway.Dashboard;
 using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -32,7 +33,9 @@ public static class GatewayIdentity
 
     /// <summary>
     /// Signed, encrypted bearer tokens (ASP.NET Core data protection) read from the Authorization header,
-    /// or for SignalR's WebSockets from the <c>access_token</c> query parameter of hub requests.
+    /// or for SignalR's WebSockets from the <c>access_token</c> query parameter of hub requests, or
+    /// for Orleans' dashboard (static pages that cannot send the header) from the cookie that
+    /// <see cref="OrleansDashboardAccess"/> sets, for requests under its path only.
     /// Every process of the cluster shares the data-protection key ring (in PostgreSQL), so each accepts the others' tokens.
     /// </summary>
     public static IServiceCollection AddGatewayIdentity(this IServiceCollection services)
@@ -49,6 +52,10 @@ public static class GatewayIdentity
                     if (context.Request.Path.StartsWithSegments("/hubs") && context.Request.Query["access_token"] is { Count: > 0 } token)
                     {
                         context.Token = token;
+                    }
+                    else if (OrleansDashboardAccess.CookieToken(context.Request) is { } cookieToken)
+                    {
+                        context.Token = cookieToken;
                     }
                     if (!await IsSessionLive(context))
                     {
