@@ -14,7 +14,7 @@ internal static class HomePage
           <ul>
             <li><a href="/dashboard">/dashboard</a> — the operator dashboard (sign in with the operator key)</li>
             <li><a href="/health">/health</a> — readiness (PostgreSQL reachable)</li>
-            <li><a href="/api/v1/silo/telemetry">/api/v1/silo/telemetry</a> — activations, calls, latency, storage (operators)</li>
+            <li><a href="/orleans-dashboard/">/orleans-dashboard/</a> — Orleans' own dashboard: silos, grains, reminders (operators)</li>
             <li><a href="/openapi/v1.json">/openapi/v1.json</a> — the REST API description</li>
           </ul>
         </body>
