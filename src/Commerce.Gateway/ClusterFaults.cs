@@ -1,3 +1,4 @@
+using Commerce.Persistence;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -24,7 +25,7 @@ internal static class ClusterFaults
     public static bool IsTransient(Exception error) => error switch
     {
         OrleansMessageRejectionException or GatewayTooBusyException or ConnectionFailedException or ClientNotAvailableException
-            or OrleansLifecycleCanceledException or InconsistentStateException or TimeoutException => true,
+            or OrleansLifecycleCanceledException or InconsistentStateException or TimeoutException or DatabaseUnavailableException => true,
         NpgsqlException npgsql => npgsql.IsTransient || npgsql is PostgresException { SqlState: "57P01" or "57P02" or "57P03" },
         AggregateException aggregate => aggregate.InnerExceptions.All(IsTransient),
         _ => error.InnerException is { } inner && IsTransient(inner),

@@ -3,9 +3,10 @@ namespace Commerce.Hosting;
 /// <summary>
 /// How a process joins the cluster, bound from <c>Commerce:Cluster</c> (environment
 /// <c>Commerce__Cluster__SiloPort</c>, ...). The failover defaults are tuned for a commerce peak:
-/// a killed silo is declared dead about two seconds after it stops answering probes, and a call
-/// in flight to it fails after <see cref="ResponseTimeout"/> instead of Orleans' 30 s, so its
-/// grains answer again from another silo within five seconds for every caller.
+/// a killed silo is declared dead about two seconds after it stops answering probes (a frozen one,
+/// whose connections stay open, after about four); silos then fail their calls in flight to it at
+/// once, and a cluster client's call fails after <see cref="ResponseTimeout"/> instead of Orleans'
+/// 30 s, so the dead silo's grains answer again from another silo within seconds for every caller.
 /// </summary>
 public sealed class ClusterSettings
 {
@@ -36,6 +37,19 @@ public sealed class ClusterSettings
     /// <summary>How long a silo waits for a peer's answer to a probe. Orleans' default is 5 s.</summary>
     public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// The longest a probe may wait once Orleans adapts its timeout, and (times the missed probes) how
+    /// long recent traffic on a connection keeps its silo from being voted dead. Orleans' default is
+    /// four times <see cref="ProbeTimeout"/>, which kept a frozen silo alive in the table for 8 s.
+    /// </summary>
+    public TimeSpan MaxProbeTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How often a silo reads the whole membership table. A silo resumed after it was declared dead
+    /// learns it here and stops; Orleans' default of 60 s let one serve stale reads for up to 42 s.
+    /// </summary>
+    public TimeSpan MembershipRefreshPeriod { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Missed probes before a silo votes its peer dead. Orleans' default is 3.</summary>
     public int MissedProbesLimit { get; set; } = 2;
 
@@ -45,8 +59,11 @@ public sealed class ClusterSettings
     /// <summary>How often a silo writes its heartbeat to the membership table. Orleans' default is 30 s.</summary>
     public TimeSpan HeartbeatPeriod { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How long a grain call waits for its answer (silos and clients). Orleans' default is 30 s.</summary>
-    public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// How long a grain call waits for its answer (silos and clients); calls that wait on a payment
+    /// provider carry a longer one of their own (<c>SlowCall</c>). Orleans' default is 30 s.
+    /// </summary>
+    public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(3);
 
     /// <summary>How often a cluster client refreshes its list of gateways. Orleans' default is 1 min.</summary>
     public TimeSpan GatewayListRefreshPeriod { get; set; } = TimeSpan.FromSeconds(5);

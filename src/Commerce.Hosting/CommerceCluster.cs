@@ -72,6 +72,8 @@ public static class CommerceCluster
             o.NumMissedProbesLimit = settings.MissedProbesLimit;
             o.NumVotesForDeathDeclaration = settings.VotesForDeathDeclaration;
             o.IAmAliveTablePublishTimeout = settings.HeartbeatPeriod;
+            o.MaxProbeTimeout = settings.MaxProbeTimeout;
+            o.TableRefreshTimeout = settings.MembershipRefreshPeriod;
         });
         silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = settings.ResponseTimeout);
         // Commerce:Reminders:MinimumReminderPeriod: tests run reminders on sub-second periods.

@@ -22,7 +22,8 @@ public sealed record StoredJournalRecord(long Sequence, long Version, string Kin
 /// duplicate activation during a membership change, a silo resumed after it was declared dead) can
 /// never overwrite: when the statement touches no row, the stored version is read (on the failure path
 /// only) and <see cref="InconsistentStateException"/> is thrown. Journal rows are inserted by the same
-/// statement from the version the state write returned, so a refused write inserts none.
+/// statement from the version the state write returned, so a refused write inserts none. Npgsql's
+/// errors leave as <see cref="DatabaseUnavailableException"/> or <see cref="DatabaseException"/>.
 /// </summary>
 /// <remarks>
 /// Payloads are jsonb, sent as the caller's UTF-8 bytes and read back as bytes with no string between.
@@ -63,6 +64,18 @@ public sealed class GrainStateStore(NpgsqlDataSource dataSource)
 
     public async Task<StoredState?> ReadAsync(string grainType, string grainKey, string stateName, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await ReadCoreAsync(grainType, grainKey, stateName, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException error)
+        {
+            throw Portable(error);
+        }
+    }
+
+    private async Task<StoredState?> ReadCoreAsync(string grainType, string grainKey, string stateName, CancellationToken cancellationToken)
+    {
         await using var command = dataSource.CreateCommand(ReadSql);
         AddKey(command.Parameters, grainType, grainKey, stateName);
         await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleRow, cancellationToken).ConfigureAwait(false);
@@ -84,6 +97,19 @@ public sealed class GrainStateStore(NpgsqlDataSource dataSource)
         {
             throw new ArgumentException("A state payload must be a JSON document, not empty.", nameof(json));
         }
+        try
+        {
+            return await WriteCoreAsync(grainType, grainKey, stateName, json, expectedVersion, journal, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException error)
+        {
+            throw Portable(error);
+        }
+    }
+
+    private async Task<long> WriteCoreAsync(string grainType, string grainKey, string stateName, ReadOnlyMemory<byte> json, long? expectedVersion,
+        IReadOnlyList<JournalRecord> journal, CancellationToken cancellationToken)
+    {
         var sql = (expectedVersion, journal.Count) switch
         {
             (null, 0) => InsertSql,
@@ -127,6 +153,19 @@ public sealed class GrainStateStore(NpgsqlDataSource dataSource)
         long afterSequence, int limit, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        try
+        {
+            return await ReadJournalCoreAsync(grainType, grainKey, stateName, kind, afterSequence, limit, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException error)
+        {
+            throw Portable(error);
+        }
+    }
+
+    private async Task<IReadOnlyList<StoredJournalRecord>> ReadJournalCoreAsync(string grainType, string grainKey, string stateName, string kind,
+        long afterSequence, int limit, CancellationToken cancellationToken)
+    {
         await using var command = dataSource.CreateCommand(ReadJournalSql);
         AddKey(command.Parameters, grainType, grainKey, stateName);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = kind });
@@ -145,6 +184,18 @@ public sealed class GrainStateStore(NpgsqlDataSource dataSource)
     /// <summary>Deletes the stored state under the same version rule as <see cref="WriteAsync"/>; clearing nothing is a no-op.</summary>
     public async Task ClearAsync(string grainType, string grainKey, string stateName, long? expectedVersion, CancellationToken cancellationToken)
     {
+        try
+        {
+            await ClearCoreAsync(grainType, grainKey, stateName, expectedVersion, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException error)
+        {
+            throw Portable(error);
+        }
+    }
+
+    private async Task ClearCoreAsync(string grainType, string grainKey, string stateName, long? expectedVersion, CancellationToken cancellationToken)
+    {
         if (expectedVersion is not { } expected)
         {
             var stored = await ReadVersionAsync(grainType, grainKey, stateName, cancellationToken).ConfigureAwait(false);
@@ -161,6 +212,13 @@ public sealed class GrainStateStore(NpgsqlDataSource dataSource)
         {
             throw await ConflictAsync("clearing", grainType, grainKey, stateName, expectedVersion, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Npgsql's exceptions do not cross Orleans' wire: callers in other processes get one that does.</summary>
+    private Exception Portable(NpgsqlException error)
+    {
+        DatabaseFaults.ForgetBrokenConnections(dataSource, error);
+        return DatabaseFaults.Portable(error);
     }
 
     private static void AddKey(NpgsqlParameterCollection parameters, string grainType, string grainKey, string stateName)

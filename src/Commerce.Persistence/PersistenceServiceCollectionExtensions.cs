@@ -23,8 +23,9 @@ public static class PersistenceServiceCollectionExtensions
 
     /// <summary>
     /// Grain state in PostgreSQL for a silo: the schema (migrated before the silo starts), the
-    /// <see cref="JournaledStateAttribute"/> facet for hot grains and the Orleans storage provider
-    /// <see cref="PostgresGrainStorage.Name"/> for cold ones.
+    /// <see cref="JournaledStateAttribute"/> facet for hot grains, the Orleans storage provider
+    /// <see cref="PostgresGrainStorage.Name"/> for cold ones, and the filter that lets PostgreSQL's
+    /// errors from any grain reach callers in other processes.
     /// </summary>
     public static IServiceCollection AddGrainStatePersistence(this IServiceCollection services)
     {
@@ -33,6 +34,7 @@ public static class PersistenceServiceCollectionExtensions
         services.TryAddSingleton<StorageMetrics>();
         services.TryAddSingleton<IAttributeToFactoryMapper<JournaledStateAttribute>, JournaledStateAttributeMapper>();
         services.AddKeyedSingleton<IGrainStorage, PostgresGrainStorage>(PostgresGrainStorage.Name);
+        services.AddSingleton<IIncomingGrainCallFilter, DatabaseFaultsFilter>();
         return services;
     }
 }

@@ -130,6 +130,8 @@ public sealed partial class SiloProcess : IAsyncDisposable
         };
         var environment = start.Environment;
         environment["Commerce__Postgres__ConnectionString"] = connectionString;
+        // Orleans' own setting: the silo's name in the membership table and the dashboards.
+        environment["Orleans__Name"] = name;
         environment["Commerce__Cluster__AdvertisedAddress"] = "127.0.0.1";
         environment["Commerce__Cluster__SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture);
         environment["Commerce__Cluster__GatewayPort"] = gatewayPort.ToString(CultureInfo.InvariantCulture);

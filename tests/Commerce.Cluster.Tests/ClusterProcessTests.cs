@@ -15,6 +15,9 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
 {
     private const int Workers = 32;
 
+    /// <summary>Orleans' ClusterMembershipOptions.TableRefreshTimeout, which the product leaves at its default.</summary>
+    private static readonly TimeSpan TableRefreshTimeout = TimeSpan.FromSeconds(60);
+
     private void Report(string line)
     {
         output.WriteLine(line);
@@ -111,6 +114,7 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         // The request that waited in the frozen silo: its stale activation's write is refused by the version check
         // (or the silo kills itself before running it). Either way a clear, transient error, never a success that is lost.
         string staleOutcome;
+        var staleRefused = false;
         try
         {
             var result = await stale.WaitAsync(ClusterHarness.Patience);
@@ -127,11 +131,14 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         catch (Exception e)
         {
             Assert.True(TransientFaults.IsExpected(e), $"The request sent to the frozen silo failed with an unclear error: {e}");
+            staleRefused = e is Orleans.Storage.InconsistentStateException;
             staleOutcome = $"failed with {TransientFaults.Kind(e)}: {e.Message.ReplaceLineEndings(" ")}";
         }
 
-        // Orleans stops a silo that finds itself declared dead; if it stayed up, it is a new generation.
-        var exited = await victim.WaitForExitAsync(ClusterHarness.Patience);
+        // Orleans stops a silo that finds itself declared dead; if it stayed up, it is a new generation. It finds
+        // out at its next read of the membership table at the latest: within Orleans' TableRefreshTimeout (60 s;
+        // the product does not change it), unless that read fell due while it was frozen.
+        var exited = await victim.WaitForExitAsync(TableRefreshTimeout + TimeSpan.FromSeconds(20));
         var latest = await Membership.LatestAsync(database.DataSource, victim);
         Assert.True(exited || latest is { Status: MembershipRow.Active } && latest.Generation != frozenGeneration,
             $"{victim.Name} neither stopped nor rejoined as a new generation: {latest}");
@@ -146,8 +153,11 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         Report($"SIGSTOP: {victim.Name} declared Dead {declaredDead.TotalMilliseconds:0} ms after the freeze; the hot SKU answered from {survivor.Name} after {back.TotalMilliseconds:0} ms (a reservation sent once it was Dead: {answered}); " +
             $"longest caller wait {load.LongestWait(frozenAt, resumedAt).Wait.TotalMilliseconds:0} ms");
         Report($"after SIGCONT: the request sent to the frozen silo {staleOutcome}; the frozen silo logged {refusedWrites} refused stale write(s); " +
-            $"it {(exited ? $"stopped by itself (exit code {victim.ExitCode}) {stoppedAfter.TotalMilliseconds:0} ms after waking" : $"rejoined as generation {latest!.Generation}")}");
+            $"it {(exited ? $"stopped by itself (exit code {victim.ExitCode}) {stoppedAfter.TotalMilliseconds:0} ms after waking" : $"rejoined as generation {latest!.Generation}")}; " +
+            $"meanwhile the longest stretch with no answer was {load.LongestSilence(resumedAt, resumedAt + stoppedAfter).TotalMilliseconds:0} ms");
         Report(load.Describe());
+        // The scenario happened: the woken silo's stale activation did try to write (and was refused).
+        Assert.True(staleRefused || refusedWrites > 0, $"{victim.Name} never tried a stale write after waking; see {victim.LogPath}.");
         Report(await InventoryAudit.VerifyAsync(database.DataSource, plan, load));
         load.AssertEveryFailureWasTransient();
     }

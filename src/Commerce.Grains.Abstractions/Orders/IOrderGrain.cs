@@ -17,9 +17,11 @@ public interface IOrderGrain : IGrainWithStringKey
     /// Places the order from the customer's cart, or — for a request already seen — returns the saved
     /// answer (a different request under the same key is refused). Concurrent duplicates place once.
     /// </summary>
+    [ResponseTimeout(SlowCall.Timeout)]
     Task<PlaceOrderResult> Place(PlaceOrder request);
 
     /// <summary>Moves the order along its state machine; an illegal transition is refused, changing nothing.</summary>
+    [ResponseTimeout(SlowCall.Timeout)]
     Task<OrderResult> Transition(OrderAction action, string actor, string? note);
 
     /// <summary>The order, or null when none exists under this id.</summary>

@@ -76,15 +76,19 @@ public sealed record PaymentResult([property: Id(0)] PaymentError Error, [proper
 [Alias("Commerce.IPaymentGrain")]
 public interface IPaymentGrain : IGrainWithStringKey
 {
+    [ResponseTimeout(SlowCall.Timeout)]
     Task<PaymentResult> Authorize(AuthorizePayment request);
 
     /// <summary>Collects the whole authorized amount.</summary>
+    [ResponseTimeout(SlowCall.Timeout)]
     Task<PaymentResult> Capture();
 
     /// <summary>Refunds <paramref name="amount"/> under <paramref name="refundId"/> (a retry with the same id refunds once); refunds add up to at most what was captured.</summary>
+    [ResponseTimeout(SlowCall.Timeout)]
     Task<PaymentResult> Refund(string refundId, decimal amount, string reason);
 
     /// <summary>Undoes the payment, whatever it reached: voids an authorization, refunds what is captured and not yet refunded, settles an unrecorded authorization first. Idempotent.</summary>
+    [ResponseTimeout(SlowCall.Timeout)]
     Task<PaymentResult> Cancel(string reason);
 
     [ReadOnly]
