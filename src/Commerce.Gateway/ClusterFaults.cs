@@ -1,11 +1,7 @@
-using Commerce.Persistence;
+using Commerce.Hosting;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Npgsql;
-using Orleans.Runtime;
-using Orleans.Runtime.Messaging;
-using Orleans.Storage;
 
 namespace Commerce.Gateway;
 
@@ -22,14 +18,6 @@ internal static class ClusterFaults
     /// <summary>How long a client should wait before retrying: a killed silo's grains answer again from another silo within a few seconds.</summary>
     public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(1);
 
-    public static bool IsTransient(Exception error) => error switch
-    {
-        OrleansMessageRejectionException or GatewayTooBusyException or ConnectionFailedException or ClientNotAvailableException
-            or OrleansLifecycleCanceledException or InconsistentStateException or TimeoutException or DatabaseUnavailableException => true,
-        NpgsqlException npgsql => npgsql.IsTransient || npgsql is PostgresException { SqlState: "57P01" or "57P02" or "57P03" },
-        AggregateException aggregate => aggregate.InnerExceptions.All(IsTransient),
-        _ => error.InnerException is { } inner && IsTransient(inner),
-    };
 
     /// <summary>503 with <c>Retry-After</c> and the stable code; <paramref name="more"/> adds members (the checkout's order id).</summary>
     public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Problem(HttpResponse response, IReadOnlyDictionary<string, object?>? more = null)
@@ -45,7 +33,7 @@ internal static class ClusterFaults
     {
         public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
         {
-            if (!IsTransient(exception) || context.Response.HasStarted)
+            if (!TransientFaults.IsTransient(exception) || context.Response.HasStarted)
             {
                 return false;
             }

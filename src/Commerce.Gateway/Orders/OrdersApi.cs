@@ -1,3 +1,4 @@
+using Commerce.Hosting;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
@@ -108,7 +109,7 @@ internal static class OrdersApi
         {
             result = await grains.GetGrain<IOrderGrain>(orderId).Place(placement);
         }
-        catch (Exception e) when (ClusterFaults.IsTransient(e))
+        catch (Exception e) when (TransientFaults.IsTransient(e))
         {
             // The saga may have begun: the same key reaches the same order grain, which finishes it once.
             return ClusterFaults.Problem(response, new Dictionary<string, object?> { ["orderId"] = orderId });
