@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Commerce.Bench.Harness;
 using Commerce.Grains.Inventory;
 using Commerce.Testing;
@@ -154,7 +155,8 @@ internal static class ClusterBenchmark
         }
     }
 
-    private sealed record Failover(double FirstAnswerMs, double DeclaredDeadMs, double LongestWaitMs, double AllAnsweredMs, long Acknowledged, long Lost);
+    /// <param name="AllAnsweredMs">Null when some caller got no answer within 60 s of the kill (the run fails then).</param>
+    private sealed record Failover(double? FirstAnswerMs, double DeclaredDeadMs, double LongestWaitMs, double? AllAnsweredMs, long Acknowledged, long Lost);
 
     /// <summary>How often the probe asks the grain again after the kill, abandoning the call before (which may wait for its response timeout).</summary>
     private static readonly TimeSpan ProbeEvery = TimeSpan.FromMilliseconds(100);
@@ -239,10 +241,16 @@ internal static class ClusterBenchmark
 
             await Task.Delay(TimeSpan.FromSeconds(2));
             var beforeKill = acknowledged.Count;
+            // SIGKILL straight from here, so that the clock starts when the signal is sent (SiloProcess's
+            // kill first walks the process tree); its KillAsync then only reaps the dead process.
+            if (Signals.Kill(victim.ProcessId, Signals.SigKill) != 0)
+            {
+                throw new InvalidOperationException($"kill -9 {victim.ProcessId} failed");
+            }
             Interlocked.Exchange(ref killedAt, clock.ElapsedTicks);
-            await victim.KillAsync();
             var probe = ProbeAsync(grain, clock);
             var declaredDead = DeclaredDeadAsync(postgres, victim.SiloPort, clock);
+            await victim.KillAsync();
             Report.Progress($"  killed it after {beforeKill:N0} acknowledged reservations (the next activation rebuilds its holds from that many ledger rows)");
             using (var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
             {
@@ -258,21 +266,25 @@ internal static class ClusterBenchmark
             double Ms(long ticks) => Math.Round(ticks * 1000.0 / Stopwatch.Frequency);
             var unanswered = firstAfterKill.Count(t => t == 0);
             var answered = firstAfterKill.Where(t => t > 0).ToArray();
-            var first = answered.Length == 0 ? double.NaN : Ms(answered.Min());
-            var all = unanswered > 0 ? double.NaN : Ms(answered.Max());
+            double? first = answered.Length == 0 ? null : Ms(answered.Min());
+            double? all = unanswered > 0 ? null : Ms(answered.Max());
             var longest = Ms(longestWait.Max());
-            var probed = await probe - Interlocked.Read(ref killedAt);
+            var probed = await probe is { } answeredAt ? answeredAt - Interlocked.Read(ref killedAt) : (long?)null;
             var dead = await declaredDead - Interlocked.Read(ref killedAt);
-            Report.Progress($"  after the kill: the membership table declared the victim dead at {Ms(dead):N0} ms; {sku} answered the probe again at {Ms(probed):N0} ms; " +
+            Report.Progress($"  after the kill: the membership table declared the victim dead at {Ms(dead):N0} ms; {sku} answered the probe again at {(probed is { } p ? Ms(p).ToString("N0", CultureInfo.InvariantCulture) : "never (60 s)")} ms; " +
                 $"the first load caller's call made after the kill was answered at {first:N0} ms, every caller's by {all:N0} ms; the longest wait of a caller for its next answer {longest:N0} ms; " +
                 $"{failedCalls:N0} failed calls retried{(firstError is null ? "" : " (first: " + firstError + ")")}");
+            if (probed is null)
+            {
+                Report.Fail($"fail-over: {sku} did not answer the probe within 60 s of the kill");
+            }
             if (unanswered > 0)
             {
                 Report.Fail($"fail-over: {unanswered} of {clients} callers got no answer within 60 s of the kill");
             }
 
             var lost = await AuditFailoverAsync(postgres, sku, acknowledged.ToHashSet(StringComparer.Ordinal));
-            return new Failover(Ms(probed), Ms(dead), longest, all, acknowledged.Count, lost);
+            return new Failover(probed is { } q ? Ms(q) : null, Ms(dead), longest, all, acknowledged.Count, lost);
         }
         finally
         {
@@ -283,11 +295,11 @@ internal static class ClusterBenchmark
         }
     }
 
-    /// <summary>Asks the grain for its stock every <see cref="ProbeEvery"/> until one ask is answered; returns the clock's ticks then.</summary>
-    private static async Task<long> ProbeAsync(ISkuInventoryGrain grain, Stopwatch clock)
+    /// <summary>Asks the grain for its stock every <see cref="ProbeEvery"/> until one ask is answered; returns the clock's ticks then (null: not within 60 s).</summary>
+    private static async Task<long?> ProbeAsync(ISkuInventoryGrain grain, Stopwatch clock)
     {
         using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (true)
+        while (!patience.IsCancellationRequested)
         {
             var ask = grain.GetStock();
             try
@@ -299,12 +311,17 @@ internal static class ClusterBenchmark
             {
                 // Still waiting: leave this call to its fate and ask again.
             }
-            catch (Exception) when (!patience.IsCancellationRequested)
+            catch (OperationCanceledException) when (patience.IsCancellationRequested)
             {
-                await Task.Delay(ProbeEvery, patience.Token);
+                break;
+            }
+            catch (Exception)
+            {
+                await Task.Delay(ProbeEvery);
             }
             _ = ask.ContinueWith(t => t.Exception, TaskScheduler.Default); // observe the abandoned call's failure
         }
+        return null;
     }
 
     /// <summary>Polls Orleans' membership table until the silo on <paramref name="siloPort"/> is Dead (6); returns the clock's ticks then.</summary>
@@ -349,4 +366,13 @@ internal static class ClusterBenchmark
         }
         return lost;
     }
+}
+
+/// <summary>POSIX signals, sent with no child process in between.</summary>
+internal static class Signals
+{
+    public const int SigKill = 9;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    public static extern int Kill(int processId, int signal);
 }

@@ -47,56 +47,8 @@ var baseline = new Command("redis-flash-sale-app", "Hosts the baseline flash-sal
 baseline.SetAction(parse => RedisFlashSaleApp.RunAsync(parse.GetValue(urls)!, parse.GetValue(redis)!));
 root.Subcommands.Add(baseline);
 
-var experiment = new Command("experiment") { Hidden = true };
-experiment.SetAction(async parse =>
-{
-    if (Environment.GetEnvironmentVariable("BENCH_SERIALIZER") is not null)
-    {
-        var doc = new { Id = "cart-1", Lines = Enumerable.Range(0, 5).Select(i => new { Sku = $"SKU-{i}", Quantity = i + 1, UnitPrice = 19.99m + i, Currency = "EUR" }).ToList(), UpdatedAt = DateTimeOffset.UtcNow, Version = 7 };
-        var web = new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web);
-        for (var round = 0; round < 3; round++)
-        {
-            var sw = System.Diagnostics.Stopwatch.StartNew(); long n = 0;
-            while (sw.Elapsed < TimeSpan.FromSeconds(2)) { for (var i = 0; i < 1000; i++) { _ = Commerce.Persistence.StateJson.SerializeToUtf8Bytes(doc); } n += 1000; }
-            Console.Error.WriteLine($"experiment StateJson serialize only: {n / sw.Elapsed.TotalSeconds:N0}/s");
-            sw.Restart(); n = 0;
-            while (sw.Elapsed < TimeSpan.FromSeconds(2)) { for (var i = 0; i < 1000; i++) { _ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(doc, web); } n += 1000; }
-            Console.Error.WriteLine($"experiment Web serialize only: {n / sw.Elapsed.TotalSeconds:N0}/s");
-            var rec = new ExpState("cart-1", [.. Enumerable.Range(0, 5).Select(i => new ExpLine($"SKU-{i}", i + 1, 19.99m + i, "EUR"))], DateTimeOffset.UtcNow, 7);
-            sw.Restart(); n = 0;
-            while (sw.Elapsed < TimeSpan.FromSeconds(2)) { for (var i = 0; i < 1000; i++) { _ = Commerce.Persistence.StateJson.Deserialize<ExpState>(Commerce.Persistence.StateJson.SerializeToUtf8Bytes(rec)); } n += 1000; }
-            Console.Error.WriteLine($"experiment StateJson record round trip: {n / sw.Elapsed.TotalSeconds:N0}/s");
-            var bytes = Commerce.Persistence.StateJson.SerializeToUtf8Bytes(rec);
-            sw.Restart(); n = 0;
-            while (sw.Elapsed < TimeSpan.FromSeconds(2)) { for (var i = 0; i < 1000; i++) { _ = Commerce.Persistence.StateJson.Deserialize<ExpState>(bytes); } n += 1000; }
-            Console.Error.WriteLine($"experiment StateJson record deserialize: {n / sw.Elapsed.TotalSeconds:N0}/s");
-        }
-        return 0;
-    }
-    foreach (var x in new[] { "", "a", "d", "t", "adt", "" })
-    {
-        Environment.SetEnvironmentVariable("BENCH_EXPERIMENT", x);
-        await using var silo = await InProcessSilo.StartLocalAsync(null);
-        var noop = silo.Grains.GetGrain<INoopGrain>("noop");
-        await noop.Noop();
-        for (var round = 0; round < 3; round++)
-        {
-            long count = 0;
-            var deadline = System.Diagnostics.Stopwatch.GetTimestamp() + 3 * System.Diagnostics.Stopwatch.Frequency;
-            await Task.WhenAll(Enumerable.Range(0, 64).Select(_ => Task.Run(async () => { long n = 0; while (System.Diagnostics.Stopwatch.GetTimestamp() < deadline) { await noop.Noop(); n++; } Interlocked.Add(ref count, n); })));
-            Console.Error.WriteLine($"experiment '{x}' round {round}: {count / 3.0:N0}/s");
-        }
-    }
-    return 0;
-});
-root.Subcommands.Add(experiment);
-
 var benchSilo = new Command("bench-silo", "Hosts a silo for the bench's own grains (the grain-lean approach); started by the benchmarks.") { Hidden = true };
 benchSilo.SetAction(_ => BenchSiloHost.RunAsync());
 root.Subcommands.Add(benchSilo);
 
 return await root.Parse(args).InvokeAsync();
-
-internal sealed record ExpLine(string Sku, int Quantity, decimal UnitPrice, string Currency);
-
-internal sealed record ExpState(string Id, List<ExpLine> Lines, DateTimeOffset UpdatedAt, int Version);

@@ -6,7 +6,7 @@ namespace Commerce.Bench.Harness;
 
 /// <summary>
 /// Operator access to the silos a benchmark starts: each run makes up its own bootstrap key, gives it
-/// to its silo processes, and signs in with it to read their operator-only telemetry and dashboard.
+/// to its silo processes, and signs in with it to set up flash sales and read the operator dashboard.
 /// </summary>
 public static class OperatorClient
 {

@@ -39,6 +39,7 @@ internal sealed class GrainApproach : IReservationApproach, IGrainApproach
     public async Task PrepareAsync(IReadOnlyList<string> skus, int stockPerSku)
     {
         _silo = await SiloWithClient.StartAsync(_connectionString, "bench-inventory", _siloSettings);
+        Report.Progress($"  product silo process: pid {_silo.Silo.ProcessId}, log {_silo.Silo.LogPath}");
         await Parallel.ForEachAsync(skus, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (sku, _) =>
         {
             var result = await Grains.GetGrain<ISkuInventoryGrain>(sku).Receive(new ReceiveStock(Warehouse, stockPerSku, "bench", OperationId: "initial-stock"));
@@ -110,6 +111,10 @@ internal sealed class GrainApproach : IReservationApproach, IGrainApproach
         await using var sizes = await size.ExecuteReaderAsync();
         await sizes.ReadAsync();
         Report.Progress($"  stored state: {documents:N0} SKU document(s), the largest {sizes.GetInt32(0):N0} bytes of JSON ({sizes.GetInt32(1):N0} bytes stored), rewritten by every commit of its SKU");
+        // The first hold a SKU activation places registers its expiry backstop reminder (a row in Orleans'
+        // reminder table), and that reservation's answer waits for the registration.
+        var reminders = await BenchDatabase.ScalarAsync(_connectionString, "SELECT count(*) FROM orleansreminderstable");
+        Report.Progress($"  reminders registered: {reminders:N0}");
         return new Audit(reserved, oversold, problem);
     }
 

@@ -23,6 +23,7 @@ internal sealed class LeanGrainApproach(string connectionString) : IReservationA
     public async Task PrepareAsync(IReadOnlyList<string> skus, int stockPerSku)
     {
         _silo = await BenchSiloProcess.StartAsync(connectionString, "bench-lean");
+        Report.Progress($"  bench silo process: pid {_silo.ProcessId}, log {_silo.LogPath}");
         _client = await BenchClient.ConnectAsync(connectionString);
         await Parallel.ForEachAsync(skus, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (sku, _) =>
             await _client.Grains.GetGrain<ILeanStockGrain>(sku).Stock(stockPerSku));
