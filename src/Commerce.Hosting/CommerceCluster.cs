@@ -76,6 +76,11 @@ public static class CommerceCluster
             o.TableRefreshTimeout = settings.MembershipRefreshPeriod;
         });
         silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = settings.ResponseTimeout);
+        // Trace context crosses grain calls only when traces are exported: the filters cost every call.
+        if (Telemetry.OtlpEndpoint(configuration) is not null)
+        {
+            silo.AddActivityPropagation();
+        }
         // Commerce:Reminders:MinimumReminderPeriod: tests run reminders on sub-second periods.
         silo.Services.Configure<ReminderOptions>(configuration.GetSection("Commerce:Reminders"));
         return silo;
@@ -83,8 +88,8 @@ public static class CommerceCluster
 
     /// <summary>
     /// What a silo keeps in PostgreSQL, whatever its clustering: grain state in the project's tables,
-    /// Orleans' ADO.NET reminders, and their schema (migrated before the silo starts); plus trace
-    /// propagation and the Orleans dashboard's data collection. Orleans' test host uses this alone.
+    /// Orleans' ADO.NET reminders, and their schema (migrated before the silo starts); plus the
+    /// dashboards' data collection. Orleans' test host uses this alone.
     /// </summary>
     public static ISiloBuilder UseCommercePostgres(this ISiloBuilder silo, string connectionString)
     {
@@ -97,7 +102,6 @@ public static class CommerceCluster
             o.Invariant = Invariant;
             o.ConnectionString = connectionString;
         });
-        silo.AddActivityPropagation();
         silo.AddDashboard();
         silo.AddSiloTelemetry();
         return silo;
@@ -125,7 +129,10 @@ public static class CommerceCluster
         });
         client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = settings.ResponseTimeout);
         client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = settings.GatewayListRefreshPeriod);
-        client.AddActivityPropagation();
+        if (Telemetry.OtlpEndpoint(configuration) is not null)
+        {
+            client.AddActivityPropagation();
+        }
         client.AddDashboard();
         return client;
     }

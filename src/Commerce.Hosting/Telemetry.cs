@@ -9,11 +9,8 @@ using OpenTelemetry.Trace;
 namespace Commerce.Hosting;
 
 /// <summary>
-/// OpenTelemetry for the process: Orleans' meters and activity sources, ASP.NET Core, Npgsql, the
-/// .NET runtime and the project's own meters. Nothing is exported unless
-/// <c>Commerce:Telemetry:OtlpEndpoint</c> (environment <c>Commerce__Telemetry__OtlpEndpoint</c>) names an
-/// OTLP collector; the meters are there either way for in-process readers and dotnet-counters. Traces
-/// are recorded only when exported: a span per grain call is not free on the hot path.
+/// OpenTelemetry for the process, switched on by <c>Commerce:Telemetry:OtlpEndpoint</c> (environment
+/// <c>Commerce__Telemetry__OtlpEndpoint</c>) naming an OTLP collector.
 /// </summary>
 public static class Telemetry
 {
@@ -24,25 +21,34 @@ public static class Telemetry
 
     private static readonly string[] OrleansActivitySources = ["Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application"];
 
+    /// <summary>Where to export, from <c>Commerce:Telemetry:OtlpEndpoint</c>; null: nothing is collected for export.</summary>
+    public static Uri? OtlpEndpoint(IConfiguration configuration) =>
+        configuration["Commerce:Telemetry:OtlpEndpoint"] is { Length: > 0 } endpoint ? new Uri(endpoint) : null;
+
+    /// <summary>
+    /// With an OTLP endpoint: metrics and traces of Orleans, ASP.NET Core, Npgsql, the runtime and
+    /// the project, exported there. Without one, nothing: an OpenTelemetry meter provider with no
+    /// exporter still aggregates every measurement of Orleans' per-message instruments on the hot path.
+    /// The instruments themselves are always there for dotnet-counters and in-process readers.
+    /// </summary>
     public static IServiceCollection AddCommerceTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
-        var endpoint = configuration["Commerce:Telemetry:OtlpEndpoint"];
-        var telemetry = services.AddOpenTelemetry()
+        if (OtlpEndpoint(configuration) is not { } endpoint)
+        {
+            return services;
+        }
+        services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics
                 .AddMeter(OrleansMeters)
                 .AddMeter(CommerceMeters)
                 .AddAspNetCoreInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddNpgsqlInstrumentation());
-        if (!string.IsNullOrWhiteSpace(endpoint))
-        {
-            telemetry
-                .WithTracing(tracing => tracing
-                    .AddSource(OrleansActivitySources)
-                    .AddAspNetCoreInstrumentation()
-                    .AddNpgsql())
-                .UseOtlpExporter(OpenTelemetry.Exporter.OtlpExportProtocol.Grpc, new Uri(endpoint));
-        }
+                .AddNpgsqlInstrumentation())
+            .WithTracing(tracing => tracing
+                .AddSource(OrleansActivitySources)
+                .AddAspNetCoreInstrumentation()
+                .AddNpgsql())
+            .UseOtlpExporter(OpenTelemetry.Exporter.OtlpExportProtocol.Grpc, endpoint);
         return services;
     }
 }

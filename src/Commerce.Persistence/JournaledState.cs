@@ -77,6 +77,12 @@ internal sealed class JournaledStateAttributeMapper : IAttributeToFactoryMapper<
 /// answers every request it covered only after PostgreSQL committed. While one commit is in flight,
 /// new requests accumulate and share the next one.
 /// </summary>
+/// <remarks>
+/// Holding: once a large batch is answered, its callers come back within moments. Starting the next
+/// commit with the first few of them would split the callers into two groups that alternate, each
+/// waiting for two commits per write; so the next commit waits — at most <see cref="MaximumHold"/> —
+/// until as many requests are pending again as the last batch answered.
+/// </remarks>
 internal sealed class JournaledState<TState> : IJournaledState<TState>, ILifecycleObserver where TState : class, new()
 {
     private readonly IGrainContext _context;
@@ -87,10 +93,17 @@ internal sealed class JournaledState<TState> : IJournaledState<TState>, ILifecyc
     private readonly string _grainType;
     private readonly string _grainKey;
 
+    private static readonly TimeSpan MaximumHold = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>Batches smaller than this are not held for: at low load a caller never waits for others.</summary>
+    private const int HoldFromBatch = 4;
+
     private List<TaskCompletionSource> _pending = [];
     private List<JournalRecord> _journal = [];
     private bool _committing;
     private Exception? _failure;
+    private TaskCompletionSource? _holdRelease;
+    private int _holdUntilPending;
 
     public JournaledState(IGrainContext context, string stateName, GrainStateStore store, StorageMetrics metrics, ILogger logger)
     {
@@ -143,12 +156,18 @@ internal sealed class JournaledState<TState> : IJournaledState<TState>, ILifecyc
             // Memory may hold changes of a failed commit: nothing may be committed from it any more.
             return Task.FromException(_failure);
         }
-        var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Continuations run inline when the commit completes it: they are the callers' turns on this
+        // same activation, so answering a batch costs no scheduling hop per caller.
+        var completion = new TaskCompletionSource();
         _pending.Add(completion);
         if (!_committing)
         {
             _committing = true;
             _ = CommitLoop();
+        }
+        else if (_holdRelease is { } hold && _pending.Count >= _holdUntilPending)
+        {
+            hold.TrySetResult();
         }
         return completion.Task;
     }
@@ -176,12 +195,25 @@ internal sealed class JournaledState<TState> : IJournaledState<TState>, ILifecyc
                 {
                     request.TrySetResult();
                 }
+                await HoldForReturningCallers(batch.Count);
             }
         }
         finally
         {
             _committing = false;
         }
+    }
+
+    private async Task HoldForReturningCallers(int answered)
+    {
+        if (answered < HoldFromBatch || _pending.Count >= answered)
+        {
+            return;
+        }
+        _holdUntilPending = answered;
+        _holdRelease = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await Task.WhenAny(_holdRelease.Task, Task.Delay(MaximumHold));
+        _holdRelease = null;
     }
 
     private async Task Commit()

@@ -269,7 +269,9 @@ public sealed class PostgresGrainStorageTests(MigratedDatabaseFixture fixture) :
     {
         var grain = NewGrain();
 
-        await Assert.ThrowsAsync<Npgsql.PostgresException>(() => _storage.WriteAsync(grain, State, Json("{not json"), null, Ct));
+        // Refused for good (not "unavailable"), with PostgreSQL's code, in an exception that crosses Orleans' wire.
+        var error = await Assert.ThrowsAsync<DatabaseException>(() => _storage.WriteAsync(grain, State, Json("{not json"), null, Ct));
+        Assert.Equal("22P02", error.SqlState);
 
         Assert.Null(await _storage.ReadAsync(grain, State, Ct));
     }

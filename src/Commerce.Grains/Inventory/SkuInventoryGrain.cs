@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans;
 using Orleans.Concurrency;
 using Orleans.Runtime;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Commerce.Grains.Inventory;
@@ -30,6 +31,7 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
     private readonly IJournaledState<SkuInventoryState> _inventory;
     private readonly TimeProvider _clock;
     private readonly InventoryOptions _options;
+    private readonly ILogger<SkuInventoryGrain> _logger;
     private readonly ObserverSet<IInventoryObserver> _observers;
 
     /// <summary>
@@ -58,9 +60,11 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
     public SkuInventoryGrain(
         [JournaledState(StateName)] IJournaledState<SkuInventoryState> inventory,
         [FromKeyedServices(CommerceGrains.Clock)] TimeProvider clock,
-        IOptions<InventoryOptions> options)
+        IOptions<InventoryOptions> options,
+        ILogger<SkuInventoryGrain> logger)
     {
         _inventory = inventory;
+        _logger = logger;
         _clock = clock;
         _options = options.Value;
         _observers = new ObserverSet<IInventoryObserver>(clock, _options.ObserverLease);
@@ -72,7 +76,19 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
 
     private DateTimeOffset Now => _clock.GetUtcNow();
 
-    private int Available => State.Warehouses.Values.Sum(w => w.OnHand - w.Reserved);
+    /// <summary>Available units across warehouses: a loop, not LINQ — it runs twice per reservation on the hot SKU's single thread.</summary>
+    private int Available
+    {
+        get
+        {
+            var available = 0;
+            foreach (var counts in State.Warehouses.Values)
+            {
+                available += counts.OnHand - counts.Reserved;
+            }
+            return available;
+        }
+    }
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -212,7 +228,6 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
         var levelBefore = Level();
         var hold = new StockHold(warehouse, quantity, expiresAt, Now);
         Apply(kind, warehouse, onHandDelta: 0, reservedDelta: quantity, actor, reservationId: id, placedHold: expiresAt is null ? null : hold);
-        var backstop = Task.CompletedTask;
         if (expiresAt is not { } due)
         {
             State.Allocations[id] = hold;
@@ -220,10 +235,9 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
         else
         {
             _holds[id] = hold;
-            backstop = HoldPlaced(due);
+            HoldPlaced(due);
         }
         await CommitAndNotify(levelBefore, kind);
-        await backstop;
         return ReservationResult.Ok(hold.ToReservation(id));
     }
 
@@ -255,9 +269,8 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
         // Reserved stock does not change: units move from one hold to another.
         Apply(StockChangeKind.ReservedFromAllocation, allocation.WarehouseId, 0, 0, request.Actor,
             reason: $"from allocation {request.AllocationId}", reservationId: request.ReservationId, placedHold: hold);
-        var backstop = HoldPlaced(expiresAt);
+        HoldPlaced(expiresAt);
         await Write();
-        await backstop;
         return ReservationResult.Ok(hold.ToReservation(request.ReservationId));
     }
 
@@ -379,15 +392,21 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
 
     // ---- Hold expiry -------------------------------------------------------------------------
 
-    /// <summary>A new expiring hold: the timer fires no later than its expiry, and the backstop is registered.</summary>
-    private Task HoldPlaced(DateTimeOffset expiresAt)
+    /// <summary>
+    /// A new expiring hold: the timer fires no later than its expiry, and the backstop reminder is
+    /// registered — without the caller waiting for it. The hold is durable once its ledger entry
+    /// commits; should the silo die before the reminder is written, the hold still expires the first
+    /// time anything touches the SKU (an availability read, a reservation), whose activation
+    /// registers the backstop again.
+    /// </summary>
+    private void HoldPlaced(DateTimeOffset expiresAt)
     {
         if (_nextExpiry is not { } next || expiresAt < next)
         {
             _nextExpiry = expiresAt;
             ScheduleExpiry();
         }
-        return EnsureBackstop();
+        _ = EnsureBackstop();
     }
 
     /// <summary>Points the expiry timer at <see cref="_nextExpiry"/> (the persisted expiries are the truth; the timer only says when to look).</summary>
@@ -445,6 +464,7 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
         }
     }
 
+    /// <summary>Registers the backstop once per activation (again after a failed attempt, which is logged).</summary>
     private Task EnsureBackstop()
     {
         if (_backstop is { IsFaulted: false })
@@ -452,8 +472,21 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
             return _backstop;
         }
         var period = _options.ExpiryBackstopPeriod;
-        _backstop = this.RegisterOrUpdateReminder(HoldExpiryReminder, period, period);
+        _backstop = RegisterBackstop(period);
         return _backstop;
+    }
+
+    private async Task RegisterBackstop(TimeSpan period)
+    {
+        try
+        {
+            await this.RegisterOrUpdateReminder(HoldExpiryReminder, period, period);
+        }
+        catch (Exception e)
+        {
+            _logger.LogWarning(e, "SKU {Sku} could not register its hold-expiry reminder; the next hold tries again", Sku);
+            throw;
+        }
     }
 
     /// <summary>Returns the stock of every hold whose time is up. Also called lazily by every change, so availability never waits for the timer.</summary>
