@@ -33,10 +33,11 @@ public static class GatewayExtensions
         services.AddExceptionHandler<ClusterFaults.Handler>();
         services.AddOpenApi("v1");
         services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres");
-        // Enums travel as their names ("SoldOut"), in REST and SignalR alike.
-        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        // Request bodies: numbers as numbers, enums by name, no text PostgreSQL cannot store; refusals as problems.
+        services.AddRequestBodies();
         services.AddGatewayIdentity();
         services.AddGatewayRateLimits();
+        // Enums travel as their names ("SoldOut") over SignalR too.
         services.AddSignalR().AddJsonProtocol(json => json.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.AddSingleton<FlashSaleFeeds>();
         services.AddSingleton<CartFeeds>();
