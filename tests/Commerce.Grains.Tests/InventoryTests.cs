@@ -388,4 +388,21 @@ public sealed class InventoryTests(PostgresDatabaseFixture database) : IClassFix
         var stock = (await sku.GetStock())!;
         Assert.Equal((2, 8), (stock.Reserved, stock.Available));
     }
+
+    [Fact]
+    public async Task An_allocation_takes_units_on_hand_only_even_with_backorders_on()
+    {
+        await using var silo = await StartSilo();
+        var sku = await Stocked(silo, ("north", 50));
+        await sku.Configure(new ConfigureStock(LowStockThreshold: 0, BackorderAllowed: true, null, "ops"));
+
+        var tooMany = await sku.Allocate(new AllocateStock("sale-big", 1_000_000, null, "ops"));
+        var fits = await sku.Allocate(new AllocateStock("sale-small", 50, null, "ops"));
+
+        Assert.Equal(ReservationError.InsufficientStock, tooMany.Error);
+        Assert.True(fits.Succeeded);
+        // Backorders still let an ordinary reservation go past what is on hand.
+        Assert.True((await sku.Reserve(new ReserveStock("backorder", 3))).Succeeded);
+        Assert.Equal((53, -3), ((await sku.GetStock())!.Reserved, (await sku.GetStock())!.Available));
+    }
 }

@@ -218,7 +218,8 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
         {
             return ReservationResult.Fail(ReservationError.UnknownSku, $"SKU '{Sku}' has no stock records.");
         }
-        var warehouse = PickWarehouse(quantity, preferredWarehouse);
+        // An allocation (a flash sale's pool) sets real units aside: backorders never stand in for them.
+        var warehouse = PickWarehouse(quantity, preferredWarehouse, allowBackorder: kind != StockChangeKind.Allocated && State.BackorderAllowed);
         if (warehouse is null)
         {
             var most = State.Warehouses.Count == 0 ? 0 : State.Warehouses.Values.Max(w => w.OnHand - w.Reserved);
@@ -353,7 +354,7 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
     }
 
     /// <summary>The preferred warehouse if it has enough, else the first in priority order that has; with backorders, the first candidate anyway.</summary>
-    private string? PickWarehouse(int quantity, string? preferred)
+    private string? PickWarehouse(int quantity, string? preferred, bool allowBackorder)
     {
         string? first = null;
         foreach (var candidate in WarehouseOrder(preferred))
@@ -365,7 +366,7 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
                 return candidate;
             }
         }
-        return State.BackorderAllowed ? first : null;
+        return allowBackorder ? first : null;
     }
 
     private IEnumerable<string> WarehouseOrder(string? preferred)
