@@ -31,8 +31,16 @@ internal static class Problems
         {
             extensions[key] = value;
         }
-        return TypedResults.Problem(detail: message, statusCode: status, title: title, extensions: extensions);
+        return TypedResults.Problem(detail: message, statusCode: status, title: title, type: TypeWithoutDefault(status), extensions: extensions);
     }
+
+    /// <summary>ASP.NET Core fills in <c>type</c> for the common statuses; these two it leaves empty.</summary>
+    private static string? TypeWithoutDefault(int status) => status switch
+    {
+        StatusCodes.Status402PaymentRequired => "https://tools.ietf.org/html/rfc9110#section-15.5.3",
+        StatusCodes.Status429TooManyRequests => "https://tools.ietf.org/html/rfc6585#section-4",
+        _ => null,
+    };
 
     public static ProblemHttpResult NotFound(string code, string message) =>
         TypedResults.Problem(detail: message, statusCode: StatusCodes.Status404NotFound, title: "Not found.", extensions: Code(code));

@@ -133,6 +133,7 @@ public sealed class CheckoutApiTests(GatewayServer server) : IClassFixture<Gatew
         var problem = await (await Storefront.PlaceOrder(customer, Guid.NewGuid().ToString(), Storefront.Checkout(card))).AssertProblem(HttpStatusCode.PaymentRequired, field: "card.number", code: "payment-declined");
 
         Assert.Contains(declineCode, problem.GetProperty("detail").GetString());
+        Assert.Equal("https://tools.ietf.org/html/rfc9110#section-15.5.3", problem.GetProperty("type").GetString());
         Assert.Equal(2, await Store.Available(sku));
         var order = await (await customer.GetAsync($"/api/v1/orders/{problem.GetProperty("orderId").GetString()}")).Read<JsonElement>();
         Assert.Equal(("Cancelled", "payment-declined"), (order.GetProperty("status").GetString(), order.GetProperty("cancellationCode").GetString()));
@@ -189,12 +190,19 @@ public sealed class CheckoutApiTests(GatewayServer server) : IClassFixture<Gatew
         var order = await (await Storefront.PlaceOrder(customer, Guid.NewGuid().ToString())).Read<JsonElement>(HttpStatusCode.Created);
         Assert.Equal(0, await Store.Available(sku));
 
-        var cancelled = await (await customer.PostAsync($"/api/v1/orders/{order.GetProperty("orderId").GetString()}/cancel", null)).Read<JsonElement>();
+        const string note = "changed my mind, call me at 555-0100";
+        var cancelled = await (await customer.PostAsJsonAsync($"/api/v1/orders/{order.GetProperty("orderId").GetString()}/cancel", new { note })).Read<JsonElement>();
 
         Assert.Equal("Cancelled", cancelled.GetProperty("status").GetString());
         Assert.Equal(3, await Store.Available(sku));
         var payment = await (await customer.GetAsync($"/api/v1/payments/{order.GetProperty("paymentId").GetString()}")).Read<JsonElement>();
         Assert.Equal("Refunded", payment.GetProperty("status").GetString());
+        // The customer's words stay with the order; the payment records the project's own reason.
+        Assert.DoesNotContain(payment.GetProperty("history").EnumerateArray(), e => e.GetProperty("reference").GetString()?.Contains("555", StringComparison.Ordinal) == true);
+        // History holds real transitions only: Pending, Confirmed, Cancelled (by the customer, with the note).
+        var history = cancelled.GetProperty("history").EnumerateArray().ToList();
+        Assert.Equal(["Pending", "Confirmed", "Cancelled"], history.Select(e => e.GetProperty("status").GetString()));
+        Assert.Equal(note, history[^1].GetProperty("note").GetString());
     }
 
     [Fact]

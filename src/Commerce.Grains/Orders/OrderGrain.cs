@@ -309,7 +309,8 @@ internal sealed class OrderGrain(
     private async Task Unwind()
     {
         var reason = State.CancellationReason ?? "Order cancelled.";
-        await Payment.Cancel(reason);
+        // The payment (and through it the provider) hears the project's own code, never a customer's words.
+        await Payment.Cancel($"order {OrderId}: {State.CancellationCode ?? "cancelled"}");
         foreach (var line in State.Lines)
         {
             var inventory = Inventory(line.Sku);
@@ -325,8 +326,9 @@ internal sealed class OrderGrain(
             }
         }
         await AfterEffect(SagaStep.Unwind);
-        Become(State.UnwindTo ?? OrderStatus.Cancelled, SagaActor, reason);
+        Become(State.UnwindTo ?? OrderStatus.Cancelled, State.UnwindActor ?? SagaActor, reason);
         State.UnwindTo = null;
+        State.UnwindActor = null;
         State.Step = SagaStep.Done;
         // Only a checkout that never got placed answers with its failure; a later cancellation keeps the saved success.
         var stockFailed = State.CancellationCode is "out-of-stock" or "reservation-expired";
@@ -337,10 +339,12 @@ internal sealed class OrderGrain(
     private void StartUnwinding(OrderStatus endIn, string code, string reason, string actor)
     {
         State.UnwindTo = endIn;
+        State.UnwindActor = actor;
         State.CancellationCode = code;
         State.CancellationReason = reason;
         State.Step = SagaStep.Unwind;
-        State.History.Add(new OrderEvent(State.Status, clock.GetUtcNow(), actor, $"unwinding: {reason}"));
+        // No history entry yet: history holds real transitions only, and the one this compensation
+        // makes (to UnwindTo, with the reason) is recorded when it completes.
     }
 
     private async Task Advance(SagaStep done, SagaStep next)

@@ -37,6 +37,9 @@ internal sealed class OrderState
     /// <summary>While unwinding (compensation): the status the order ends in.</summary>
     public OrderStatus? UnwindTo { get; set; }
 
+    /// <summary>While unwinding: who asked for it (a customer, an operator, or the saga itself); the ending transition is theirs.</summary>
+    public string? UnwindActor { get; set; }
+
     public string? CancellationCode { get; set; }
 
     public string? CancellationReason { get; set; }
