@@ -7,7 +7,9 @@ namespace Commerce.Grains;
 /// <summary>
 /// A grain's subscribers, each for a lease that the subscriber renews by subscribing again: the grain
 /// keeps no durable record of them, so after a restart they come back by renewing, and a subscriber
-/// that vanished without unsubscribing is forgotten when its lease runs out or a delivery fails.
+/// that vanished without unsubscribing is forgotten when its lease runs out. Observer methods are
+/// one-way: the grain never waits for a subscriber, and one lost or slow delivery never unsubscribes
+/// it (which once silenced a gateway's whole feed under a crowd until its next renewal).
 /// Used only on the grain's own turns.
 /// </summary>
 internal sealed class ObserverSet<TObserver>(TimeProvider clock, TimeSpan lease) where TObserver : class, IGrainObserver
@@ -20,7 +22,7 @@ internal sealed class ObserverSet<TObserver>(TimeProvider clock, TimeSpan lease)
 
     public void Unsubscribe(TObserver observer) => _leaseEnds.Remove(observer);
 
-    /// <summary>Sends to every subscriber without waiting for them: a slow observer never holds up the grain.</summary>
+    /// <summary>Sends to every subscriber whose lease runs; the calls are one-way, so nothing here waits.</summary>
     public void Notify(Func<TObserver, Task> send)
     {
         if (_leaseEnds.Count == 0)
@@ -35,20 +37,15 @@ internal sealed class ObserverSet<TObserver>(TimeProvider clock, TimeSpan lease)
                 _leaseEnds.Remove(observer);
                 continue;
             }
-            _ = Deliver(observer, send);
-        }
-    }
-
-    private async Task Deliver(TObserver observer, Func<TObserver, Task> send)
-    {
-        try
-        {
-            await send(observer);
-        }
-        catch (Exception)
-        {
-            // Its reference was deleted or its node is gone; it subscribes again if it still cares.
-            _leaseEnds.Remove(observer);
+            try
+            {
+                _ = send(observer);
+            }
+            catch (Exception)
+            {
+                // Notifications follow a commit: a reference that cannot even be called must not fail
+                // the caller whose change committed. Its lease runs out unless it renews.
+            }
         }
     }
 }

@@ -1,13 +1,13 @@
 using Orleans;
 using Orleans.Concurrency;
 
-
 namespace Commerce.Grains.Carts;
 
 /// <summary>Told about every committed change of the carts it subscribed to. Subscriptions are leases: renew them.</summary>
 [Alias("Commerce.ICartObserver")]
 public interface ICartObserver : IGrainObserver
 {
+    [OneWay]
     Task CartChanged(CartView cart);
 }
 

@@ -1,7 +1,6 @@
 using Orleans;
 using Orleans.Concurrency;
 
-
 namespace Commerce.Grains.FlashSales;
 
 /// <summary>
@@ -11,16 +10,21 @@ namespace Commerce.Grains.FlashSales;
 [Alias("Commerce.IFlashSaleObserver")]
 public interface IFlashSaleObserver : IGrainObserver
 {
+    [OneWay]
     Task Joined(string saleId, string customerId, long ticket);
 
     /// <summary>Every ticket up to <paramref name="admittedThrough"/> left the waiting line: positions moved.</summary>
+    [OneWay]
     Task QueueAdvanced(string saleId, long admittedThrough);
 
     /// <summary>A customer may buy now; the token is for that customer only.</summary>
+    [OneWay]
     Task Admitted(string saleId, string customerId, PurchaseToken token);
 
+    [OneWay]
     Task SoldOut(string saleId);
 
+    [OneWay]
     Task Ended(string saleId, SalePhase phase);
 }
 

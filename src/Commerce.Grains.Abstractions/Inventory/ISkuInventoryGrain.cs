@@ -1,7 +1,6 @@
 using Orleans;
 using Orleans.Concurrency;
 
-
 namespace Commerce.Grains.Inventory;
 
 /// <summary>What changed about a SKU's availability, for observers.</summary>
@@ -13,12 +12,15 @@ public sealed record StockLevelChange([property: Id(0)] string Sku, [property: I
 public interface IInventoryObserver : IGrainObserver
 {
     /// <summary>Available stock changed.</summary>
+    [OneWay]
     Task StockChanged(StockLevelChange change);
 
     /// <summary>Available stock fell to the low-stock threshold or below (but not to zero).</summary>
+    [OneWay]
     Task LowStock(StockLevelChange change);
 
     /// <summary>Available stock rose above zero after being out.</summary>
+    [OneWay]
     Task BackInStock(StockLevelChange change);
 }
 

@@ -1,7 +1,6 @@
 using Orleans;
 using Orleans.Concurrency;
 
-
 namespace Commerce.Grains.Payments;
 
 [GenerateSerializer, Alias("Commerce.PaymentStatus")]
