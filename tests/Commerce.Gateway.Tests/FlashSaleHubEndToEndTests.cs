@@ -16,7 +16,7 @@ public sealed class FlashSaleHubEndToEndTests(GatewayServer server) : IClassFixt
     private const int Customers = 300;
     private const int Units = 100;
 
-    private sealed record CrowdSummary(int Customers, int WithPosition, int WithPushedPosition, int Admitted, int Buyers, int UnitsPurchased, int SoldOut, string[] Errors);
+    private sealed record CrowdSummary(int Customers, int WithPosition, int WithPushedPosition, int PlaceWentUp, int Admitted, int Buyers, int UnitsPurchased, int SoldOut, string[] Errors);
 
     [Fact]
     public async Task Several_hundred_signalr_clients_queue_the_admitted_buy_and_the_rest_hear_sold_out()
@@ -47,6 +47,7 @@ public sealed class FlashSaleHubEndToEndTests(GatewayServer server) : IClassFixt
         Assert.Equal(Customers, summary.Customers);
         Assert.Equal(Customers, summary.WithPosition);
         Assert.True(summary.WithPushedPosition > 0, "No position was ever pushed as the queue moved.");
+        Assert.Equal(0, summary.PlaceWentUp);
         Assert.Equal((Units, Units, Units), (summary.Admitted, summary.Buyers, summary.UnitsPurchased));
         Assert.Equal(Customers - Units, summary.SoldOut);
 

@@ -69,11 +69,27 @@ internal sealed class FlashSaleFeed : IFlashSaleObserver, IAsyncDisposable
     private readonly Dictionary<string, Follower> _followers = new(StringComparer.Ordinal);
     private long _admittedThrough;
 
-    /// <summary>A customer followed from this node: their ticket while waiting, and their connections.</summary>
+    /// <summary>A customer followed from this node: their ticket while waiting, the last place they were told, and their connections.</summary>
     private sealed class Follower
     {
         public long? WaitingTicket;
+        public long? LastPosition;
         public readonly HashSet<string> Connections = new(StringComparer.Ordinal);
+
+        /// <summary>
+        /// Whether <paramref name="position"/> is news: a place only ever goes down. The sale's events
+        /// reach this node in no particular order, so an event computed from an older admission mark
+        /// could otherwise tell a customer a place behind the one they already had.
+        /// </summary>
+        public bool Advances(long position)
+        {
+            if (LastPosition is { } last && position >= last)
+            {
+                return false;
+            }
+            LastPosition = position;
+            return true;
+        }
     }
 
     public FlashSaleFeed(string saleId, IFlashSaleGrain sale, IGrainFactory grains, IHubContext<FlashSaleHub, IFlashSaleClient> hub, ILogger logger)
@@ -121,6 +137,12 @@ internal sealed class FlashSaleFeed : IFlashSaleObserver, IAsyncDisposable
             if (_followers.TryGetValue(place.CustomerId, out var follower))
             {
                 follower.WaitingTicket = place.State == QueueEntryState.Waiting ? place.Ticket : null;
+                if (place is { State: QueueEntryState.Waiting, Ticket: { } ticket, Position: { } position })
+                {
+                    follower.Advances(position);
+                    // The place was computed from the sale's current admission mark: it may be ahead of this node's.
+                    _admittedThrough = Math.Max(_admittedThrough, ticket - position);
+                }
             }
         }
     }
@@ -137,6 +159,10 @@ internal sealed class FlashSaleFeed : IFlashSaleObserver, IAsyncDisposable
             }
             follower.WaitingTicket = ticket;
             position = ticket - _admittedThrough;
+            if (!follower.Advances(position))
+            {
+                return Task.CompletedTask;
+            }
             connections = [.. follower.Connections];
         }
         return _hub.Clients.Clients(connections).Position(_saleId, position);
@@ -153,8 +179,8 @@ internal sealed class FlashSaleFeed : IFlashSaleObserver, IAsyncDisposable
             }
             _admittedThrough = admittedThrough;
             moved = [.. _followers.Values
-                .Where(f => f.WaitingTicket > admittedThrough)
-                .Select(f => (f.Connections.ToArray(), f.WaitingTicket!.Value - admittedThrough))];
+                .Where(f => f.WaitingTicket > admittedThrough && f.Advances(f.WaitingTicket.Value - admittedThrough))
+                .Select(f => (f.Connections.ToArray(), f.LastPosition!.Value))];
         }
         return Task.WhenAll(moved.Select(m => _hub.Clients.Clients(m.Connections).Position(_saleId, m.Position)));
     }

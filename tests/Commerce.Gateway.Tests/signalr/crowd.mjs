@@ -39,6 +39,7 @@ class Customer {
     this.index = index;
     this.positions = [];
     this.pushedPositions = 0;
+    this.placeWentUp = false;
     this.admitted = false;
     this.purchasedUnits = 0;
     this.soldOut = false;
@@ -54,7 +55,7 @@ class Customer {
       .build();
     this.connection.on("Position", (sale, position) => {
       this.pushedPositions++;
-      this.positions.push(position);
+      this.tell(position);
     });
     this.connection.on("Admitted", (sale, token) => this.buy(token));
     this.connection.on("SoldOut", () => this.hearSoldOut());
@@ -71,13 +72,21 @@ class Customer {
     }
     const place = await this.connection.invoke("Subscribe", saleId);
     if (place.position) {
-      this.positions.push(place.position);
+      this.tell(place.position);
     }
     if (place.state === "Admitted") {
       this.buy(place.token);
     } else if (place.state === "SoldOut") {
       this.hearSoldOut();
     }
+  }
+
+  /** A place only ever goes down; one that went up is a defect the test counts. */
+  tell(position) {
+    if (this.positions.length > 0 && position > this.positions[this.positions.length - 1]) {
+      this.placeWentUp = true;
+    }
+    this.positions.push(position);
   }
 
   async buy(token) {
@@ -128,6 +137,7 @@ console.log(JSON.stringify({
   customers: customers.length,
   withPosition: customers.filter((c) => c.positions.length > 0).length,
   withPushedPosition: customers.filter((c) => c.pushedPositions > 0).length,
+  placeWentUp: customers.filter((c) => c.placeWentUp).length,
   admitted: customers.filter((c) => c.admitted).length,
   buyers: customers.filter((c) => c.purchasedUnits > 0).length,
   unitsPurchased: customers.reduce((sum, c) => sum + c.purchasedUnits, 0),
