@@ -47,8 +47,9 @@ var baseline = new Command("redis-flash-sale-app", "Hosts the baseline flash-sal
 baseline.SetAction(parse => RedisFlashSaleApp.RunAsync(parse.GetValue(urls)!, parse.GetValue(redis)!));
 root.Subcommands.Add(baseline);
 
-var benchSilo = new Command("bench-silo", "Hosts a silo for the bench's own grains (the grain-lean approach); started by the benchmarks.") { Hidden = true };
-benchSilo.SetAction(_ => BenchSiloHost.RunAsync());
+var benchSilo = new Command(BenchSiloHost.Command, "Hosts a silo for the bench's own grains (the grain-lean approach); started by the benchmarks.") { urls };
+benchSilo.Hidden = true;
+benchSilo.SetAction(parse => BenchSiloHost.RunAsync(parse.GetValue(urls)!));
 root.Subcommands.Add(benchSilo);
 
 return await root.Parse(args).InvokeAsync();

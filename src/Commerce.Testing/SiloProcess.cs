@@ -35,7 +35,17 @@ public sealed record SiloProcessOptions
 
     /// <summary>How long the process may take to answer <c>GET /health</c>.</summary>
     public TimeSpan StartPatience { get; init; } = TimeSpan.FromSeconds(90);
+
+    /// <summary>
+    /// Another program to run in the silo's place (a benchmark's own silo host): its assembly and the
+    /// arguments before <c>--urls</c>. It must take the same settings and answer <c>GET /health</c>.
+    /// Null: the product silo.
+    /// </summary>
+    public SiloProgram? Program { get; init; }
 }
+
+/// <summary>A .NET program <see cref="SiloProcess"/> starts instead of the product silo.</summary>
+public sealed record SiloProgram(string Assembly, IReadOnlyList<string> Arguments);
 
 /// <summary>
 /// A real silo process (silo/Commerce.Silo, built in the caller's configuration) on loopback ports of
@@ -104,9 +114,10 @@ public sealed partial class SiloProcess : IAsyncDisposable
     public static async Task<SiloProcess> StartAsync(string connectionString, string name, SiloProcessOptions options)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        if (!File.Exists(Repository.SiloAssembly))
+        var program = options.Program ?? new SiloProgram(Repository.SiloAssembly, []);
+        if (!File.Exists(program.Assembly))
         {
-            throw new InvalidOperationException($"The silo is not built: {Repository.SiloAssembly} is missing (dotnet build silo/Commerce.Silo -c {Repository.Configuration}).");
+            throw new InvalidOperationException($"{program.Assembly} is missing; build it first (the silo: dotnet build silo/Commerce.Silo -c {Repository.Configuration}).");
         }
         var resolved = options with
         {
@@ -122,12 +133,15 @@ public sealed partial class SiloProcess : IAsyncDisposable
         var logPath = Path.Combine(logDirectory, $"{name}-{(resolved.GatewayOnly ? httpPort : siloPort)}.log");
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { Repository.SiloAssembly, "--urls", $"http://127.0.0.1:{httpPort}" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = resolved.WorkingDirectory ?? Path.GetDirectoryName(Repository.SiloAssembly)!,
+            WorkingDirectory = resolved.WorkingDirectory ?? Path.GetDirectoryName(program.Assembly)!,
         };
+        foreach (var argument in (string[])[program.Assembly, .. program.Arguments, "--urls", $"http://127.0.0.1:{httpPort}"])
+        {
+            start.ArgumentList.Add(argument);
+        }
         var environment = start.Environment;
         environment["Commerce__Postgres__ConnectionString"] = connectionString;
         // Orleans' own setting: the silo's name in the membership table and the dashboards.

@@ -1,17 +1,18 @@
 using Commerce.Bench.Harness;
+using Commerce.Testing;
 using Npgsql;
 
 namespace Commerce.Bench.Inventory;
 
 /// <summary>
 /// <c>grain-lean</c> (what-if): <see cref="LeanStockGrain"/> in a bench silo process configured as the
-/// product's (<see cref="BenchSiloProcess"/>), through the same kind of cluster client over loopback TCP.
+/// product's (<see cref="BenchSiloHost"/>), through the same kind of cluster client over loopback TCP.
 /// The same check, journal row per reservation, version check and group commit as <c>grain</c>, and
 /// nothing else; the difference between the two is what the product's SKU grain adds.
 /// </summary>
 internal sealed class LeanGrainApproach(string connectionString) : IReservationApproach, IGrainApproach
 {
-    private BenchSiloProcess? _silo;
+    private SiloProcess? _silo;
     private BenchClient? _client;
 
     public string Name => "grain-lean";
@@ -22,7 +23,10 @@ internal sealed class LeanGrainApproach(string connectionString) : IReservationA
 
     public async Task PrepareAsync(IReadOnlyList<string> skus, int stockPerSku)
     {
-        _silo = await BenchSiloProcess.StartAsync(connectionString, "bench-lean");
+        _silo = await SiloProcess.StartAsync(connectionString, "bench-lean", new SiloProcessOptions
+        {
+            Program = new SiloProgram(typeof(BenchSiloHost).Assembly.Location, [BenchSiloHost.Command]),
+        });
         Report.Progress($"  bench silo process: pid {_silo.ProcessId}, log {_silo.LogPath}");
         _client = await BenchClient.ConnectAsync(connectionString);
         await Parallel.ForEachAsync(skus, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (sku, _) =>
