@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
+using Commerce.Persistence;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -51,11 +52,11 @@ internal static partial class RequestBodies
 
         public override void WriteAsPropertyName(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WritePropertyName(value);
 
-        private static string? Checked(string? value) =>
-            value is not null && value.Contains('\0')
-                ? throw new JsonException("The text contains the NUL character (\\u0000), which cannot be stored.")
-                : value;
+        private static string? Checked(string? value) => StorableText.IsStorable(value) ? value : throw new UnstorableTextException();
     }
+
+    /// <summary>The converter's refusal: a JSON error at the string's path, told apart from a type mismatch by its type.</summary>
+    private sealed class UnstorableTextException() : JsonException(StorableText.Refusal);
 
     /// <summary>A body that is not the JSON the endpoint reads, or a route or query value that does not parse.</summary>
     private sealed partial class BadRequestHandler : IExceptionHandler
@@ -83,10 +84,10 @@ internal static partial class RequestBodies
         private static string? FieldOf(string? path) =>
             path is null or "$" ? null : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
 
-        /// <summary>The converter's own words when it gave some (the NUL check), else what JSON expected there.</summary>
+        /// <summary>The NUL refusal as such, else what JSON expected there.</summary>
         private static string Explain(JsonException json) =>
-            json.Message.Contains("NUL character", StringComparison.Ordinal)
-                ? "The text contains the NUL character (\\u0000), which cannot be stored."
+            json is UnstorableTextException
+                ? StorableText.Refusal
                 : json.Path is null or "$"
                     ? "The body is not the JSON object this request takes."
                     : $"'{FieldOf(json.Path)}' does not have the expected JSON type (a number where a number is expected, a known name for a choice, text for text).";

@@ -62,17 +62,8 @@ public sealed class GrainStateStore(NpgsqlDataSource dataSource)
     private const string DeleteSql =
         "DELETE FROM grain_state WHERE grain_type = $1 AND grain_key = $2 AND state_name = $3 AND version = $4";
 
-    public async Task<StoredState?> ReadAsync(string grainType, string grainKey, string stateName, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await ReadCoreAsync(grainType, grainKey, stateName, cancellationToken).ConfigureAwait(false);
-        }
-        catch (NpgsqlException error)
-        {
-            throw Portable(error);
-        }
-    }
+    public Task<StoredState?> ReadAsync(string grainType, string grainKey, string stateName, CancellationToken cancellationToken) =>
+        Portable(ReadCoreAsync(grainType, grainKey, stateName, cancellationToken));
 
     private async Task<StoredState?> ReadCoreAsync(string grainType, string grainKey, string stateName, CancellationToken cancellationToken)
     {
@@ -90,21 +81,14 @@ public sealed class GrainStateStore(NpgsqlDataSource dataSource)
     /// Writes <paramref name="json"/> if the stored version equals <paramref name="expectedVersion"/> (null: no
     /// row may exist yet), with <paramref name="journal"/> in the same statement. Returns the new version once committed.
     /// </summary>
-    public async Task<long> WriteAsync(string grainType, string grainKey, string stateName, ReadOnlyMemory<byte> json, long? expectedVersion,
+    public Task<long> WriteAsync(string grainType, string grainKey, string stateName, ReadOnlyMemory<byte> json, long? expectedVersion,
         IReadOnlyList<JournalRecord> journal, CancellationToken cancellationToken)
     {
         if (json.IsEmpty)
         {
             throw new ArgumentException("A state payload must be a JSON document, not empty.", nameof(json));
         }
-        try
-        {
-            return await WriteCoreAsync(grainType, grainKey, stateName, json, expectedVersion, journal, cancellationToken).ConfigureAwait(false);
-        }
-        catch (NpgsqlException error)
-        {
-            throw Portable(error);
-        }
+        return Portable(WriteCoreAsync(grainType, grainKey, stateName, json, expectedVersion, journal, cancellationToken));
     }
 
     private async Task<long> WriteCoreAsync(string grainType, string grainKey, string stateName, ReadOnlyMemory<byte> json, long? expectedVersion,
@@ -149,18 +133,11 @@ public sealed class GrainStateStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>Journal rows of one state and kind in commit order after <paramref name="afterSequence"/> (0: from the start), at most <paramref name="limit"/>.</summary>
-    public async Task<IReadOnlyList<StoredJournalRecord>> ReadJournalAsync(string grainType, string grainKey, string stateName, string kind,
+    public Task<IReadOnlyList<StoredJournalRecord>> ReadJournalAsync(string grainType, string grainKey, string stateName, string kind,
         long afterSequence, int limit, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
-        try
-        {
-            return await ReadJournalCoreAsync(grainType, grainKey, stateName, kind, afterSequence, limit, cancellationToken).ConfigureAwait(false);
-        }
-        catch (NpgsqlException error)
-        {
-            throw Portable(error);
-        }
+        return Portable(ReadJournalCoreAsync(grainType, grainKey, stateName, kind, afterSequence, limit, cancellationToken));
     }
 
     private async Task<IReadOnlyList<StoredJournalRecord>> ReadJournalCoreAsync(string grainType, string grainKey, string stateName, string kind,
@@ -182,17 +159,8 @@ public sealed class GrainStateStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>Deletes the stored state under the same version rule as <see cref="WriteAsync"/>; clearing nothing is a no-op.</summary>
-    public async Task ClearAsync(string grainType, string grainKey, string stateName, long? expectedVersion, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await ClearCoreAsync(grainType, grainKey, stateName, expectedVersion, cancellationToken).ConfigureAwait(false);
-        }
-        catch (NpgsqlException error)
-        {
-            throw Portable(error);
-        }
-    }
+    public Task ClearAsync(string grainType, string grainKey, string stateName, long? expectedVersion, CancellationToken cancellationToken) =>
+        Portable(ClearCoreAsync(grainType, grainKey, stateName, expectedVersion, cancellationToken));
 
     private async Task ClearCoreAsync(string grainType, string grainKey, string stateName, long? expectedVersion, CancellationToken cancellationToken)
     {
@@ -215,7 +183,31 @@ public sealed class GrainStateStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>Npgsql's exceptions do not cross Orleans' wire: callers in other processes get one that does.</summary>
-    private Exception Portable(NpgsqlException error)
+    private async Task<T> Portable<T>(Task<T> operation)
+    {
+        try
+        {
+            return await operation.ConfigureAwait(false);
+        }
+        catch (NpgsqlException error)
+        {
+            throw Translated(error);
+        }
+    }
+
+    private async Task Portable(Task operation)
+    {
+        try
+        {
+            await operation.ConfigureAwait(false);
+        }
+        catch (NpgsqlException error)
+        {
+            throw Translated(error);
+        }
+    }
+
+    private Exception Translated(NpgsqlException error)
     {
         DatabaseFaults.ForgetBrokenConnections(dataSource, error);
         return DatabaseFaults.Portable(error);

@@ -113,8 +113,8 @@ internal sealed class JournaledState<TState> : IJournaledState<TState>, ILifecyc
         _store = store;
         _metrics = metrics;
         _logger = logger;
-        _grainType = context.GrainId.Type.ToString()!;
-        _grainKey = context.GrainId.Key.ToString()!;
+        _grainType = PostgresGrainStorage.TypeOf(context.GrainId);
+        _grainKey = PostgresGrainStorage.KeyOf(context.GrainId);
         context.ObservableLifecycle.Subscribe($"JournaledState:{stateName}", GrainLifecycleStage.SetupState, this);
     }
 

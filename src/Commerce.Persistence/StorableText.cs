@@ -7,12 +7,17 @@ namespace Commerce.Persistence;
 /// </summary>
 public static class StorableText
 {
+    /// <summary>What a caller is told about text holding NUL.</summary>
+    public const string Refusal = "The text contains the NUL character (\\u0000), which cannot be stored.";
+
+    public static bool IsStorable(string? value) => value is null || !value.Contains('\0');
+
     /// <summary>Throws <see cref="ArgumentException"/> naming <paramref name="field"/> when <paramref name="value"/> holds a NUL.</summary>
     public static void EnsureStorable(string? value, string field)
     {
-        if (value is not null && value.Contains('\0'))
+        if (!IsStorable(value))
         {
-            throw new ArgumentException($"'{field}' contains the NUL character (\\u0000), which cannot be stored.", field);
+            throw new ArgumentException($"'{field}': {Refusal}", field);
         }
     }
 
