@@ -32,12 +32,6 @@ public sealed class CheckoutKillTests(ITestOutputHelper output)
     /// <summary>One HTTP answer a storefront got.</summary>
     private sealed record Answer(int Status, string? ContentType, string? Code, bool RetryAfter, string? OrderId, string Body);
 
-    private void Report(string line)
-    {
-        output.WriteLine(line);
-        Console.WriteLine($"[cluster] {line}");
-    }
-
     [Fact]
     public async Task Killing_the_skus_silo_mid_checkout_charges_no_one_twice_leaves_nothing_held_and_never_answers_a_bare_500()
     {
@@ -106,12 +100,12 @@ public sealed class CheckoutKillTests(ITestOutputHelper output)
         await quarterAnswered.Task.WaitAsync(ClusterHarness.Patience);
         var inFlight = Customers - finals.Count;
         await victim.KillAsync();
-        Report($"killed {victim.Name}, host of {sku}, with {inFlight} of {Customers} checkouts not finally answered");
+        output.Report($"killed {victim.Name}, host of {sku}, with {inFlight} of {Customers} checkouts not finally answered");
         await Task.WhenAll(workers);
 
         // Every HTTP answer was a success, a 202, or a problem with a code (503s with Retry-After): never a bare 500.
         var byKind = answers.GroupBy(a => $"{a.Status} {a.Code ?? "-"}").Select(g => $"{g.Count()} x {g.Key}");
-        Report($"HTTP answers: {string.Join(", ", byKind)}; {transportErrors} requests found no process (the killed silo)");
+        output.Report($"HTTP answers: {string.Join(", ", byKind)}; {transportErrors} requests found no process (the killed silo)");
         var bad = answers.Where(a => a.Status is not (201 or 202)
             && (a.ContentType != "application/problem+json" || a.Code is null || a.Status == 503 && (!a.RetryAfter || a.Code != "temporarily-unavailable"))).ToList();
         Assert.True(bad.Count == 0, "Answers without a problem code (or a 503 without Retry-After): " + string.Join("\n", bad.Take(5)));
@@ -159,7 +153,7 @@ public sealed class CheckoutKillTests(ITestOutputHelper output)
             Assert.Equal((answer.Status, answer.OrderId), (replay.Status, replay.OrderId));
         }
         Assert.Equal(charges.Values.Sum(c => c.Count), (await GatewayCharges(database.DataSource)).Values.Sum(c => c.Count));
-        Report($"checkout under kill -9: {confirmed} confirmed and charged once, {Customers - confirmed} cancelled with nothing charged; " +
+        output.Report($"checkout under kill -9: {confirmed} confirmed and charged once, {Customers - confirmed} cancelled with nothing charged; " +
             $"{Stock - confirmed} units on hand, none held; every retry with the same key gave the saved answer");
     }
 

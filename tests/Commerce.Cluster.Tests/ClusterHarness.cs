@@ -11,6 +11,16 @@ using Orleans.Runtime;
 
 namespace Commerce.Cluster.Tests;
 
+/// <summary>The tests' figures: in the test's own output, and on the console as <c>[cluster] …</c> lines that a run's log keeps.</summary>
+internal static class ClusterReport
+{
+    public static void Report(this Xunit.Abstractions.ITestOutputHelper output, string line)
+    {
+        output.WriteLine(line);
+        Console.WriteLine($"[cluster] {line}");
+    }
+}
+
 /// <summary>Helpers shared by the multi-process cluster tests.</summary>
 internal static class ClusterHarness
 {

@@ -18,12 +18,6 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
     /// <summary>Orleans' ClusterMembershipOptions.TableRefreshTimeout, which the product leaves at its default.</summary>
     private static readonly TimeSpan TableRefreshTimeout = TimeSpan.FromSeconds(60);
 
-    private void Report(string line)
-    {
-        output.WriteLine(line);
-        Console.WriteLine($"[cluster] {line}");
-    }
-
     [Fact]
     public async Task Kill_9_of_the_hot_skus_silo_under_load_loses_no_acknowledged_reservation_and_applies_none_twice()
     {
@@ -34,7 +28,7 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         await plan.ReceiveAsync(client.Grains);
         var hot = client.Grains.GetGrain<ISkuInventoryGrain>(plan.Hot);
         var victim = silos.Hosting(await client.HostOfAsync(hot));
-        Report($"the hot SKU {plan.Hot} lives on {victim.Name} (silo port {victim.SiloPort}); killing it with SIGKILL under load");
+        output.Report($"the hot SKU {plan.Hot} lives on {victim.Name} (silo port {victim.SiloPort}); killing it with SIGKILL under load");
 
         await using var load = new ReservationLoad(client.Grains, plan.Small, plan.Hot);
         load.Start(Workers);
@@ -55,19 +49,19 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         var restartAt = load.Now;
         var restarted = await silos.RestartAsync(victim);
         await Membership.WaitForActiveAsync(database.DataSource, silos.Silos);
-        Report($"{restarted.Name} restarted on the same ports as generation {(await Membership.LatestAsync(database.DataSource, restarted))!.Generation} in {(load.Now - restartAt).TotalMilliseconds:0} ms");
+        output.Report($"{restarted.Name} restarted on the same ports as generation {(await Membership.LatestAsync(database.DataSource, restarted))!.Generation} in {(load.Now - restartAt).TotalMilliseconds:0} ms");
         await load.WaitForMoreAsync(1000);
         var end = load.Now;
         await load.StopAsync();
 
         var (longest, attempts) = load.LongestWait(killedAt, restartAt);
-        Report($"kill -9: the hot SKU answered again {back.TotalMilliseconds:0} ms after the kill (from {silos.Hosting(newHost).Name}; that first reservation: {first}); " +
+        output.Report($"kill -9: the hot SKU answered again {back.TotalMilliseconds:0} ms after the kill (from {silos.Hosting(newHost).Name}; that first reservation: {first}); " +
             $"the membership table showed only the survivors Active after {declaredDead.TotalMilliseconds:0} ms; " +
             $"the longest any caller waited for an answer after the kill: {longest.TotalMilliseconds:0} ms ({attempts} attempts; goal < 5000 ms); " +
             $"the longest stretch with no answer at all: {load.LongestSilence(killedAt, restartAt).TotalMilliseconds:0} ms; " +
             $"during the restart: longest wait {load.LongestWait(restartAt, end).Wait.TotalMilliseconds:0} ms");
-        Report(load.Describe());
-        Report(await InventoryAudit.VerifyAsync(database.DataSource, plan, load));
+        output.Report(load.Describe());
+        output.Report(await InventoryAudit.VerifyAsync(database.DataSource, plan, load));
         load.AssertEveryFailureWasTransient();
     }
 
@@ -94,7 +88,7 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         var frozenGeneration = (await Membership.LatestAsync(database.DataSource, victim))!.Generation;
         var frozenAt = load.Now;
         victim.Freeze();
-        Report($"froze {victim.Name} (pid {victim.ProcessId}), host of the hot SKU, under load");
+        output.Report($"froze {victim.Name} (pid {victim.ProcessId}), host of the hot SKU, under load");
         var stale = pinned.Grains.GetGrain<ISkuInventoryGrain>(plan.Hot).Reserve(new ReserveStock("sent-to-the-frozen-silo", 1, TimeSpan.FromHours(2)));
 
         // The survivor declares it dead, and the hot SKU answers from the survivor; its new activation has written.
@@ -109,7 +103,7 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
 
         var resumedAt = load.Now;
         victim.Resume();
-        Report($"resumed {victim.Name} {(resumedAt - frozenAt).TotalMilliseconds:0} ms after freezing it");
+        output.Report($"resumed {victim.Name} {(resumedAt - frozenAt).TotalMilliseconds:0} ms after freezing it");
 
         // The request that waited in the frozen silo: its stale activation's write is refused by the version check
         // (or the silo kills itself before running it). Either way a clear, transient error, never a success that is lost.
@@ -150,15 +144,15 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
 
         var log = victim.ReadLog();
         var refusedWrites = log.Split('\n').Count(l => l.Contains("was not written (InconsistentStateException", StringComparison.Ordinal));
-        Report($"SIGSTOP: {victim.Name} declared Dead {declaredDead.TotalMilliseconds:0} ms after the freeze; the hot SKU answered from {survivor.Name} after {back.TotalMilliseconds:0} ms (a reservation sent once it was Dead: {answered}); " +
+        output.Report($"SIGSTOP: {victim.Name} declared Dead {declaredDead.TotalMilliseconds:0} ms after the freeze; the hot SKU answered from {survivor.Name} after {back.TotalMilliseconds:0} ms (a reservation sent once it was Dead: {answered}); " +
             $"longest caller wait {load.LongestWait(frozenAt, resumedAt).Wait.TotalMilliseconds:0} ms");
-        Report($"after SIGCONT: the request sent to the frozen silo {staleOutcome}; the frozen silo logged {refusedWrites} refused stale write(s); " +
+        output.Report($"after SIGCONT: the request sent to the frozen silo {staleOutcome}; the frozen silo logged {refusedWrites} refused stale write(s); " +
             $"it {(exited ? $"stopped by itself (exit code {victim.ExitCode}) {stoppedAfter.TotalMilliseconds:0} ms after waking" : $"rejoined as generation {latest!.Generation}")}; " +
             $"meanwhile the longest stretch with no answer was {load.LongestSilence(resumedAt, resumedAt + stoppedAfter).TotalMilliseconds:0} ms");
-        Report(load.Describe());
+        output.Report(load.Describe());
         // The scenario happened: the woken silo's stale activation did try to write (and was refused).
         Assert.True(staleRefused || refusedWrites > 0, $"{victim.Name} never tried a stale write after waking; see {victim.LogPath}.");
-        Report(await InventoryAudit.VerifyAsync(database.DataSource, plan, load));
+        output.Report(await InventoryAudit.VerifyAsync(database.DataSource, plan, load));
         load.AssertEveryFailureWasTransient();
     }
 
@@ -185,7 +179,7 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
             var stopped = load.Now;
             var again = await silos.RestartAsync(silo);
             await Membership.WaitForActiveAsync(database.DataSource, silos.Silos);
-            Report($"{silo.Name}: graceful stop took {(stopped - stopping).TotalMilliseconds:0} ms, back Active after {(load.Now - stopped).TotalMilliseconds:0} ms; " +
+            output.Report($"{silo.Name}: graceful stop took {(stopped - stopping).TotalMilliseconds:0} ms, back Active after {(load.Now - stopped).TotalMilliseconds:0} ms; " +
                 $"{load.FailedAttempts - failedBefore} failed attempts so far");
         }
         await load.WaitForMoreAsync(500);
@@ -193,13 +187,13 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         await load.StopAsync();
 
         var (longest, attempts) = load.LongestWait(began, ended);
-        Report($"rolling restart of 3 silos under {Workers} workers: {load.FailedAttempts - failedBefore} failed attempts in {load.RetriedCalls} calls " +
+        output.Report($"rolling restart of 3 silos under {Workers} workers: {load.FailedAttempts - failedBefore} failed attempts in {load.RetriedCalls} calls " +
             $"(the home-made runtime failed none); the longest any caller waited: {longest.TotalMilliseconds:0} ms ({attempts} attempts); " +
             $"the longest stretch with no answer: {load.LongestSilence(began, ended).TotalMilliseconds:0} ms");
-        Report(load.Describe());
+        output.Report(load.Describe());
         // What Orleans guarantees: a call may fail while its silo leaves, always with a transient fault,
         // and the same call sent again is answered once; the books stay exact.
-        Report(await InventoryAudit.VerifyAsync(database.DataSource, plan, load));
+        output.Report(await InventoryAudit.VerifyAsync(database.DataSource, plan, load));
         load.AssertEveryFailureWasTransient();
     }
 }

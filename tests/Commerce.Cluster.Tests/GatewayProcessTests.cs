@@ -15,12 +15,6 @@ namespace Commerce.Cluster.Tests;
 /// </summary>
 public sealed class GatewayProcessTests(ITestOutputHelper output)
 {
-    private void Report(string line)
-    {
-        output.WriteLine(line);
-        Console.WriteLine($"[cluster] {line}");
-    }
-
     [Fact]
     public async Task A_gateway_only_process_serves_the_shop_through_the_silo_and_hosts_no_grains()
     {
@@ -58,7 +52,7 @@ public sealed class GatewayProcessTests(ITestOutputHelper output)
         Assert.True((await client.HostOfAsync(client.Grains.GetGrain<ISkuInventoryGrain>(sku))).Is(silo), "The SKU lives on the silo.");
         Assert.True((await client.HostOfAsync(client.Grains.GetGrain<ICartGrain>(accountId))).Is(silo), "The cart lives on the silo.");
         Assert.True(await gateway.IsHealthyAsync());
-        Report($"gateway-only process on {at} served catalog, stock, carts and a checkout; the cluster has {members.Count} silo, at port {silo.SiloPort}");
+        output.Report($"gateway-only process on {at} served catalog, stock, carts and a checkout; the cluster has {members.Count} silo, at port {silo.SiloPort}");
     }
 
     [Fact]
@@ -107,7 +101,7 @@ public sealed class GatewayProcessTests(ITestOutputHelper output)
             {
                 Assert.False(Directory.Exists(Path.Combine(home.FullName, ".aspnet", "DataProtection-Keys")), $"Keys were written under {home.FullName}.");
             }
-            Report($"tokens of either silo accepted by the other; {await KeyCount(database.DataSource)} key(s) in data_protection_keys");
+            output.Report($"tokens of either silo accepted by the other; {await KeyCount(database.DataSource)} key(s) in data_protection_keys");
         }
         finally
         {

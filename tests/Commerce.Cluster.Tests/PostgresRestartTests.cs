@@ -15,12 +15,6 @@ namespace Commerce.Cluster.Tests;
 /// </summary>
 public sealed class PostgresRestartTests(ITestOutputHelper output)
 {
-    private void Report(string line)
-    {
-        output.WriteLine(line);
-        Console.WriteLine($"[cluster] {line}");
-    }
-
     [Fact]
     public async Task A_postgres_restart_under_load_keeps_the_books_exact_and_the_cluster_serves_again_without_a_silo_restart()
     {
@@ -108,13 +102,13 @@ public sealed class PostgresRestartTests(ITestOutputHelper output)
         Assert.NotNull(await client.Grains.GetGrain<ISkuInventoryGrain>(plan.Hot).GetStock());
 
         var (longest, attempts) = load.LongestWait(restartAt, end);
-        Report($"PostgreSQL restart: pg_ctl restart -m fast took {(upAgain - restartAt).TotalMilliseconds:0} ms; a reservation sent after it was answered " +
+        output.Report($"PostgreSQL restart: pg_ctl restart -m fast took {(upAgain - restartAt).TotalMilliseconds:0} ms; a reservation sent after it was answered " +
             $"{(serving - upAgain).TotalMilliseconds:0} ms later ({first}); no reservation at all was answered for {load.LongestSilence(restartAt, end).TotalMilliseconds:0} ms; " +
             $"the longest any caller waited: {longest.TotalMilliseconds:0} ms ({attempts} attempts)");
-        Report(load.Describe());
-        Report($"HTTP through the gateway-only process: {receipts} receipts; answers: " +
+        output.Report(load.Describe());
+        output.Report($"HTTP through the gateway-only process: {receipts} receipts; answers: " +
             string.Join(", ", answers.GroupBy(a => $"{a.Status} {a.Code ?? "-"}").Select(g => $"{g.Count()} x {g.Key}")));
-        Report(await InventoryAudit.VerifyAsync(database, plan, load));
+        output.Report(await InventoryAudit.VerifyAsync(database, plan, load));
         // Each receipt counted once, whatever its requests were answered.
         Assert.Equal((receipts, 0), await shop.StockAsync(gateway.BaseAddress, operatorToken, receivedSku));
         var bare = answers.Where(a => a.Status is < 200 or >= 300 && (a.Code is null || a.Status == 503 && (!a.RetryAfter || a.Code != "temporarily-unavailable"))).ToList();
