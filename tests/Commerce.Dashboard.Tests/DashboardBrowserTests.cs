@@ -66,7 +66,8 @@ public sealed class DashboardBrowserTests(DashboardSilo silo) : IClassFixture<Da
             await sale.Join(customer);
         }
         var row = page.Locator("#flash-sales tbody tr", new() { HasText = saleId });
-        var (queue, admitted, sold, remaining) = (row.Locator("td").Nth(2), row.Locator("td").Nth(3), row.Locator("td").Nth(4), row.Locator("td").Nth(5));
+        var (queue, admitted, sold, awaitingPayment, remaining) =
+            (row.Locator("td").Nth(2), row.Locator("td").Nth(3), row.Locator("td").Nth(4), row.Locator("td").Nth(5), row.Locator("td").Nth(8));
         await Expect(row).ToContainTextAsync("Live");
         // Admission at 2 per second: the queue shrinks and the admitted count grows while we watch.
         await Expect(admitted).ToHaveTextAsync(new Regex("^([4-9]|1[0-9]|20)$"));
@@ -82,6 +83,7 @@ public sealed class DashboardBrowserTests(DashboardSilo silo) : IClassFixture<Da
             bought++;
         }
         await Expect(sold).ToHaveTextAsync(bought.ToString(CultureInfo.InvariantCulture));
+        await Expect(awaitingPayment).ToHaveTextAsync(bought.ToString(CultureInfo.InvariantCulture));
         await Expect(remaining).ToHaveTextAsync((30 - bought).ToString(CultureInfo.InvariantCulture));
 
         var orderSku = await silo.SkuForSale(stock: 5);

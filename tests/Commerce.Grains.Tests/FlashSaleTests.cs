@@ -95,7 +95,7 @@ public sealed class FlashSaleTests(PostgresDatabaseFixture database) : IClassFix
     }
 
     [Fact]
-    public async Task A_purchase_needs_the_customers_own_live_token_stays_within_its_allowance_and_is_held_for_checkout()
+    public async Task A_purchase_needs_the_customers_own_live_token_stays_within_its_allowance_and_waits_in_the_sale_for_payment()
     {
         await using var silo = await StartSilo();
         var (sale, sku, probe) = await ScheduledSale(silo, stock: 10, units: 5, limit: 2);
@@ -114,12 +114,16 @@ public sealed class FlashSaleTests(PostgresDatabaseFixture database) : IClassFix
         Assert.True(bought.Succeeded);
         Assert.Equal(new Money(39.98m, "EUR"), bought.Purchase!.Total);
 
-        var held = (await sku.GetReservation(bought.Purchase.ReservationId))!;
-        Assert.Equal((ReservationState.Held, 2), (held.State, held.Quantity));
-        Assert.NotNull(held.ExpiresAt);
+        Assert.Equal((PurchaseState.AwaitingPayment, null), (bought.Purchase.State, bought.Purchase.OrderId));
+        Assert.True(bought.Purchase.PayBy > bought.Purchase.PurchasedAt);
+        // The units wait in the sale's own allocation, which never expires into regular stock.
+        var onlyHold = Assert.Single(await sku.GetHolds());
+        Assert.Equal((5, (DateTimeOffset?)null), (onlyHold.Quantity, onlyHold.ExpiresAt));
         var status = (await sale.GetStatus())!;
         Assert.Equal((2, 3, 2), (status.UnitsSold, status.UnitsRemaining, status.TokensOutstanding));
-        Assert.Equal(QueueEntryState.Purchased, (await sale.GetQueueStatus("ann")).Status!.State);
+        Assert.Equal((0, 2), (status.UnitsPaid, status.UnitsAwaitingPayment));
+        var place = (await sale.GetQueueStatus("ann")).Status!;
+        Assert.Equal((QueueEntryState.Purchased, bought.Purchase.PurchaseId, bought.Purchase.PayBy), (place.State, place.PurchaseId, place.PayBy));
     }
 
     [Fact]
@@ -170,8 +174,7 @@ public sealed class FlashSaleTests(PostgresDatabaseFixture database) : IClassFix
         Assert.True((await Buy(sale, "a", tokenA)).Succeeded);
         Assert.True((await Buy(sale, "b", tokenB)).Succeeded);
         await probe.SoldOutSignal.Task.WaitAsync(Silos.Patience);
-        // A replay answers once the purchase's checkout hold reached the inventory: after these,
-        // nothing of the two purchases is still being written.
+        // A replay answers once the purchase is committed: after these, nothing is still being written.
         Assert.True((await Buy(sale, "a", tokenA)).Replayed);
         Assert.True((await Buy(sale, "b", tokenB)).Replayed);
 
@@ -214,8 +217,7 @@ public sealed class FlashSaleTests(PostgresDatabaseFixture database) : IClassFix
         Assert.All(units, u => Assert.InRange(u, 0, 2));
         var status = (await sale.GetStatus())!;
         Assert.Equal((SalePhase.SoldOut, 300), (status.Phase, status.UnitsSold));
-        var holds = await sku.GetHolds();
-        Assert.Equal(300, holds.Where(h => h.ReservationId.StartsWith($"flash-sale:{Silos.KeyOf(sale)}:", StringComparison.Ordinal)).Sum(h => h.Quantity));
+        Assert.Equal(300, Assert.Single(await sku.GetHolds()).Quantity);
         Assert.Equal(700, (await sku.GetStock())!.Available);
     }
 
@@ -344,7 +346,6 @@ public sealed class FlashSaleTests(PostgresDatabaseFixture database) : IClassFix
         Assert.Equal(200, status.UnitsSold);
         var stock = (await sku.GetStock())!;
         Assert.Equal((500, 200, 300), (stock.OnHand, stock.Reserved, stock.Available));
-        var holds = await sku.GetHolds();
-        Assert.Equal(200, holds.Where(h => h.ReservationId.StartsWith($"flash-sale:{saleKey}:", StringComparison.Ordinal)).Sum(h => h.Quantity));
+        Assert.Equal(200, Assert.Single(await sku.GetHolds()).Quantity);
     }
 }

@@ -1,5 +1,6 @@
 using Commerce.Catalog;
 using Commerce.Grains.Carts;
+using Commerce.Grains.FlashSales;
 using Commerce.Grains.Inventory;
 using Commerce.Grains.Orders;
 using Commerce.Grains.Payments;
@@ -22,9 +23,9 @@ internal sealed class Shop(TestSilo silo, PostgresDatabaseFixture database)
 
     public TestSilo Silo { get; set; } = silo;
 
-    public static async Task<Shop> Open(PostgresDatabaseFixture database, OrderSagaInterceptor? interceptor = null, TimeProvider? clock = null)
+    public static async Task<Shop> Open(PostgresDatabaseFixture database, OrderSagaInterceptor? interceptor = null, TimeProvider? clock = null, Action<FlashSaleOptions>? sales = null)
     {
-        var silo = await Silos.Start(database.ConnectionString, services: services =>
+        var silo = await Silos.Start(database.ConnectionString, sales, services =>
         {
             if (interceptor is not null)
             {

@@ -103,7 +103,9 @@ public sealed record RemindersView(
     long Ticks,
     long Failures);
 
+/// <param name="UnitsSold">Bought and not given back: paid, or awaiting payment.</param>
 /// <param name="TokensOutstanding">Purchase tokens issued and neither used nor returned to the pool yet.</param>
+/// <param name="UnitsExpired">Bought but not paid in time: back in the sale's pool.</param>
 public sealed record FlashSaleView(
     string SaleId,
     string Sku,
@@ -116,7 +118,10 @@ public sealed record FlashSaleView(
     long QueueLength,
     long Admitted,
     int TokensOutstanding,
-    double SoldPerSecond);
+    double SoldPerSecond,
+    int UnitsPaid,
+    int UnitsAwaitingPayment,
+    int UnitsExpired);
 
 public sealed record HotSkuView(string Sku, double ReservationsPerSecond);
 

@@ -21,7 +21,8 @@ public sealed class FlashSaleWatch(IGrainFactory grains)
         var sold = new Dictionary<string, (int, DateTimeOffset)>(StringComparer.Ordinal);
         foreach (var status in statuses.OfType<FlashSaleStatus>())
         {
-            if (status.Phase is SalePhase.Ended or SalePhase.Cancelled)
+            // An ended sale stays on the board while bought units still await payment.
+            if (status.Phase is SalePhase.Ended or SalePhase.Cancelled && status.UnitsAwaitingPayment == 0)
             {
                 _over.Add(status.SaleId);
                 continue;
@@ -32,7 +33,8 @@ public sealed class FlashSaleWatch(IGrainFactory grains)
             sold[status.SaleId] = (status.UnitsSold, now);
             views.Add(new FlashSaleView(status.SaleId, status.Sku, status.Phase.ToString(), status.StartsAt, status.EndsAt,
                 status.Units, status.UnitsSold, status.UnitsRemaining, status.CustomersWaiting,
-                status.CustomersQueued - status.CustomersWaiting, status.TokensOutstanding, perSecond));
+                status.CustomersQueued - status.CustomersWaiting, status.TokensOutstanding, perSecond,
+                status.UnitsPaid, status.UnitsAwaitingPayment, status.UnitsExpired));
         }
         _previous = sold;
         return views;

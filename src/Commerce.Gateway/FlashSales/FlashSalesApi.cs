@@ -1,7 +1,10 @@
 using System.Security.Claims;
 using Commerce.Gateway.Identity;
+using Commerce.Gateway.Orders;
 using Commerce.Grains;
 using Commerce.Grains.FlashSales;
+using Commerce.Grains.Orders;
+using Commerce.Payments;
 using Orleans;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -56,9 +59,17 @@ internal static class FlashSalesApi
         customers.MapGet("/queue/me", GetPlace)
             .WithName("GetFlashSaleQueuePlace").WithSummary("The signed-in customer's place: position, admission with token, or outcome");
         customers.MapPost("/purchases", Purchase)
-            .WithName("PurchaseFlashSaleUnits").WithSummary("Buys with the customer's purchase token; requires an Idempotency-Key; units are held for checkout")
+            .WithName("PurchaseFlashSaleUnits").WithSummary("Buys with the customer's purchase token; requires an Idempotency-Key; the units wait in the sale until paid (payBy)")
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status429TooManyRequests)
             .RateLimitedAs(RateLimitedAction.Purchase);
+        customers.MapGet("/purchases/{purchaseId}", GetPurchase)
+            .WithName("GetFlashSalePurchase").WithSummary("The customer's purchase: awaiting payment until payBy, paid (with its order), or expired")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        customers.MapPost("/purchases/{purchaseId}/checkout", Checkout)
+            .WithName("CheckOutFlashSalePurchase").WithSummary("Pays for a purchase at the sale's price: an order through the same idempotent checkout saga as a cart's; requires an Idempotency-Key")
+            .ProducesProblem(StatusCodes.Status402PaymentRequired).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .RateLimitedAs(RateLimitedAction.Checkout);
         return routes;
     }
 
@@ -91,6 +102,7 @@ internal static class FlashSalesApi
             FlashSaleError.None => TypedResults.Created($"/api/v1/flash-sales/{request.Id}", result.Sale!),
             FlashSaleError.AlreadyExists => Problems.Conflict("flash-sale-exists", result.Message!),
             FlashSaleError.UnknownSku => Problems.Unprocessable("unknown-sku", "sku", result.Message!),
+            FlashSaleError.CurrencyNotSold => Problems.Unprocessable("currency-not-sold", "price.currency", result.Message!),
             _ => Problems.Unprocessable("insufficient-stock", "units", result.Message!),
         };
     }
@@ -178,7 +190,7 @@ internal static class FlashSalesApi
         }
         return result.Error switch
         {
-            FlashSaleError.None => TypedResults.Created($"/api/v1/flash-sales/{saleId}/purchases/{result.Purchase!.PurchaseId}", result.Purchase),
+            FlashSaleError.None => TypedResults.Created(PurchasePath(saleId, result.Purchase!.PurchaseId), result.Purchase),
             FlashSaleError.NotFound => NoSuchSale(saleId),
             FlashSaleError.SoldOut => Problems.Conflict("sold-out", result.Message!),
             FlashSaleError.SaleOver => Problems.Conflict("sale-over", result.Message!),
@@ -189,6 +201,31 @@ internal static class FlashSalesApi
             _ => Problems.Unprocessable("idempotency-key-reused", Idempotency.KeyHeader, result.Message!),
         };
     }
+
+    private static async Task<Results<Ok<FlashSalePurchase>, ValidationProblem, ProblemHttpResult>> GetPurchase(string saleId, string purchaseId, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        if (PurchaseRouteProblem(saleId, purchaseId) is { } invalid)
+        {
+            return invalid;
+        }
+        var found = await grains.GetGrain<IFlashSaleGrain>(saleId).GetPurchase(user.CustomerId(), purchaseId);
+        return found.Succeeded ? TypedResults.Ok(found.Purchase!) : NoSuchPurchase(purchaseId);
+    }
+
+    private static async Task<Results<Created<OrderView>, Accepted<OrderView>, ValidationProblem, ProblemHttpResult>> Checkout(
+        string saleId, string purchaseId, CheckoutRequest request, [FromHeader(Name = Idempotency.KeyHeader)] string? idempotencyKey,
+        ClaimsPrincipal user, IGrainFactory grains, IPaymentGateway payments, HttpResponse response, CancellationToken cancellationToken) =>
+        PurchaseRouteProblem(saleId, purchaseId) is { } invalid
+            ? invalid
+            : await OrdersApi.Place(request, idempotencyKey, new FlashSalePurchaseRef(saleId, purchaseId), user, grains, payments, response, cancellationToken);
+
+    private static string PurchasePath(string saleId, string purchaseId) => $"/api/v1/flash-sales/{saleId}/purchases/{purchaseId}";
+
+    /// <summary>Ids that cannot name a purchase answer as "not found": they are never stored or passed on.</summary>
+    private static ProblemHttpResult? PurchaseRouteProblem(string saleId, string purchaseId) =>
+        !Identifiers.IsSlug(saleId) ? NoSuchSale(saleId) : !Identifiers.IsCode(purchaseId) ? NoSuchPurchase(purchaseId) : null;
+
+    private static ProblemHttpResult NoSuchPurchase(string purchaseId) => Problems.NotFound("unknown-purchase", $"You have no purchase '{purchaseId}' in this sale.");
 
     private static ProblemHttpResult NoSuchSale(string saleId) => Problems.NotFound("unknown-flash-sale", $"There is no flash sale '{saleId}'.");
 }

@@ -67,8 +67,17 @@ internal static class OrdersApi
     public static string OrderIdFor(string customerId, string idempotencyKey) =>
         "ord_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(customerId + "\n" + idempotencyKey)))[..24];
 
-    private static async Task<Results<Created<OrderView>, Accepted<OrderView>, ValidationProblem, ProblemHttpResult>> Checkout(
+    private static Task<Results<Created<OrderView>, Accepted<OrderView>, ValidationProblem, ProblemHttpResult>> Checkout(
         CheckoutRequest request, [FromHeader(Name = Idempotency.KeyHeader)] string? idempotencyKey, ClaimsPrincipal user,
+        IGrainFactory grains, IPaymentGateway payments, HttpResponse response, CancellationToken cancellationToken) =>
+        Place(request, idempotencyKey, flashSale: null, user, grains, payments, response, cancellationToken);
+
+    /// <summary>
+    /// A checkout, of the customer's cart or (<paramref name="flashSale"/> set) of one flash-sale
+    /// purchase: the same validation, card exchange, idempotent order saga and answers for both.
+    /// </summary>
+    internal static async Task<Results<Created<OrderView>, Accepted<OrderView>, ValidationProblem, ProblemHttpResult>> Place(
+        CheckoutRequest request, string? idempotencyKey, FlashSalePurchaseRef? flashSale, ClaimsPrincipal user,
         IGrainFactory grains, IPaymentGateway payments, HttpResponse response, CancellationToken cancellationToken)
     {
         var address = request.Shipping?.Address;
@@ -101,9 +110,11 @@ internal static class OrdersApi
         }
         var customerId = user.CustomerId();
         var orderId = OrderIdFor(customerId, idempotencyKey!);
-        var placement = new PlaceOrder(customerId, Idempotency.Fingerprint(request), request.Shipping!.Method!, request.Shipping.Region!,
+        // The purchase is part of what the key stands for: the same key for another purchase (or the cart) is refused.
+        var fingerprint = flashSale is null ? Idempotency.Fingerprint(request) : Idempotency.Fingerprint(new { request, flashSale });
+        var placement = new PlaceOrder(customerId, fingerprint, request.Shipping!.Method!, request.Shipping.Region!,
             new ShippingAddress(address!.Name!, address.Line1!, address.Line2, address.City!, address.PostalCode!, address.Country!),
-            new CardOnFile(method.Method!.Id, method.Method.Brand, method.Method.Last4));
+            new CardOnFile(method.Method!.Id, method.Method.Brand, method.Method.Last4), flashSale);
         PlaceOrderResult result;
         try
         {
@@ -129,6 +140,10 @@ internal static class OrdersApi
             PlaceOrderError.UnknownRegion => Problems.Unprocessable("unknown-region", "shipping.region", result.Message!),
             PlaceOrderError.CartNeedsReview => Problems.About(StatusCodes.Status409Conflict, "The cart changed.", "cart-needs-review", result.Field, result.Message!),
             PlaceOrderError.OutOfStock => Problems.About(StatusCodes.Status409Conflict, "Out of stock.", "out-of-stock", result.Field, result.Message!, withOrder),
+            PlaceOrderError.UnknownPurchase => Problems.NotFound("unknown-purchase", result.Message!),
+            PlaceOrderError.PurchaseExpired => Problems.About(StatusCodes.Status409Conflict, "The purchase expired.", "purchase-expired", result.Field, result.Message!, withOrder),
+            PlaceOrderError.PurchasePaid => Problems.About(StatusCodes.Status409Conflict, "The purchase is paid already.", "purchase-paid", result.Field, result.Message!, withOrder),
+            PlaceOrderError.PurchaseInCheckout => Problems.About(StatusCodes.Status409Conflict, "The purchase is being checked out.", "purchase-in-checkout", result.Field, result.Message!, withOrder),
             _ => Problems.About(StatusCodes.Status402PaymentRequired, "The payment was declined.", "payment-declined", "card.number", result.Message!, withOrder),
         };
     }

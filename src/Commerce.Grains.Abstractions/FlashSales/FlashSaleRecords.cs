@@ -44,8 +44,12 @@ public enum SalePhase
 }
 
 /// <summary>A sale as everyone may see it.</summary>
+/// <param name="UnitsSold">Units bought and not given back: paid, or awaiting payment.</param>
 /// <param name="CustomersWaiting">Queued and not admitted yet.</param>
 /// <param name="TokensOutstanding">Purchase tokens issued and neither used nor returned to the pool yet: the buyers the sale is waiting on.</param>
+/// <param name="UnitsPaid">Units of purchases paid for: sold out of inventory as the orders' stock.</param>
+/// <param name="UnitsAwaitingPayment">Units of purchases not paid yet (still in the sale's pool until paid or expired).</param>
+/// <param name="UnitsExpired">Units of purchases not paid in time, which went back to the sale's pool for later buyers.</param>
 [GenerateSerializer, Immutable, Alias("Commerce.FlashSaleStatus")]
 public sealed record FlashSaleStatus(
     [property: Id(0)] string SaleId,
@@ -62,7 +66,10 @@ public sealed record FlashSaleStatus(
     [property: Id(11)] long CustomersQueued,
     [property: Id(12)] long CustomersWaiting,
     [property: Id(13)] int TokensOutstanding,
-    [property: Id(14)] int UnitsReturnedToInventory)
+    [property: Id(14)] int UnitsReturnedToInventory,
+    [property: Id(15)] int UnitsPaid,
+    [property: Id(16)] int UnitsAwaitingPayment,
+    [property: Id(17)] int UnitsExpired)
 {
     public int UnitsRemaining => Units - UnitsSold;
 }
@@ -79,6 +86,9 @@ public enum FlashSaleError
     /// <summary>The SKU's inventory cannot supply the units.</summary>
     InsufficientStock,
     UnknownSku,
+
+    /// <summary>The sale's price is not in the store's currency, which orders are charged in.</summary>
+    CurrencyNotSold,
     SoldOut,
 
     /// <summary>The sale ended or was cancelled.</summary>
@@ -99,6 +109,15 @@ public enum FlashSaleError
 
     /// <summary>The idempotency key was used before with another token or quantity.</summary>
     IdempotencyKeyReused,
+
+    /// <summary>The purchase was not paid within its time; its units went back to the sale's pool.</summary>
+    PurchaseExpired,
+
+    /// <summary>The purchase is paid already (by another order).</summary>
+    AlreadyPaid,
+
+    /// <summary>Another checkout of this purchase is under way.</summary>
+    CheckoutInProgress,
 }
 
 [GenerateSerializer, Immutable, Alias("Commerce.FlashSaleResult")]
@@ -117,12 +136,23 @@ public enum QueueEntryState
     NotQueued,
     Waiting,
     Admitted,
+
+    /// <summary>Bought and awaiting payment until <see cref="QueueStatus.PayBy"/>.</summary>
     Purchased,
+
+    /// <summary>Bought and paid: <see cref="QueueStatus.OrderId"/> is the order.</summary>
+    Paid,
+
+    /// <summary>Bought but not paid in time; the units went back to the sale's pool.</summary>
+    Expired,
 
     /// <summary>Admitted, but the token expired unused; the units went back to the pool.</summary>
     TokenExpired,
 
-    /// <summary>Still waiting when the last unit was sold.</summary>
+    /// <summary>
+    /// Still waiting when the last unit was sold. While purchases still await payment the customer
+    /// keeps the place (<see cref="QueueStatus.Position"/> is set) and is admitted if a unit comes back.
+    /// </summary>
     SoldOut,
 
     /// <summary>The sale ended before this customer bought.</summary>
@@ -131,10 +161,20 @@ public enum QueueEntryState
 
 /// <summary>
 /// One customer's place in a sale. <see cref="Position"/> counts from 1 among those still waiting;
-/// <see cref="Token"/> is set only while admitted.
+/// <see cref="Token"/> is set only while admitted; <see cref="PayBy"/> while a purchase awaits payment;
+/// <see cref="OrderId"/> once it is paid.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Commerce.QueueStatus")]
-public sealed record QueueStatus([property: Id(0)] string SaleId, [property: Id(1)] string CustomerId, [property: Id(2)] QueueEntryState State, [property: Id(3)] long? Ticket, [property: Id(4)] long? Position, [property: Id(5)] PurchaseToken? Token, [property: Id(6)] string? PurchaseId);
+public sealed record QueueStatus(
+    [property: Id(0)] string SaleId,
+    [property: Id(1)] string CustomerId,
+    [property: Id(2)] QueueEntryState State,
+    [property: Id(3)] long? Ticket,
+    [property: Id(4)] long? Position,
+    [property: Id(5)] PurchaseToken? Token,
+    [property: Id(6)] string? PurchaseId,
+    [property: Id(7)] DateTimeOffset? PayBy = null,
+    [property: Id(8)] string? OrderId = null);
 
 [GenerateSerializer, Immutable, Alias("Commerce.JoinResult")]
 public sealed record JoinResult([property: Id(0)] FlashSaleError Error, [property: Id(1)] QueueStatus? Status, [property: Id(2)] string? Message = null)
@@ -146,7 +186,25 @@ public sealed record JoinResult([property: Id(0)] FlashSaleError Error, [propert
 [GenerateSerializer, Immutable, Alias("Commerce.PurchaseRequest")]
 public sealed record PurchaseRequest([property: Id(0)] string CustomerId, [property: Id(1)] string Token, [property: Id(2)] int Quantity, [property: Id(3)] string IdempotencyKey);
 
-/// <summary>Units bought in a sale, held in inventory under <see cref="ReservationId"/> until checkout confirms them.</summary>
+[GenerateSerializer, Alias("Commerce.PurchaseState")]
+public enum PurchaseState
+{
+    /// <summary>The units stay in the sale's pool, promised to this buyer, until <see cref="FlashSalePurchase.PayBy"/>.</summary>
+    AwaitingPayment,
+
+    /// <summary>Checked out and paid: the units are the order's, sold out of inventory.</summary>
+    Paid,
+
+    /// <summary>Not paid in time: the units went back to the sale's pool.</summary>
+    Expired,
+}
+
+/// <summary>
+/// Units bought in a sale at the sale's price. They stay in the sale's pool until the buyer checks
+/// the purchase out (an order, paid by card) before <paramref name="PayBy"/>; unpaid by then, they
+/// go back to the pool for the next buyer in the queue.
+/// </summary>
+/// <param name="OrderId">The order that paid for it (or whose checkout is under way).</param>
 [GenerateSerializer, Immutable, Alias("Commerce.FlashSalePurchase")]
 public sealed record FlashSalePurchase(
     [property: Id(0)] string PurchaseId,
@@ -156,8 +214,10 @@ public sealed record FlashSalePurchase(
     [property: Id(4)] int Quantity,
     [property: Id(5)] Money UnitPrice,
     [property: Id(6)] Money Total,
-    [property: Id(7)] string ReservationId,
-    [property: Id(8)] DateTimeOffset PurchasedAt);
+    [property: Id(7)] DateTimeOffset PurchasedAt,
+    [property: Id(8)] DateTimeOffset PayBy,
+    [property: Id(9)] PurchaseState State,
+    [property: Id(10)] string? OrderId);
 
 [GenerateSerializer, Immutable, Alias("Commerce.PurchaseResult")]
 public sealed record PurchaseResult([property: Id(0)] FlashSaleError Error, [property: Id(1)] FlashSalePurchase? Purchase, [property: Id(2)] string? Message = null, [property: Id(3)] bool Replayed = false)

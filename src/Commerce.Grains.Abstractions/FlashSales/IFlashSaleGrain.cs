@@ -56,6 +56,26 @@ public interface IFlashSaleGrain : IGrainWithStringKey
 
     Task<PurchaseResult> Purchase(PurchaseRequest request);
 
+    /// <summary>The customer's purchase; <see cref="FlashSaleError.NotFound"/> for another customer's.</summary>
+    [ReadOnly]
+    Task<PurchaseResult> GetPurchase(string customerId, string purchaseId);
+
+    /// <summary>
+    /// The checkout saga of <paramref name="orderId"/> takes the purchase: from now on it cannot expire
+    /// and no other order may take it, until <see cref="CompleteCheckout"/> or <see cref="ReleaseCheckout"/>.
+    /// Idempotent for the same order.
+    /// </summary>
+    Task<PurchaseResult> ClaimForCheckout(string customerId, string purchaseId, string orderId);
+
+    /// <summary>
+    /// The order paid: its units move out of the sale's pool into the order's reservation
+    /// <paramref name="reservationId"/>, confirmed as sold. Idempotent.
+    /// </summary>
+    Task<PurchaseResult> CompleteCheckout(string purchaseId, string orderId, string reservationId);
+
+    /// <summary>The order was not paid (declined, cancelled): the purchase awaits payment again until its time is up. Idempotent.</summary>
+    Task ReleaseCheckout(string purchaseId, string orderId);
+
     /// <summary>Subscribes or renews an observer's lease.</summary>
     Task Subscribe(IFlashSaleObserver observer);
 

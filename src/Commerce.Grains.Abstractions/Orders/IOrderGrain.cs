@@ -5,7 +5,8 @@ namespace Commerce.Grains.Orders;
 
 /// <summary>
 /// One order (the key is the order id, derived from the customer and the checkout's Idempotency-Key,
-/// so a retried checkout reaches the same grain). Placing runs the checkout saga: reserve stock →
+/// so a retried checkout reaches the same grain), of the customer's cart or of one flash-sale
+/// purchase. Placing runs the checkout saga: reserve stock (a flash sale: claim the purchase) →
 /// authorize payment → confirm → capture → confirm reservations → clear cart → order-placed, each
 /// step persisted; a failure compensates, and a durable reminder resumes an interrupted saga.
 /// </summary>
@@ -64,9 +65,21 @@ public sealed record ShippingAddress([property: Id(0)] string Name, [property: I
 [GenerateSerializer, Immutable, Alias("Commerce.CardOnFile")]
 public sealed record CardOnFile([property: Id(0)] string PaymentMethodId, [property: Id(1)] string Brand, [property: Id(2)] string Last4);
 
+/// <summary>A flash-sale purchase an order pays for.</summary>
+[GenerateSerializer, Immutable, Alias("Commerce.FlashSalePurchaseRef")]
+public sealed record FlashSalePurchaseRef([property: Id(0)] string SaleId, [property: Id(1)] string PurchaseId);
+
 /// <param name="RequestFingerprint">A hash of the checkout request body: the same key with another body is refused.</param>
+/// <param name="FlashSale">Set: the order pays for this flash-sale purchase at the sale's price, and the cart is left alone.</param>
 [GenerateSerializer, Immutable, Alias("Commerce.PlaceOrder")]
-public sealed record PlaceOrder([property: Id(0)] string CustomerId, [property: Id(1)] string RequestFingerprint, [property: Id(2)] string ShippingMethod, [property: Id(3)] string Region, [property: Id(4)] ShippingAddress Address, [property: Id(5)] CardOnFile Card);
+public sealed record PlaceOrder(
+    [property: Id(0)] string CustomerId,
+    [property: Id(1)] string RequestFingerprint,
+    [property: Id(2)] string ShippingMethod,
+    [property: Id(3)] string Region,
+    [property: Id(4)] ShippingAddress Address,
+    [property: Id(5)] CardOnFile Card,
+    [property: Id(6)] FlashSalePurchaseRef? FlashSale = null);
 
 [GenerateSerializer, Immutable, Alias("Commerce.OrderLine")]
 public sealed record OrderLine([property: Id(0)] string Sku, [property: Id(1)] string Title, [property: Id(2)] int Quantity, [property: Id(3)] Money UnitPrice, [property: Id(4)] Money LineTotal);
@@ -96,7 +109,8 @@ public sealed record OrderView(
     [property: Id(16)] string? CancellationReason,
     [property: Id(17)] IReadOnlyList<OrderEvent> History,
     [property: Id(18)] bool InProgress,
-    [property: Id(19)] long Version);
+    [property: Id(19)] long Version,
+    [property: Id(20)] FlashSalePurchaseRef? FlashSale);
 
 [GenerateSerializer, Alias("Commerce.PlaceOrderError")]
 public enum PlaceOrderError
@@ -120,6 +134,18 @@ public enum PlaceOrderError
 
     /// <summary>The order is still being placed (after an interruption it resumes on its own); ask again.</summary>
     InProgress,
+
+    /// <summary>The customer has no such flash-sale purchase.</summary>
+    UnknownPurchase,
+
+    /// <summary>The flash-sale purchase was not paid in time: its units went back to the sale.</summary>
+    PurchaseExpired,
+
+    /// <summary>The flash-sale purchase is paid already, by another order.</summary>
+    PurchasePaid,
+
+    /// <summary>Another checkout of the flash-sale purchase is under way.</summary>
+    PurchaseInCheckout,
 }
 
 /// <param name="Replayed">This is the saved answer to an earlier request with the same key.</param>

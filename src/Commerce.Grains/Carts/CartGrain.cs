@@ -281,18 +281,8 @@ internal sealed class CartGrain : Grain, ICartGrain, IRemindable
 
     private async Task<CartResult> NoSuchLine(string sku) => new(CartError.LineNotFound, await View(), $"The cart has no line for SKU '{sku}'.", "sku");
 
-    private CartResult? CheckShipping(string method, string? region)
-    {
-        if (!_checkout.ShippingMethods.ContainsKey(method))
-        {
-            return new(CartError.UnknownShippingMethod, null, $"Shipping methods: {string.Join(", ", _checkout.ShippingMethods.Keys)}.", "shippingMethod");
-        }
-        if (region is not null && !_checkout.TaxRates.ContainsKey(region))
-        {
-            return new(CartError.UnknownRegion, null, $"We do not ship to region '{region}'.", "region");
-        }
-        return null;
-    }
+    private CartResult? CheckShipping(string method, string? region) =>
+        _checkout.ShippingRefusal(method, region) is var (error, message, field) ? new(error, null, message, field) : null;
 
     private static void Replace(List<CartLine> lines, string sku, CartLine line)
     {
@@ -331,22 +321,13 @@ internal sealed class CartGrain : Grain, ICartGrain, IRemindable
         var inCart = views.Where((_, i) => !lines[i].SavedForLater).ToList();
         var saved = views.Where((_, i) => lines[i].SavedForLater).ToList();
         var subtotal = inCart.Where(l => !l.Unavailable).Sum(l => l.LineTotal.Amount);
-        return new CartView(CartId, State.Version, inCart, saved, Totals(subtotal, method, region),
+        return new CartView(CartId, State.Version, inCart, saved, _checkout.Totals(subtotal, method, region),
             inCart.Any(l => l.PriceChanged), inCart.Any(l => l.Unavailable), lines.Count > 0 ? State.LastActivity + _options.ExpireAfter : null);
     }
 
-    /// <summary>Shipping is free from the method's threshold; tax applies to subtotal plus shipping, rounded to the cent.</summary>
-    private CartTotals Totals(decimal subtotal, string method, string? region)
+    private CartTotals EmptyTotals(string method, string? region)
     {
-        var shipping = _checkout.ShippingMethods[method];
-        var shippingPrice = subtotal == 0 || (shipping.FreeFrom is { } free && subtotal >= free) ? 0m : shipping.Price;
-        var rate = region is not null && _checkout.TaxRates.TryGetValue(region, out var r) ? r : 0m;
-        var tax = Math.Round((subtotal + shippingPrice) * rate, 2, MidpointRounding.AwayFromZero);
-        return new CartTotals(InStoreCurrency(subtotal), InStoreCurrency(shippingPrice), InStoreCurrency(tax), InStoreCurrency(subtotal + shippingPrice + tax), method, region, rate,
-            shipping.FreeFrom is { } from ? InStoreCurrency(from) : null);
+        var zero = _checkout.InStoreCurrency(0);
+        return new(zero, zero, zero, zero, method, region, 0, null);
     }
-
-    private CartTotals EmptyTotals(string method, string? region) => new(InStoreCurrency(0), InStoreCurrency(0), InStoreCurrency(0), InStoreCurrency(0), method, region, 0, null);
-
-    private Money InStoreCurrency(decimal amount) => new(amount, _checkout.Currency);
 }

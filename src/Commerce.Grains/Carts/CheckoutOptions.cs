@@ -42,6 +42,28 @@ public sealed class CheckoutOptions
 
     /// <summary>The method a new cart's totals use.</summary>
     public string DefaultShippingMethod { get; set; } = "standard";
+
+    /// <summary>Why goods cannot ship by <paramref name="method"/> to <paramref name="region"/> (a null region is not chosen yet), or null when they can.</summary>
+    public (CartError Error, string Message, string Field)? ShippingRefusal(string method, string? region) =>
+        !ShippingMethods.ContainsKey(method) ? (CartError.UnknownShippingMethod, $"Shipping methods: {string.Join(", ", ShippingMethods.Keys)}.", "shippingMethod")
+        : region is not null && !TaxRates.ContainsKey(region) ? (CartError.UnknownRegion, $"We do not ship to region '{region}'.", "region")
+        : null;
+
+    /// <summary>
+    /// What goods worth <paramref name="subtotal"/> cost shipped: shipping is free from the method's
+    /// threshold; tax applies to subtotal plus shipping, rounded to the cent. The method must be known.
+    /// </summary>
+    public CartTotals Totals(decimal subtotal, string method, string? region)
+    {
+        var shipping = ShippingMethods[method];
+        var shippingPrice = subtotal == 0 || (shipping.FreeFrom is { } free && subtotal >= free) ? 0m : shipping.Price;
+        var rate = region is not null && TaxRates.TryGetValue(region, out var r) ? r : 0m;
+        var tax = Math.Round((subtotal + shippingPrice) * rate, 2, MidpointRounding.AwayFromZero);
+        return new CartTotals(InStoreCurrency(subtotal), InStoreCurrency(shippingPrice), InStoreCurrency(tax), InStoreCurrency(subtotal + shippingPrice + tax), method, region, rate,
+            shipping.FreeFrom is { } from ? InStoreCurrency(from) : null);
+    }
+
+    public Money InStoreCurrency(decimal amount) => new(amount, Currency);
 }
 
 /// <summary>Cart rules, bound from <c>Commerce:Carts</c>.</summary>

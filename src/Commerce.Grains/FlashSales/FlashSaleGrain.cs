@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
+using Commerce.Grains.Carts;
 using Commerce.Grains.Inventory;
 using Commerce.Persistence;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,8 +17,11 @@ namespace Commerce.Grains.FlashSales;
 /// <summary>
 /// One flash sale. The sale owns a pool of units allocated from the SKU's inventory at creation. A
 /// timer admits customers from the FIFO queue at the sale's rate, each with a single-use token that
-/// claims up to the per-customer limit from the pool; a purchase turns the claim into a sale and
-/// holds the units in inventory for checkout; an expired token's claim goes back to the pool. Every
+/// claims up to the per-customer limit from the pool; a purchase turns the claim into a sale that
+/// the buyer pays for through the order saga (see <see cref="ClaimForCheckout"/>) within the
+/// payment window, or its units go back to the pool for the next buyer; an expired token's claim
+/// goes back to the pool too. The units stay in the sale's inventory allocation until paid, so no
+/// expiry anywhere can turn them into regular stock while the sale counts them. Every
 /// check and change happens synchronously at the start of a turn and the write is awaited last
 /// (group commit), so concurrent buyers never see a half-done change and never oversell, and nobody
 /// is told anything that is not committed. Once every unit is sold, requests are answered from memory.
@@ -31,9 +35,13 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
     private const string WakeUpReminder = "wake-up";
     private const int QueuePageSize = 10_000;
 
+    /// <summary>How long units being returned to inventory sit in their passing hold if the release after it is lost.</summary>
+    private static readonly TimeSpan ReturnHold = TimeSpan.FromMinutes(1);
+
     private readonly IJournaledState<FlashSaleState> _sale;
     private readonly TimeProvider _clock;
     private readonly FlashSaleOptions _options;
+    private readonly string _storeCurrency;
     private readonly ILogger<FlashSaleGrain> _logger;
     private readonly ObserverSet<IFlashSaleObserver> _observers;
 
@@ -47,12 +55,12 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
     /// <summary>Tokens issued and neither used nor returned to the pool yet (expired tokens count until the next tick returns them).</summary>
     private int _tokensOutstanding;
 
-    /// <summary>Purchases whose units are not yet held in inventory, and the attempts under way.</summary>
-    private readonly HashSet<string> _unheldPurchases = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Task> _holdsInFlight = new(StringComparer.Ordinal);
+    /// <summary>Purchases awaiting payment with no checkout under way, by the time they must be paid.</summary>
+    private readonly PriorityQueue<string, DateTimeOffset> _unpaid = new();
 
     private Task _lastWrite = Task.CompletedTask;
     private Task<FlashSaleResult>? _creating;
+    private Task? _returning;
     private IGrainTimer? _timer;
     private double _admissionCredit;
     private long _lastAdmissionTimestamp;
@@ -61,11 +69,13 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
         [JournaledState(StateName)] IJournaledState<FlashSaleState> sale,
         [FromKeyedServices(CommerceGrains.Clock)] TimeProvider clock,
         IOptions<FlashSaleOptions> options,
+        IOptions<CheckoutOptions> checkout,
         ILogger<FlashSaleGrain> logger)
     {
         _sale = sale;
         _clock = clock;
         _options = options.Value;
+        _storeCurrency = checkout.Value.Currency;
         _logger = logger;
         _observers = new ObserverSet<IFlashSaleObserver>(clock, _options.ObserverLease);
     }
@@ -90,8 +100,11 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
             _liveTokens.Enqueue(customer);
             _tokensOutstanding++;
         }
-        _unheldPurchases.UnionWith(State.Purchases.Where(p => !p.Value.HeldInInventory).Select(p => p.Key));
-        if (State.Definition is not null && State.Outcome is null)
+        foreach (var (purchaseId, purchase) in State.Purchases.Where(p => p.Value is { State: PurchaseState.AwaitingPayment, OrderId: null }))
+        {
+            _unpaid.Enqueue(purchaseId, purchase.PayBy);
+        }
+        if (State.Definition is not null && !State.UnitsReturned)
         {
             StartTimer();
         }
@@ -133,6 +146,10 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
             return normalized with { Actor = existing.Actor } == existing
                 ? new FlashSaleResult(FlashSaleError.None, Status())
                 : new FlashSaleResult(FlashSaleError.AlreadyExists, Status(), $"Flash sale '{SaleId}' already exists with another definition.");
+        }
+        if (!string.Equals(definition.Price.Currency, _storeCurrency, StringComparison.Ordinal))
+        {
+            return new FlashSaleResult(FlashSaleError.CurrencyNotSold, null, $"A sale's price is in the store's currency, {_storeCurrency}: its orders are charged in it.");
         }
         if (_creating is { } inFlight)
         {
@@ -317,6 +334,7 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
             return new PurchaseResult(FlashSaleError.QuantityExceedsAllowance, null, $"This token allows at most {admission.Quantity} unit(s).");
         }
         var purchaseId = "p" + Guid.NewGuid().ToString("N");
+        var payBy = now + _options.PayWithin;
         admission.State = AdmissionState.Used;
         admission.PurchaseId = purchaseId;
         State.UnitsClaimed -= admission.Quantity;
@@ -329,15 +347,14 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
             Token = admission.Token,
             Quantity = request.Quantity,
             PurchasedAt = now,
+            PayBy = payBy,
+            State = PurchaseState.AwaitingPayment,
         };
-        _unheldPurchases.Add(purchaseId);
+        _unpaid.Enqueue(purchaseId, payBy);
         var soldOut = State.UnitsSold == definition.Units;
+        // One commit: the unit is the buyer's once the sale's state is stored. It cannot be sold
+        // twice, since it stays in the sale's allocation until the buyer's order pays for it.
         await Write();
-        // The unit is the buyer's once the sale's state committed (it cannot be sold twice: it sits
-        // in the sale's allocation). Turning it into a checkout hold in the inventory grain is a
-        // second commit the buyer need not wait for; it is retried until it succeeds (idempotent
-        // by reservation id), across restarts too, and a replay of this purchase waits for it.
-        _ = HoldInInventory(purchaseId);
         if (soldOut)
         {
             _observers.Notify(o => o.SoldOut(SaleId));
@@ -349,10 +366,6 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
     private async Task<PurchaseResult> ReplayPurchase(string purchaseId, PurchaseRequest request)
     {
         await _lastWrite;
-        if (_holdsInFlight.TryGetValue(purchaseId, out var holding))
-        {
-            await holding;
-        }
         var purchase = State.Purchases[purchaseId];
         if (purchase.IdempotencyKey != request.IdempotencyKey)
         {
@@ -361,6 +374,137 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
         return purchase.Token == request.Token && purchase.Quantity == request.Quantity
             ? new PurchaseResult(FlashSaleError.None, PurchaseView(purchaseId), Replayed: true)
             : new PurchaseResult(FlashSaleError.IdempotencyKeyReused, null, "This idempotency key was used for a purchase with another token or quantity.");
+    }
+
+    // ---- Paying for a purchase: the order saga's side -------------------------------------------
+
+    public async Task<PurchaseResult> GetPurchase(string customerId, string purchaseId)
+    {
+        await _lastWrite;
+        return Find(customerId, purchaseId) is not null ? new PurchaseResult(FlashSaleError.None, PurchaseView(purchaseId)) : NoSuchPurchase(purchaseId);
+    }
+
+    public async Task<PurchaseResult> ClaimForCheckout(string customerId, string purchaseId, string orderId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(orderId);
+        StorableText.EnsureStorable(orderId, nameof(orderId));
+        if (Find(customerId, purchaseId) is not { } purchase)
+        {
+            return NoSuchPurchase(purchaseId);
+        }
+        var refusal = purchase switch
+        {
+            { OrderId: var payer } when payer == orderId => null,
+            { State: PurchaseState.Paid } => new PurchaseResult(FlashSaleError.AlreadyPaid, null, $"Purchase {purchaseId} is paid already (order {purchase.OrderId})."),
+            { State: PurchaseState.Expired } => Expired(purchaseId),
+            { OrderId: not null } => new PurchaseResult(FlashSaleError.CheckoutInProgress, null, $"Purchase {purchaseId} is being checked out already (order {purchase.OrderId})."),
+            _ when Now >= purchase.PayBy => Expired(purchaseId),
+            _ => null,
+        };
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+        if (purchase.OrderId is null)
+        {
+            // From here the purchase waits for this order: it cannot expire under a running saga.
+            purchase.OrderId = orderId;
+            await Write();
+        }
+        else
+        {
+            await _lastWrite;
+        }
+        return new PurchaseResult(FlashSaleError.None, PurchaseView(purchaseId));
+    }
+
+    public async Task<PurchaseResult> CompleteCheckout(string purchaseId, string orderId, string reservationId)
+    {
+        if (State.Definition is not { } definition || !State.Purchases.TryGetValue(purchaseId, out var purchase))
+        {
+            return NoSuchPurchase(purchaseId);
+        }
+        if (purchase.OrderId != orderId)
+        {
+            return new PurchaseResult(FlashSaleError.CheckoutInProgress, null, $"Purchase {purchaseId} is not being checked out by order {orderId}.");
+        }
+        if (purchase.State == PurchaseState.AwaitingPayment)
+        {
+            // Both steps are idempotent by reservation id, so a saga resumed after a crash repeats them safely.
+            var inventory = Inventory(definition);
+            var moved = await inventory.ReserveFromAllocation(new ReserveFromAllocation(AllocationId, reservationId, purchase.Quantity, _options.PayWithin, Actor));
+            var sold = moved.Succeeded ? await inventory.Confirm(reservationId, orderId, Actor) : moved;
+            if (!sold.Succeeded)
+            {
+                // The claim keeps the units in the allocation, so this is a broken invariant: the saga retries, loudly.
+                throw new InvalidOperationException($"Flash sale {SaleId} could not sell purchase {purchaseId} to order {orderId}: {sold.Error} {sold.Message}");
+            }
+        }
+        if (purchase.State == PurchaseState.AwaitingPayment)
+        {
+            purchase.State = PurchaseState.Paid;
+            State.UnitsPaid += purchase.Quantity;
+            await Write();
+        }
+        else
+        {
+            await _lastWrite;
+        }
+        return new PurchaseResult(FlashSaleError.None, PurchaseView(purchaseId));
+    }
+
+    public async Task ReleaseCheckout(string purchaseId, string orderId)
+    {
+        if (State.Purchases.GetValueOrDefault(purchaseId) is not { State: PurchaseState.AwaitingPayment } purchase || purchase.OrderId != orderId)
+        {
+            // Not this order's (any more), or paid: an order cancelled after paying restocks through inventory itself.
+            await _lastWrite;
+            return;
+        }
+        purchase.OrderId = null;
+        if (Now >= purchase.PayBy)
+        {
+            Expire(purchase);
+        }
+        else
+        {
+            // The buyer may try again (another card) until the purchase's time is up.
+            _unpaid.Enqueue(purchaseId, purchase.PayBy);
+        }
+        await Write();
+    }
+
+    /// <summary>The customer's purchase, or null when the customer has no such purchase.</summary>
+    private SalePurchase? Find(string customerId, string purchaseId) =>
+        State.Purchases.GetValueOrDefault(purchaseId) is { } purchase && purchase.CustomerId == customerId ? purchase : null;
+
+    private static PurchaseResult NoSuchPurchase(string purchaseId) => new(FlashSaleError.NotFound, null, $"There is no purchase '{purchaseId}' of yours in this sale.");
+
+    private static PurchaseResult Expired(string purchaseId) =>
+        new(FlashSaleError.PurchaseExpired, null, $"Purchase {purchaseId} was not paid in time; its units went back to the sale.");
+
+    /// <summary>Returns unpaid purchases whose time is up to the pool (none with a checkout under way).</summary>
+    private bool ExpireUnpaidPurchases(DateTimeOffset now)
+    {
+        var any = false;
+        while (_unpaid.TryPeek(out var purchaseId, out var payBy) && payBy <= now)
+        {
+            _unpaid.Dequeue();
+            if (State.Purchases[purchaseId] is { State: PurchaseState.AwaitingPayment, OrderId: null } purchase)
+            {
+                Expire(purchase);
+                any = true;
+            }
+        }
+        return any;
+    }
+
+    /// <summary>The units go back to the pool: a live sale admits the next buyer for them; an ended one returns them to inventory.</summary>
+    private void Expire(SalePurchase purchase)
+    {
+        purchase.State = PurchaseState.Expired;
+        State.UnitsSold -= purchase.Quantity;
+        State.UnitsExpired += purchase.Quantity;
     }
 
     // ---- Admission, expiry and the end ---------------------------------------------------------
@@ -378,20 +522,30 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
 
     private async Task Tick()
     {
-        if (State.Definition is not { } definition || State.Outcome is not null)
+        if (State.Definition is not { } definition)
         {
             return;
         }
         var now = Now;
-        if (now >= definition.EndsAt)
+        if (State.Outcome is null && now >= definition.EndsAt)
         {
             await Finish(SalePhase.Ended);
             return;
         }
-        RetryInventoryHolds();
-        var expired = ExpireTokens(now);
+        var purchasesExpired = ExpireUnpaidPurchases(now);
+        if (State.Outcome is not null)
+        {
+            // Over: admissions stopped, but purchases made before the end may still be paid for.
+            if (purchasesExpired)
+            {
+                await Write();
+            }
+            await ReturnUnsoldUnits();
+            return;
+        }
+        var tokensExpired = ExpireTokens(now);
         var admitted = now >= State.StartsAt ? Admit(definition, now) : [];
-        if (!expired && admitted.Count == 0)
+        if (!purchasesExpired && !tokensExpired && admitted.Count == 0)
         {
             return;
         }
@@ -472,17 +626,17 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
         {
             return;
         }
-        if (State.Outcome is not null)
-        {
-            await ReturnUnsoldUnits();
-        }
-        else if (Now >= definition.EndsAt)
+        if (State.Outcome is null && Now >= definition.EndsAt)
         {
             await Finish(SalePhase.Ended);
         }
-        else
+        else if (State.Outcome is not null)
         {
-            // Activating was the point: the timer runs again after a restart.
+            await ReturnUnsoldUnits();
+        }
+        // Activating was the point: the timer runs again after a restart, until the units are back.
+        if (!State.UnitsReturned)
+        {
             StartTimer();
         }
     }
@@ -502,93 +656,74 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
         State.UnitsClaimed = 0;
         _liveTokens.Clear();
         _tokensOutstanding = 0;
-        _timer?.Dispose();
-        _timer = null;
         await Write();
         _observers.Notify(o => o.Ended(SaleId, outcome));
         await ReturnUnsoldUnits();
     }
 
-    /// <summary>Gives what is left of the allocation back to the SKU, once every purchase holds its own units. Retried by the wake-up reminder until done.</summary>
-    private async Task ReturnUnsoldUnits()
+    /// <summary>
+    /// Gives the units nobody bought back to the SKU: at once those not promised to a purchase, and
+    /// the rest (the allocation itself) once every purchase is paid or expired. Retried by the timer
+    /// and the wake-up reminder until done; one attempt at a time.
+    /// </summary>
+    private Task ReturnUnsoldUnits() => _returning is { IsCompleted: false } running ? running : _returning = ReturnUnsoldUnitsOnce();
+
+    private async Task ReturnUnsoldUnitsOnce()
     {
         if (State.UnitsReturned || State.Definition is not { } definition)
         {
             return;
         }
-        foreach (var purchaseId in _unheldPurchases.ToList())
-        {
-            await HoldInInventory(purchaseId);
-        }
-        if (_unheldPurchases.Count > 0)
+        var unsold = definition.Units - State.UnitsSold;
+        var awaitingPayment = State.UnitsSold - State.UnitsPaid;
+        if (awaitingPayment > 0 && unsold == State.UnitsReturnedCount)
         {
             return;
         }
-        var released = await Inventory(definition).Release(AllocationId, Actor);
+        var inventory = Inventory(definition);
+        if (awaitingPayment == 0)
+        {
+            var released = await inventory.Release(AllocationId, Actor);
+            if (!released.Succeeded)
+            {
+                _logger.LogError("Flash sale {SaleId} could not return its unsold units: {Error} {Message}", SaleId, released.Error, released.Message);
+                return;
+            }
+            State.UnitsReturned = true;
+        }
+        else if (!await ReturnPartOfAllocation(inventory, awaitingPayment))
+        {
+            return;
+        }
+        State.UnitsReturnedCount = unsold;
+        await Write();
+        if (State.UnitsReturned)
+        {
+            _timer?.Dispose();
+            _timer = null;
+            await this.UnregisterReminder(WakeUpReminder);
+        }
+    }
+
+    /// <summary>
+    /// Inventory releases an allocation only whole, so the part not promised to purchases leaves it
+    /// through a hold released at once (idempotent by an id made of the allocation's size, which only
+    /// shrinks; after a crash in between, the hold expires into available stock all the same).
+    /// </summary>
+    private async Task<bool> ReturnPartOfAllocation(ISkuInventoryGrain inventory, int awaitingPayment)
+    {
+        if (await inventory.GetReservation(AllocationId) is not { State: ReservationState.Held } allocation || allocation.Quantity <= awaitingPayment)
+        {
+            return false;
+        }
+        var returnId = $"{AllocationId}:return:{allocation.Quantity}";
+        var moved = await inventory.ReserveFromAllocation(new ReserveFromAllocation(AllocationId, returnId, allocation.Quantity - awaitingPayment, ReturnHold, Actor));
+        var released = moved.Succeeded ? await inventory.Release(returnId, Actor) : moved;
         if (!released.Succeeded)
         {
-            _logger.LogError("Flash sale {SaleId} could not return its unsold units: {Error} {Message}", SaleId, released.Error, released.Message);
-            return;
+            _logger.LogError("Flash sale {SaleId} could not return unsold units: {Error} {Message}", SaleId, released.Error, released.Message);
         }
-        State.UnitsReturned = true;
-        State.UnitsReturnedCount = released.Reservation!.Quantity;
-        await Write();
-        await this.UnregisterReminder(WakeUpReminder);
-    }
-
-    // ---- Inventory holds for checkout ----------------------------------------------------------
-
-    private string ReservationIdOf(string purchaseId) => $"flash-sale:{SaleId}:{purchaseId}";
-
-    /// <summary>Moves a purchase's units from the sale's allocation into a checkout reservation (idempotent, so retries are safe).</summary>
-    private Task HoldInInventory(string purchaseId)
-    {
-        if (_holdsInFlight.TryGetValue(purchaseId, out var inFlight))
-        {
-            return inFlight;
-        }
-        var attempt = HoldInInventoryOnce(purchaseId);
-        _holdsInFlight[purchaseId] = attempt;
-        return attempt;
-    }
-
-    private async Task HoldInInventoryOnce(string purchaseId)
-    {
-        var purchase = State.Purchases[purchaseId];
-        try
-        {
-            var held = await Inventory(State.Definition!).ReserveFromAllocation(
-                new ReserveFromAllocation(AllocationId, ReservationIdOf(purchaseId), purchase.Quantity, _options.CheckoutHoldFor, Actor));
-            if (held.Succeeded)
-            {
-                // Persisted with the next write; until then a restart retries, which the inventory answers idempotently.
-                purchase.HeldInInventory = true;
-                _unheldPurchases.Remove(purchaseId);
-            }
-            else
-            {
-                _logger.LogError("Flash sale {SaleId} could not hold purchase {PurchaseId} in inventory: {Error} {Message}", SaleId, purchaseId, held.Error, held.Message);
-            }
-        }
-        catch (Exception e)
-        {
-            _logger.LogWarning(e, "Flash sale {SaleId} could not hold purchase {PurchaseId} in inventory yet; retrying", SaleId, purchaseId);
-        }
-        finally
-        {
-            _holdsInFlight.Remove(purchaseId);
-        }
-    }
-
-    private void RetryInventoryHolds()
-    {
-        foreach (var purchaseId in _unheldPurchases)
-        {
-            if (!_holdsInFlight.ContainsKey(purchaseId))
-            {
-                _ = HoldInInventory(purchaseId);
-            }
-        }
+        return released.Succeeded;
     }
 
     // ---- Views ---------------------------------------------------------------------------------
@@ -614,7 +749,8 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
         var definition = State.Definition!;
         return new FlashSaleStatus(SaleId, definition.Sku, definition.Price, State.StartsAt, definition.EndsAt, Phase(Now), definition.Units,
             State.UnitsSold, definition.PerCustomerLimit, definition.AdmissionRatePerSecond, definition.TokenLifetime ?? CreateFlashSale.DefaultTokenLifetime,
-            State.Queued, State.Queued - State.AdmittedThrough, _tokensOutstanding, State.UnitsReturnedCount);
+            State.Queued, State.Queued - State.AdmittedThrough, _tokensOutstanding, State.UnitsReturnedCount,
+            State.UnitsPaid, State.UnitsSold - State.UnitsPaid, State.UnitsExpired);
     }
 
     private QueueStatus StatusOf(string customerId)
@@ -626,18 +762,31 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
         var now = Now;
         if (State.Admissions.TryGetValue(customerId, out var admission))
         {
+            if (admission is { State: AdmissionState.Used, PurchaseId: { } purchaseId })
+            {
+                var purchase = State.Purchases[purchaseId];
+                var bought = purchase.State switch
+                {
+                    PurchaseState.AwaitingPayment => QueueEntryState.Purchased,
+                    PurchaseState.Paid => QueueEntryState.Paid,
+                    _ => QueueEntryState.Expired,
+                };
+                return new QueueStatus(SaleId, customerId, bought, ticket, null, null, purchaseId,
+                    bought == QueueEntryState.Purchased ? purchase.PayBy : null, bought == QueueEntryState.Paid ? purchase.OrderId : null);
+            }
             var state = admission.State switch
             {
                 AdmissionState.Active when now < admission.ExpiresAt => QueueEntryState.Admitted,
                 AdmissionState.Active or AdmissionState.Expired => QueueEntryState.TokenExpired,
-                AdmissionState.Used => QueueEntryState.Purchased,
                 _ => QueueEntryState.SaleOver,
             };
-            return new QueueStatus(SaleId, customerId, state, ticket, null, state == QueueEntryState.Admitted ? TokenOf(admission) : null, admission.PurchaseId);
+            return new QueueStatus(SaleId, customerId, state, ticket, null, state == QueueEntryState.Admitted ? TokenOf(admission) : null, null);
         }
         return Phase(now) switch
         {
-            SalePhase.SoldOut => new QueueStatus(SaleId, customerId, QueueEntryState.SoldOut, ticket, null, null, null),
+            // While purchases await payment a unit may come back: the customer keeps the place.
+            SalePhase.SoldOut => new QueueStatus(SaleId, customerId, QueueEntryState.SoldOut, ticket,
+                State.UnitsSold > State.UnitsPaid ? ticket - State.AdmittedThrough : null, null, null),
             SalePhase.Ended or SalePhase.Cancelled => new QueueStatus(SaleId, customerId, QueueEntryState.SaleOver, ticket, null, null, null),
             _ => new QueueStatus(SaleId, customerId, QueueEntryState.Waiting, ticket, ticket - State.AdmittedThrough, null, null),
         };
@@ -650,7 +799,7 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
         var definition = State.Definition!;
         var purchase = State.Purchases[purchaseId];
         return new FlashSalePurchase(purchaseId, SaleId, purchase.CustomerId, definition.Sku, purchase.Quantity, definition.Price,
-            definition.Price.Times(purchase.Quantity), ReservationIdOf(purchaseId), purchase.PurchasedAt);
+            definition.Price.Times(purchase.Quantity), purchase.PurchasedAt, purchase.PayBy, purchase.State, purchase.OrderId);
     }
 
     // ---- Observers and writes ------------------------------------------------------------------

@@ -12,8 +12,11 @@ public sealed class FlashSaleOptions
     /// </summary>
     public TimeSpan WakeUpPeriod { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>How long purchased units stay reserved in inventory for checkout. Default 10 minutes.</summary>
-    public TimeSpan CheckoutHoldFor { get; set; } = TimeSpan.FromMinutes(10);
+    /// <summary>
+    /// How long a buyer has to pay for a purchase (its units wait in the sale's pool meanwhile);
+    /// unpaid by then, they go back to the pool for the next buyer. Default 10 minutes.
+    /// </summary>
+    public TimeSpan PayWithin { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>How long an observer subscription lasts unless renewed. Default 2 minutes.</summary>
     public TimeSpan ObserverLease { get; set; } = TimeSpan.FromMinutes(2);

@@ -3,7 +3,8 @@ namespace Commerce.Grains.FlashSales;
 /// <summary>
 /// The stored state of one sale (JSONB). The queue itself is not here: each join is a journal
 /// record committed with the state, so a queue of a hundred thousand customers never makes every
-/// write rewrite it. Admissions and purchases are bounded by the pool, so they live here.
+/// write rewrite it. Admissions and purchases are bounded by the pool, so they live here. Every
+/// unit of the sale stays in its inventory allocation until a purchase of it is paid.
 /// </summary>
 internal sealed class FlashSaleState
 {
@@ -27,7 +28,14 @@ internal sealed class FlashSaleState
     /// <summary>Every ticket up to this one has been admitted.</summary>
     public long AdmittedThrough { get; set; }
 
+    /// <summary>Units bought and not given back: paid, or awaiting payment.</summary>
     public int UnitsSold { get; set; }
+
+    /// <summary>Units of paid purchases (moved out of the pool into their orders' sold stock).</summary>
+    public int UnitsPaid { get; set; }
+
+    /// <summary>Units of purchases that expired unpaid and went back to the pool.</summary>
+    public int UnitsExpired { get; set; }
 
     /// <summary>Units promised to live purchase tokens.</summary>
     public int UnitsClaimed { get; set; }
@@ -76,8 +84,13 @@ internal sealed class SalePurchase
 
     public DateTimeOffset PurchasedAt { get; set; }
 
-    /// <summary>True once the inventory holds the units under the purchase's reservation (retried until so).</summary>
-    public bool HeldInInventory { get; set; }
+    /// <summary>Unpaid by then (and no checkout under way), the units go back to the pool.</summary>
+    public DateTimeOffset PayBy { get; set; }
+
+    public PurchaseState State { get; set; }
+
+    /// <summary>The order whose checkout holds the purchase (it cannot expire meanwhile), or that paid for it.</summary>
+    public string? OrderId { get; set; }
 }
 
 /// <summary>A journal record: one customer joined the queue.</summary>

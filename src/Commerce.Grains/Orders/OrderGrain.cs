@@ -1,4 +1,6 @@
+using Commerce.Catalog;
 using Commerce.Grains.Carts;
+using Commerce.Grains.FlashSales;
 using Commerce.Grains.Inventory;
 using Commerce.Grains.Payments;
 using Commerce.Orders;
@@ -18,13 +20,18 @@ namespace Commerce.Grains.Orders;
 /// is idempotent toward the grain it calls (reservation ids, payment idempotency keys, order ids),
 /// and its progress is persisted before the next step, so resuming after a crash simply runs the
 /// current step again. A durable reminder, registered before the order is first written and
-/// removed when the saga is done, does the resuming.
+/// removed when the saga is done, does the resuming. An order of a flash-sale purchase runs the
+/// same saga, with the sale in place of inventory and cart: it claims the purchase instead of
+/// reserving stock, has the sale hand the units over once paid, and gives the claim back when it
+/// unwinds — so an unpaid purchase returns to the sale, never to regular stock.
 /// </summary>
 [GrainType("Order")]
 internal sealed class OrderGrain(
     [JournaledState("order")] IJournaledState<OrderState> order,
     OrderIndex index,
+    CatalogStore catalog,
     OrderSagaInterceptor interceptor,
+    IOptions<CheckoutOptions> checkout,
     [FromKeyedServices(CommerceGrains.Clock)] TimeProvider clock,
     IOptions<OrderOptions> options,
     ILogger<OrderGrain> logger) : Grain, IOrderGrain, IRemindable
@@ -67,8 +74,8 @@ internal sealed class OrderGrain(
             await Drive();
             return (State.Response ?? InProgress()) with { Replayed = true };
         }
-        var quote = await GrainFactory.GetGrain<ICartGrain>(request.CustomerId).Quote(request.ShippingMethod, request.Region);
-        if (Refusal(quote) is { } refused)
+        var (lines, totals, refused) = request.FlashSale is { } source ? await PriceFlashSalePurchase(request, source) : await PriceCart(request);
+        if (refused is not null)
         {
             return refused;
         }
@@ -77,9 +84,10 @@ internal sealed class OrderGrain(
         State.CustomerId = request.CustomerId;
         State.RequestFingerprint = request.RequestFingerprint;
         State.PlacedAt = now;
-        State.Lines = quote.Lines.Select(l => new OrderLine(l.Sku, l.Title, l.Quantity, l.UnitPrice, l.LineTotal)).ToList();
-        (State.Subtotal, State.Shipping, State.Tax, State.Total) = (quote.Totals.Subtotal, quote.Totals.Shipping, quote.Totals.Tax, quote.Totals.Total);
-        State.ShippingMethod = quote.Totals.ShippingMethod;
+        State.Lines = lines!;
+        State.FlashSale = request.FlashSale;
+        (State.Subtotal, State.Shipping, State.Tax, State.Total) = (totals!.Subtotal, totals.Shipping, totals.Tax, totals.Total);
+        State.ShippingMethod = totals.ShippingMethod;
         State.Region = request.Region.ToUpperInvariant();
         State.Address = request.Address;
         State.Card = request.Card;
@@ -92,6 +100,50 @@ internal sealed class OrderGrain(
         await Drive();
         return State.Response ?? InProgress();
     }
+
+    private async Task<(List<OrderLine>? Lines, CartTotals? Totals, PlaceOrderResult? Refusal)> PriceCart(PlaceOrder request)
+    {
+        var quote = await GrainFactory.GetGrain<ICartGrain>(request.CustomerId).Quote(request.ShippingMethod, request.Region);
+        return Refusal(quote) is { } refused
+            ? (null, null, refused)
+            : ([.. quote.Lines.Select(l => new OrderLine(l.Sku, l.Title, l.Quantity, l.UnitPrice, l.LineTotal))], quote.Totals, null);
+    }
+
+    /// <summary>The purchase at the sale's price, shipped and taxed as a cart would be; refused when it cannot be paid for now.</summary>
+    private async Task<(List<OrderLine>? Lines, CartTotals? Totals, PlaceOrderResult? Refusal)> PriceFlashSalePurchase(PlaceOrder request, FlashSalePurchaseRef source)
+    {
+        if (checkout.Value.ShippingRefusal(request.ShippingMethod, request.Region) is var (error, message, _))
+        {
+            return (null, null, error == CartError.UnknownShippingMethod
+                ? new(PlaceOrderError.UnknownShippingMethod, null, message, "shipping.method")
+                : new(PlaceOrderError.UnknownRegion, null, message, "shipping.region"));
+        }
+        var found = await Sale(source).GetPurchase(request.CustomerId, source.PurchaseId);
+        var payable = found.Purchase switch
+        {
+            null => found,
+            { State: PurchaseState.Paid } => new PurchaseResult(FlashSaleError.AlreadyPaid, null, $"Purchase {source.PurchaseId} is paid already (order {found.Purchase.OrderId})."),
+            { State: PurchaseState.Expired } => new PurchaseResult(FlashSaleError.PurchaseExpired, null, $"Purchase {source.PurchaseId} was not paid in time; its units went back to the sale."),
+            { OrderId: not null } => new PurchaseResult(FlashSaleError.CheckoutInProgress, null, $"Purchase {source.PurchaseId} is being checked out already (order {found.Purchase.OrderId})."),
+            _ => found,
+        };
+        if (!payable.Succeeded)
+        {
+            return (null, null, PurchaseRefusal(payable));
+        }
+        var purchase = payable.Purchase!;
+        var title = (await catalog.GetSkus([purchase.Sku])).GetValueOrDefault(purchase.Sku)?.Title ?? purchase.Sku;
+        return ([new OrderLine(purchase.Sku, title, purchase.Quantity, purchase.UnitPrice, purchase.Total)],
+            checkout.Value.Totals(purchase.Total.Amount, request.ShippingMethod.ToLowerInvariant(), request.Region), null);
+    }
+
+    private static PlaceOrderResult PurchaseRefusal(PurchaseResult refused) => new(refused.Error switch
+    {
+        FlashSaleError.PurchaseExpired => PlaceOrderError.PurchaseExpired,
+        FlashSaleError.AlreadyPaid => PlaceOrderError.PurchasePaid,
+        FlashSaleError.CheckoutInProgress => PlaceOrderError.PurchaseInCheckout,
+        _ => PlaceOrderError.UnknownPurchase,
+    }, null, refused.Message, "purchaseId");
 
     /// <summary>What stops a checkout before any order exists (nothing is written, so the key can be used again once the cart is fixed).</summary>
     private static PlaceOrderResult? Refusal(CheckoutQuote quote)
@@ -221,14 +273,23 @@ internal sealed class OrderGrain(
 
     private async Task ReserveStock()
     {
+        if (State.FlashSale is { } source)
+        {
+            var claimed = await Sale(source).ClaimForCheckout(State.CustomerId, source.PurchaseId, OrderId);
+            if (!claimed.Succeeded)
+            {
+                await FailStep(SagaStep.ReserveStock, FailureCode(PurchaseRefusal(claimed).Error), claimed.Message!);
+                return;
+            }
+            await Advance(SagaStep.ReserveStock, SagaStep.AuthorizePayment);
+            return;
+        }
         foreach (var line in State.Lines)
         {
             var reserved = await Inventory(line.Sku).Reserve(new ReserveStock(ReservationId, line.Quantity, options.Value.ReservationHoldFor, Actor: OrderId));
             if (!reserved.Succeeded)
             {
-                await AfterEffect(SagaStep.ReserveStock);
-                StartUnwinding(OrderStatus.Cancelled, "out-of-stock", $"SKU '{line.Sku}' is out of stock: {reserved.Message}", SagaActor);
-                await Save();
+                await FailStep(SagaStep.ReserveStock, "out-of-stock", $"SKU '{line.Sku}' is out of stock: {reserved.Message}");
                 return;
             }
         }
@@ -240,9 +301,7 @@ internal sealed class OrderGrain(
         var authorized = await Payment.Authorize(new AuthorizePayment(OrderId, State.CustomerId, State.Total, State.Card.PaymentMethodId, State.Card.Brand, State.Card.Last4));
         if (!authorized.Succeeded)
         {
-            await AfterEffect(SagaStep.AuthorizePayment);
-            StartUnwinding(OrderStatus.Cancelled, "payment-declined", $"The card was declined ({authorized.FailureCode}): {authorized.Message}", SagaActor);
-            await Save();
+            await FailStep(SagaStep.AuthorizePayment, "payment-declined", $"The card was declined ({authorized.FailureCode}): {authorized.Message}");
             return;
         }
         await Advance(SagaStep.AuthorizePayment, SagaStep.MarkConfirmed);
@@ -259,9 +318,7 @@ internal sealed class OrderGrain(
         var captured = await Payment.Capture();
         if (!captured.Succeeded)
         {
-            await AfterEffect(SagaStep.CapturePayment);
-            StartUnwinding(OrderStatus.Cancelled, "payment-failed", $"The payment could not be captured ({captured.FailureCode}): {captured.Message}", SagaActor);
-            await Save();
+            await FailStep(SagaStep.CapturePayment, "payment-failed", $"The payment could not be captured ({captured.FailureCode}): {captured.Message}");
             return;
         }
         await Advance(SagaStep.CapturePayment, SagaStep.ConfirmReservations);
@@ -269,15 +326,25 @@ internal sealed class OrderGrain(
 
     private async Task ConfirmReservations()
     {
+        if (State.FlashSale is { } source)
+        {
+            // The claim kept the units in the sale's pool; now the sale hands them to this order, sold.
+            var sold = await Sale(source).CompleteCheckout(source.PurchaseId, OrderId, ReservationId);
+            if (!sold.Succeeded)
+            {
+                await FailStep(SagaStep.ConfirmReservations, "reservation-expired", $"The flash-sale purchase could not be handed over: {sold.Message}");
+                return;
+            }
+            await Advance(SagaStep.ConfirmReservations, SagaStep.ClearCart);
+            return;
+        }
         foreach (var line in State.Lines)
         {
             var confirmed = await Inventory(line.Sku).Confirm(ReservationId, OrderId, OrderId);
             if (!confirmed.Succeeded)
             {
                 // Only a hold that ran out before the saga got here (a long outage): the order cannot be kept.
-                await AfterEffect(SagaStep.ConfirmReservations);
-                StartUnwinding(OrderStatus.Cancelled, "reservation-expired", $"The hold on SKU '{line.Sku}' ended before the order was confirmed: {confirmed.Message}", SagaActor);
-                await Save();
+                await FailStep(SagaStep.ConfirmReservations, "reservation-expired", $"The hold on SKU '{line.Sku}' ended before the order was confirmed: {confirmed.Message}");
                 return;
             }
         }
@@ -286,6 +353,12 @@ internal sealed class OrderGrain(
 
     private async Task ClearCart()
     {
+        if (State.FlashSale is not null)
+        {
+            // A flash-sale order never came from the cart: the cart keeps what it has.
+            await Advance(SagaStep.ClearCart, SagaStep.EmitPlaced);
+            return;
+        }
         var bought = State.Lines.Select(l => new CartLine(l.Sku, l.Quantity, l.UnitPrice, SavedForLater: false)).ToList();
         await GrainFactory.GetGrain<ICartGrain>(State.CustomerId).RemoveOrdered(OrderId, bought);
         await Advance(SagaStep.ClearCart, SagaStep.EmitPlaced);
@@ -311,6 +384,11 @@ internal sealed class OrderGrain(
         var reason = State.CancellationReason ?? "Order cancelled.";
         // The payment (and through it the provider) hears the project's own code, never a customer's words.
         await Payment.Cancel($"order {OrderId}: {State.CancellationCode ?? "cancelled"}");
+        if (State.FlashSale is { } source)
+        {
+            // Unpaid, the purchase goes back to waiting for payment (or, past its time, to the sale's pool).
+            await Sale(source).ReleaseCheckout(source.PurchaseId, OrderId);
+        }
         foreach (var line in State.Lines)
         {
             var inventory = Inventory(line.Sku);
@@ -331,10 +409,31 @@ internal sealed class OrderGrain(
         State.UnwindActor = null;
         State.Step = SagaStep.Done;
         // Only a checkout that never got placed answers with its failure; a later cancellation keeps the saved success.
-        var stockFailed = State.CancellationCode is "out-of-stock" or "reservation-expired";
-        State.Response ??= new PlaceOrderResult(stockFailed ? PlaceOrderError.OutOfStock : PlaceOrderError.PaymentDeclined, View(), reason, stockFailed ? "cart" : "card");
+        var failure = Failure(State.CancellationCode);
+        State.Response ??= new PlaceOrderResult(failure, View(), reason, failure switch
+        {
+            PlaceOrderError.OutOfStock => "cart",
+            PlaceOrderError.PaymentDeclined => "card",
+            _ => "purchaseId",
+        });
         await Save();
     }
+
+    /// <summary>The cancellation codes the saga gives its own failures, and the placement errors they answer with.</summary>
+    private static readonly (string Code, PlaceOrderError Error)[] FailureCodes =
+    [
+        ("out-of-stock", PlaceOrderError.OutOfStock),
+        ("reservation-expired", PlaceOrderError.OutOfStock),
+        ("purchase-expired", PlaceOrderError.PurchaseExpired),
+        ("purchase-paid", PlaceOrderError.PurchasePaid),
+        ("purchase-in-checkout", PlaceOrderError.PurchaseInCheckout),
+        ("unknown-purchase", PlaceOrderError.UnknownPurchase),
+    ];
+
+    private static PlaceOrderError Failure(string? code) =>
+        FailureCodes.FirstOrDefault(f => f.Code == code) is { Code: not null } known ? known.Error : PlaceOrderError.PaymentDeclined;
+
+    private static string FailureCode(PlaceOrderError error) => FailureCodes.First(f => f.Error == error).Code;
 
     private void StartUnwinding(OrderStatus endIn, string code, string reason, string actor)
     {
@@ -345,6 +444,14 @@ internal sealed class OrderGrain(
         State.Step = SagaStep.Unwind;
         // No history entry yet: history holds real transitions only, and the one this compensation
         // makes (to UnwindTo, with the reason) is recorded when it completes.
+    }
+
+    /// <summary>The step's effect was refused (out of stock, declined...): the order unwinds to cancelled.</summary>
+    private async Task FailStep(SagaStep step, string code, string reason)
+    {
+        await AfterEffect(step);
+        StartUnwinding(OrderStatus.Cancelled, code, reason, SagaActor);
+        await Save();
     }
 
     private async Task Advance(SagaStep done, SagaStep next)
@@ -384,6 +491,8 @@ internal sealed class OrderGrain(
 
     private ISkuInventoryGrain Inventory(string sku) => GrainFactory.GetGrain<ISkuInventoryGrain>(sku);
 
+    private IFlashSaleGrain Sale(FlashSalePurchaseRef source) => GrainFactory.GetGrain<IFlashSaleGrain>(source.SaleId);
+
     private PlaceOrderResult InProgress() =>
         new(PlaceOrderError.InProgress, View(), "The order is being placed; it completes on its own. Ask again with the same Idempotency-Key, or follow the order.", null);
 
@@ -403,5 +512,5 @@ internal sealed class OrderGrain(
 
     private OrderView View() => new(OrderId, State.CustomerId, State.Status, State.PlacedAt, [.. State.Lines], State.Subtotal, State.Shipping, State.Tax, State.Total,
         State.ShippingMethod, State.Region, State.Address, PaymentIdOf(OrderId), State.Card.Brand, State.Card.Last4,
-        State.CancellationCode, State.CancellationReason, [.. State.History], State.Step != SagaStep.Done, State.Version);
+        State.CancellationCode, State.CancellationReason, [.. State.History], State.Step != SagaStep.Done, State.Version, State.FlashSale);
 }

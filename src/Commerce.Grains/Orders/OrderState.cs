@@ -13,6 +13,9 @@ internal sealed class OrderState
 
     public List<OrderLine> Lines { get; set; } = [];
 
+    /// <summary>Set when the order pays for a flash-sale purchase instead of a cart.</summary>
+    public FlashSalePurchaseRef? FlashSale { get; set; }
+
     public Money Subtotal { get; set; } = new(0, "EUR");
 
     public Money Shipping { get; set; } = new(0, "EUR");
