@@ -7,7 +7,9 @@ namespace Commerce.Gateway;
 /// A grain observer subscription a gateway node holds for its SignalR connections: subscribed at once,
 /// renewed every <see cref="Renewal"/> (a grain forgets an observer after two minutes without one, and
 /// a grain reactivated after a restart learns of it again), and on dispose unsubscribed — best effort,
-/// the lease runs out anyway — with its object reference deleted.
+/// the lease runs out anyway — with its object reference deleted. The node disposes its leases when
+/// it stops, before its silo or cluster client does (<see cref="GatewayFeeds"/>), so neither a renewal
+/// nor the unsubscription ever calls a stopped runtime.
 /// </summary>
 internal sealed class ObserverLease<TObserver> : IAsyncDisposable where TObserver : class, IGrainObserver
 {
@@ -21,6 +23,7 @@ internal sealed class ObserverLease<TObserver> : IAsyncDisposable where TObserve
     private readonly string _grainName;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _renewals;
+    private readonly Lazy<Task> _disposal;
 
     /// <param name="grainName">The observed grain, for log messages ("cart c-42").</param>
     public ObserverLease(IGrainFactory grains, TObserver observer, Func<TObserver, Task> subscribe, Func<TObserver, Task> unsubscribe, ILogger logger, string grainName)
@@ -31,6 +34,7 @@ internal sealed class ObserverLease<TObserver> : IAsyncDisposable where TObserve
         _logger = logger;
         _grainName = grainName;
         _reference = grains.CreateObjectReference<TObserver>(observer);
+        _disposal = new Lazy<Task>(DisposeOnceAsync);
         Subscribed = subscribe(_reference);
         _renewals = RenewAsync();
     }
@@ -53,6 +57,11 @@ internal sealed class ObserverLease<TObserver> : IAsyncDisposable where TObserve
                 {
                     _logger.LogWarning(e, "Renewing the subscription to {Grain} failed; trying again in {Period}", _grainName, Renewal);
                 }
+                catch (Exception)
+                {
+                    // Disposed while renewing: the unsubscription that follows is what counts.
+                    return;
+                }
             }
         }
         catch (OperationCanceledException)
@@ -61,7 +70,10 @@ internal sealed class ObserverLease<TObserver> : IAsyncDisposable where TObserve
         }
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Stops renewing, unsubscribes and deletes the reference, once however often it is called.</summary>
+    public ValueTask DisposeAsync() => new(_disposal.Value);
+
+    private async Task DisposeOnceAsync()
     {
         await _stopping.CancelAsync();
         await _renewals;

@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using System.Threading.Channels;
 using Commerce.Grains.FlashSales;
 using Orleans;
 using Microsoft.AspNetCore.SignalR;
@@ -9,67 +9,130 @@ namespace Commerce.Gateway.FlashSales;
 /// <summary>
 /// This gateway node's subscriptions to sales: one grain observer per sale that any of the node's
 /// connections follows, whichever silo hosts the sale, fanning each event out to the connections
-/// concerned. The node stays subscribed while it runs (<see cref="ObserverLease{TObserver}"/>).
+/// concerned. The node stays subscribed while it runs (<see cref="ObserverLease{TObserver}"/>) and
+/// unsubscribes when it stops, before its silo does (<see cref="GatewayFeeds"/>).
 /// </summary>
 internal sealed class FlashSaleFeeds(IGrainFactory grains, IHubContext<FlashSaleHub, IFlashSaleClient> hub, ILogger<FlashSaleFeeds> logger) : IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<string, Lazy<FlashSaleFeed>> _feeds = new(StringComparer.Ordinal);
+    private readonly object _gate = new();
+    private readonly Dictionary<string, FlashSaleFeed> _feeds = new(StringComparer.Ordinal);
+    private Task? _stopped;
 
     /// <summary>Starts pushing <paramref name="saleId"/>'s events to the connection; null when there is no such sale.</summary>
     public async Task<QueueStatus?> Follow(string saleId, string connectionId, string customerId)
     {
-        var sale = grains.GetGrain<IFlashSaleGrain>(saleId);
-        var feed = _feeds.GetOrAdd(saleId, id => new Lazy<FlashSaleFeed>(() => new FlashSaleFeed(id, sale, grains, hub, logger))).Value;
-        await feed.Subscribed;
+        var feed = FeedOf(saleId);
+        try
+        {
+            await feed.Subscribed;
+        }
+        catch
+        {
+            // A feed whose first subscription failed is not kept: the next follower subscribes anew.
+            await Forget(saleId, feed);
+            throw;
+        }
         // Follow first, then read the place: an event in between is seen twice, never missed.
         feed.Add(connectionId, customerId);
-        var place = await sale.GetQueueStatus(customerId);
+        var place = await grains.GetGrain<IFlashSaleGrain>(saleId).GetQueueStatus(customerId);
         if (!place.Succeeded)
         {
             feed.Remove(connectionId);
             return null;
         }
-        feed.Learn(place.Status!);
-        return place.Status;
+        return feed.Learn(place.Status!);
     }
 
     public void Unfollow(string saleId, string connectionId)
     {
-        if (_feeds.TryGetValue(saleId, out var feed))
+        lock (_gate)
         {
-            feed.Value.Remove(connectionId);
+            _feeds.GetValueOrDefault(saleId)?.Remove(connectionId);
         }
     }
 
     public void Disconnected(string connectionId)
     {
-        foreach (var feed in _feeds.Values)
+        lock (_gate)
         {
-            feed.Value.Remove(connectionId);
+            foreach (var feed in _feeds.Values)
+            {
+                feed.Remove(connectionId);
+            }
         }
     }
 
-    public async ValueTask DisposeAsync()
+    private FlashSaleFeed FeedOf(string saleId)
     {
-        foreach (var feed in _feeds.Values.Where(f => f.IsValueCreated))
+        lock (_gate)
         {
-            await feed.Value.DisposeAsync();
+            if (_stopped is not null)
+            {
+                throw new HubException("This node is shutting down; connect again to follow the sale.");
+            }
+            if (!_feeds.TryGetValue(saleId, out var feed))
+            {
+                _feeds[saleId] = feed = new FlashSaleFeed(saleId, grains, hub, logger);
+            }
+            return feed;
         }
     }
+
+    private async Task Forget(string saleId, FlashSaleFeed feed)
+    {
+        lock (_gate)
+        {
+            if (_feeds.GetValueOrDefault(saleId) == feed)
+            {
+                _feeds.Remove(saleId);
+            }
+        }
+        await feed.DisposeAsync();
+    }
+
+    /// <summary>Unsubscribes every feed (once, however often it is called) and follows no sale after that.</summary>
+    public Task StopAsync()
+    {
+        lock (_gate)
+        {
+            if (_stopped is null)
+            {
+                var feeds = _feeds.Values.ToArray();
+                _feeds.Clear();
+                _stopped = Task.WhenAll(feeds.Select(feed => feed.DisposeAsync().AsTask()));
+            }
+            return _stopped;
+        }
+    }
+
+    public ValueTask DisposeAsync() => new(StopAsync());
 }
 
-/// <summary>One sale's events on one node, and the connections there that follow it.</summary>
+/// <summary>
+/// One sale's events on one node, and the connections there that follow it. The grain calls the
+/// observer methods one at a time and drops a call that waited longer than a response timeout, so
+/// they only take note and queue the pushes: one loop sends them in order, however slow the clients.
+/// </summary>
 internal sealed class FlashSaleFeed : IFlashSaleObserver, IAsyncDisposable
 {
     private readonly string _saleId;
+    private readonly IFlashSaleGrain _sale;
     private readonly IHubContext<FlashSaleHub, IFlashSaleClient> _hub;
+    private readonly ILogger _logger;
     private readonly ObserverLease<IFlashSaleObserver> _lease;
+    private readonly Channel<Func<Task>> _pushes = Channel.CreateUnbounded<Func<Task>>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _pushing;
     private readonly object _gate = new();
     private readonly Dictionary<string, string> _customerByConnection = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Follower> _followers = new(StringComparer.Ordinal);
+
+    /// <summary>The highest admission mark this node heard of: tickets up to it left the waiting line.</summary>
     private long _admittedThrough;
 
-    /// <summary>A customer followed from this node: their ticket while waiting, the last place they were told, and their connections.</summary>
+    /// <summary>
+    /// A customer followed from this node: their ticket and the last place they were told while
+    /// waiting (both from a place the sale computed), and their connections.
+    /// </summary>
     private sealed class Follower
     {
         public long? WaitingTicket;
@@ -92,11 +155,14 @@ internal sealed class FlashSaleFeed : IFlashSaleObserver, IAsyncDisposable
         }
     }
 
-    public FlashSaleFeed(string saleId, IFlashSaleGrain sale, IGrainFactory grains, IHubContext<FlashSaleHub, IFlashSaleClient> hub, ILogger logger)
+    public FlashSaleFeed(string saleId, IGrainFactory grains, IHubContext<FlashSaleHub, IFlashSaleClient> hub, ILogger logger)
     {
         _saleId = saleId;
+        _sale = grains.GetGrain<IFlashSaleGrain>(saleId);
         _hub = hub;
-        _lease = new ObserverLease<IFlashSaleObserver>(grains, this, sale.Subscribe, sale.Unsubscribe, logger, "flash sale " + saleId);
+        _logger = logger;
+        _pushing = PushInOrder();
+        _lease = new ObserverLease<IFlashSaleObserver>(grains, this, _sale.Subscribe, _sale.Unsubscribe, logger, "flash sale " + saleId);
     }
 
     public Task Subscribed => _lease.Subscribed;
@@ -129,48 +195,83 @@ internal sealed class FlashSaleFeed : IFlashSaleObserver, IAsyncDisposable
         }
     }
 
-    /// <summary>Takes note of a follower's ticket from their current place.</summary>
-    public void Learn(QueueStatus place)
+    /// <summary>
+    /// Takes note of a follower's place as the sale computed it, and returns it as the follower is to
+    /// be told: nearer the front when this node already heard of a later admission mark.
+    /// </summary>
+    public QueueStatus Learn(QueueStatus place)
     {
         lock (_gate)
         {
-            if (_followers.TryGetValue(place.CustomerId, out var follower))
-            {
-                follower.WaitingTicket = place.State == QueueEntryState.Waiting ? place.Ticket : null;
-                if (place is { State: QueueEntryState.Waiting, Ticket: { } ticket, Position: { } position })
-                {
-                    follower.Advances(position);
-                    // The place was computed from the sale's current admission mark: it may be ahead of this node's.
-                    _admittedThrough = Math.Max(_admittedThrough, ticket - position);
-                }
-            }
+            return Note(place, out _);
         }
     }
 
+    /// <summary><see cref="Learn"/>, under the lock; <paramref name="advanced"/>: the place is news to the follower.</summary>
+    private QueueStatus Note(QueueStatus place, out bool advanced)
+    {
+        var follower = _followers.GetValueOrDefault(place.CustomerId);
+        if (place is not { State: QueueEntryState.Waiting, Ticket: { } ticket, Position: { } position })
+        {
+            follower?.WaitingTicket = null;
+            advanced = false;
+            return place;
+        }
+        // The sale computed the place from its mark at the time; this node may have heard of a later one.
+        _admittedThrough = Math.Max(_admittedThrough, ticket - position);
+        var now = ticket > _admittedThrough ? ticket - _admittedThrough : position;
+        advanced = follower is not null && follower.Advances(now);
+        if (follower is not null)
+        {
+            follower.WaitingTicket = ticket;
+            now = follower.LastPosition!.Value;
+        }
+        return place with { Position = now };
+    }
+
+    /// <summary>
+    /// A followed customer took a ticket. Their place is read from the sale, not computed here: this
+    /// node may not know the admission mark the ticket was issued at, and the ticket minus an older
+    /// mark is a place the customer never had (once the ticket number itself, pushed as a place).
+    /// </summary>
     public Task Joined(string saleId, string customerId, long ticket)
     {
-        long position;
-        string[] connections;
         lock (_gate)
         {
-            if (!_followers.TryGetValue(customerId, out var follower) || ticket <= _admittedThrough)
+            if (!_followers.TryGetValue(customerId, out var follower) || follower.WaitingTicket == ticket)
             {
                 return Task.CompletedTask;
             }
-            follower.WaitingTicket = ticket;
-            position = ticket - _admittedThrough;
-            if (!follower.Advances(position))
-            {
-                return Task.CompletedTask;
-            }
-            connections = [.. follower.Connections];
         }
-        return _hub.Clients.Clients(connections).Position(_saleId, position);
+        _ = TellPlace(customerId);
+        return Task.CompletedTask;
+    }
+
+    private async Task TellPlace(string customerId)
+    {
+        try
+        {
+            var place = await _sale.GetQueueStatus(customerId);
+            if (place.Status is { } status)
+            {
+                lock (_gate)
+                {
+                    var told = Note(status, out var advanced);
+                    if (advanced)
+                    {
+                        Push(customerId, connections => _hub.Clients.Clients(connections).Position(_saleId, told.Position!.Value));
+                    }
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            _logger.LogWarning(e, "Reading the place of customer {CustomerId}, who joined flash sale {SaleId}, failed; no place is pushed to them until they subscribe again", customerId, _saleId);
+        }
     }
 
     public Task QueueAdvanced(string saleId, long admittedThrough)
     {
-        List<(string[] Connections, long Position)> moved;
         lock (_gate)
         {
             if (admittedThrough <= _admittedThrough)
@@ -178,39 +279,84 @@ internal sealed class FlashSaleFeed : IFlashSaleObserver, IAsyncDisposable
                 return Task.CompletedTask;
             }
             _admittedThrough = admittedThrough;
-            moved = [.. _followers.Values
-                .Where(f => f.WaitingTicket > admittedThrough && f.Advances(f.WaitingTicket.Value - admittedThrough))
-                .Select(f => (f.Connections.ToArray(), f.LastPosition!.Value))];
+            foreach (var follower in _followers.Values)
+            {
+                if (follower.WaitingTicket is { } ticket && ticket > admittedThrough && follower.Advances(ticket - admittedThrough))
+                {
+                    var (connections, position) = (follower.Connections.ToArray(), follower.LastPosition!.Value);
+                    Enqueue(() => _hub.Clients.Clients(connections).Position(_saleId, position));
+                }
+            }
         }
-        return Task.WhenAll(moved.Select(m => _hub.Clients.Clients(m.Connections).Position(_saleId, m.Position)));
+        return Task.CompletedTask;
     }
 
     public Task Admitted(string saleId, string customerId, PurchaseToken token)
     {
-        string[] connections;
         lock (_gate)
         {
-            if (!_followers.TryGetValue(customerId, out var follower))
+            if (_followers.TryGetValue(customerId, out var follower))
             {
-                return Task.CompletedTask;
+                follower.WaitingTicket = null;
+                Push(customerId, connections => _hub.Clients.Clients(connections).Admitted(_saleId, token));
             }
-            follower.WaitingTicket = null;
-            connections = [.. follower.Connections];
         }
-        return _hub.Clients.Clients(connections).Admitted(_saleId, token);
+        return Task.CompletedTask;
     }
 
-    public Task SoldOut(string saleId) => _hub.Clients.Clients(AllConnections()).SoldOut(_saleId);
-
-    public Task Ended(string saleId, SalePhase phase) => _hub.Clients.Clients(AllConnections()).SaleEnded(_saleId, phase);
-
-    private string[] AllConnections()
+    public Task SoldOut(string saleId)
     {
         lock (_gate)
         {
-            return [.. _customerByConnection.Keys];
+            var connections = _customerByConnection.Keys.ToArray();
+            Enqueue(() => _hub.Clients.Clients(connections).SoldOut(_saleId));
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task Ended(string saleId, SalePhase phase)
+    {
+        lock (_gate)
+        {
+            var connections = _customerByConnection.Keys.ToArray();
+            Enqueue(() => _hub.Clients.Clients(connections).SaleEnded(_saleId, phase));
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Queues a push to a follower's connections as they are now (under the lock).</summary>
+    private void Push(string customerId, Func<string[], Task> send)
+    {
+        if (_followers.TryGetValue(customerId, out var follower))
+        {
+            var connections = follower.Connections.ToArray();
+            Enqueue(() => send(connections));
         }
     }
 
-    public ValueTask DisposeAsync() => _lease.DisposeAsync();
+    /// <summary>Queued under the lock, so pushes leave in the order this node decided them.</summary>
+    private void Enqueue(Func<Task> push) => _pushes.Writer.TryWrite(push);
+
+    private async Task PushInOrder()
+    {
+        await foreach (var push in _pushes.Reader.ReadAllAsync())
+        {
+            try
+            {
+                await push();
+            }
+            catch (Exception e)
+            {
+                _logger.LogWarning(e, "Pushing an event of flash sale {SaleId} to its followers failed", _saleId);
+            }
+        }
+    }
+
+    /// <summary>Unsubscribes, then sends what is queued; idempotent.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _lease.DisposeAsync();
+        _pushes.Writer.TryComplete();
+        await _pushing;
+    }
 }

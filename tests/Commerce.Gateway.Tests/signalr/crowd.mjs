@@ -1,12 +1,14 @@
 // A crowd in one flash sale, through the real SignalR client:
-//   node crowd.mjs <baseUrl> <saleId> <customers>      (env COMMERCE_OPERATOR_KEY: the operator bootstrap key)
+//   node crowd.mjs <baseUrl> <saleId> <customers> [open-first]   (env COMMERCE_OPERATOR_KEY: the operator bootstrap key)
 // Every customer gets an anonymous token, connects to /hubs/flash-sale, joins the queue over REST and
-// subscribes. Once all are in, the operator opens the sale. Admitted customers buy with their token;
-// the others wait for "sold out". The last line printed is a JSON summary for the C# test to check.
+// subscribes. The operator opens the sale once all are in, or with "open-first" before anyone joins,
+// so that admissions race the joins and subscriptions. Admitted customers buy with their token; the
+// others wait for "sold out". The last line printed is a JSON summary for the C# test to check.
 import { HubConnectionBuilder, HttpTransportType, LogLevel } from "@microsoft/signalr";
 import { randomUUID } from "node:crypto";
 
-const [baseUrl, saleId, countText] = process.argv.slice(2);
+const [baseUrl, saleId, countText, mode] = process.argv.slice(2);
+const openFirst = mode === "open-first";
 const count = Number(countText);
 const operatorKey = process.env.COMMERCE_OPERATOR_KEY;
 const errors = [];
@@ -65,6 +67,10 @@ class Customer {
 
   async join() {
     const joined = await call("POST", `/api/v1/flash-sales/${saleId}/queue`, { token: this.token });
+    if (joined.status === 409 && joined.body?.code === "sold-out") {
+      this.hearSoldOut(); // A sale opened first can sell out before the last customers join.
+      return;
+    }
     if (joined.status !== 200) {
       errors.push(`customer ${this.index}: join answered ${joined.status} ${JSON.stringify(joined.body)}`);
       this.finish();
@@ -115,14 +121,22 @@ class Customer {
   }
 }
 
+async function openSale() {
+  const operator = await call("POST", "/api/v1/operators/token", { body: { key: operatorKey } });
+  const started = await call("POST", `/api/v1/flash-sales/${saleId}/start`, { token: operator.body.accessToken });
+  if (started.status !== 200) {
+    errors.push(`start answered ${started.status} ${JSON.stringify(started.body)}`);
+  }
+}
+
 const customers = Array.from({ length: count }, (_, i) => new Customer(i));
 await inBatches(customers, 25, (c) => c.connect());
+if (openFirst) {
+  await openSale();
+}
 await inBatches(customers, 25, (c) => c.join());
-
-const operator = await call("POST", "/api/v1/operators/token", { body: { key: operatorKey } });
-const started = await call("POST", `/api/v1/flash-sales/${saleId}/start`, { token: operator.body.accessToken });
-if (started.status !== 200) {
-  errors.push(`start answered ${started.status} ${JSON.stringify(started.body)}`);
+if (!openFirst) {
+  await openSale();
 }
 
 const patience = setTimeout(() => {
@@ -142,5 +156,7 @@ console.log(JSON.stringify({
   buyers: customers.filter((c) => c.purchasedUnits > 0).length,
   unitsPurchased: customers.reduce((sum, c) => sum + c.purchasedUnits, 0),
   soldOut: customers.filter((c) => c.soldOut).length,
+  // Customers neither admitted nor told sold out when the sale was over: a lost push.
+  undecided: customers.filter((c) => !c.admitted && !c.soldOut).length,
   errors,
 }));
