@@ -41,6 +41,7 @@ public static class GatewayExtensions
         services.AddSignalR().AddJsonProtocol(json => json.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.AddSingleton<FlashSaleFeeds>();
         services.AddSingleton<CartFeeds>();
+        services.AddHostedService<GatewayFeeds>();
         services.AddCommerceCatalog();
         services.AddOrderIndex();
         services.AddTestModePaymentGateway();

@@ -9,13 +9,14 @@ namespace Commerce.Gateway.Carts;
 /// This gateway node's cart subscriptions: one grain observer per cart followed by any of the node's
 /// connections (wherever the cart grain lives), fanning changes out to a SignalR group per cart.
 /// Subscriptions are leases (<see cref="ObserverLease{TObserver}"/>), renewed while someone follows;
-/// the last connection leaving ends it.
+/// the last connection leaving ends it, and so does the node stopping (<see cref="GatewayFeeds"/>).
 /// </summary>
 internal sealed class CartFeeds(IGrainFactory grains, IHubContext<CartHub, ICartClient> hub, ILogger<CartFeeds> logger) : IAsyncDisposable
 {
     private readonly object _gate = new();
     private readonly Dictionary<string, CartFeed> _feedByCart = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _cartByConnection = new(StringComparer.Ordinal);
+    private Task? _stopped;
 
     public static string Group(string cartId) => "cart:" + cartId;
 
@@ -24,6 +25,10 @@ internal sealed class CartFeeds(IGrainFactory grains, IHubContext<CartHub, ICart
         CartFeed feed;
         lock (_gate)
         {
+            if (_stopped is not null)
+            {
+                throw new HubException("This node is shutting down; connect again to follow the cart.");
+            }
             if (!_feedByCart.TryGetValue(cartId, out feed!))
             {
                 feed = _feedByCart[cartId] = new CartFeed(cartId, grains, hub, logger);
@@ -32,7 +37,16 @@ internal sealed class CartFeeds(IGrainFactory grains, IHubContext<CartHub, ICart
             _cartByConnection[connectionId] = cartId;
         }
         await hub.Groups.AddToGroupAsync(connectionId, Group(cartId));
-        await feed.Subscribed;
+        try
+        {
+            await feed.Subscribed;
+        }
+        catch
+        {
+            // A feed whose first subscription failed is not kept: the next follower subscribes anew.
+            await Forget(cartId, feed);
+            throw;
+        }
         // Subscribed first, then read: a change in between is pushed and also in this answer, never missed.
         return await grains.GetGrain<ICartGrain>(cartId).Get();
     }
@@ -58,19 +72,39 @@ internal sealed class CartFeeds(IGrainFactory grains, IHubContext<CartHub, ICart
         }
     }
 
-    public async ValueTask DisposeAsync()
+    private async Task Forget(string cartId, CartFeed feed)
     {
-        CartFeed[] feeds;
         lock (_gate)
         {
-            feeds = [.. _feedByCart.Values];
-            _feedByCart.Clear();
+            if (_feedByCart.GetValueOrDefault(cartId) == feed)
+            {
+                _feedByCart.Remove(cartId);
+                foreach (var connectionId in feed.Connections)
+                {
+                    _cartByConnection.Remove(connectionId);
+                }
+            }
         }
-        foreach (var feed in feeds)
+        await feed.DisposeAsync();
+    }
+
+    /// <summary>Unsubscribes every feed (once, however often it is called) and follows no cart after that.</summary>
+    public Task StopAsync()
+    {
+        lock (_gate)
         {
-            await feed.DisposeAsync();
+            if (_stopped is null)
+            {
+                var feeds = _feedByCart.Values.ToArray();
+                _feedByCart.Clear();
+                _cartByConnection.Clear();
+                _stopped = Task.WhenAll(feeds.Select(feed => feed.DisposeAsync().AsTask()));
+            }
+            return _stopped;
         }
     }
+
+    public ValueTask DisposeAsync() => new(StopAsync());
 }
 
 /// <summary>One cart followed from this node: the observer the cart grain calls, and the node's connections following it.</summary>
