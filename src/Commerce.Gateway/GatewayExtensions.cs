@@ -29,9 +29,10 @@ public static class GatewayExtensions
 {
     public static IServiceCollection AddCommerceGateway(this IServiceCollection services)
     {
-        services.AddProblemDetails();
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = Problems.WithCode);
         services.AddExceptionHandler<ClusterFaults.Handler>();
-        services.AddOpenApi("v1");
+        // The OpenAPI document: who may call what, and every answer that implies (see ApiContract).
+        services.AddApiContract();
         services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres");
         // Request bodies: numbers as numbers, enums by name, no text PostgreSQL cannot store; refusals as problems.
         services.AddRequestBodies();

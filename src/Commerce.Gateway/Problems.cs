@@ -53,6 +53,20 @@ internal static class Problems
         TypedResults.Problem(detail: message, statusCode: StatusCodes.Status401Unauthorized, title: "Not signed in.", extensions: Code(code));
 
     private static Dictionary<string, object?> Code(string code) => new() { ["code"] = code };
+
+    /// <summary>
+    /// Problems the framework writes itself (the authorization middleware's 401 and 403, an unknown
+    /// route's 404, a wrong method's 405) get a code too, so that every problem has one; ours keep theirs.
+    /// </summary>
+    public static void WithCode(ProblemDetailsContext context) =>
+        context.ProblemDetails.Extensions.TryAdd("code", context.ProblemDetails.Status switch
+        {
+            StatusCodes.Status401Unauthorized => "unauthenticated",
+            StatusCodes.Status403Forbidden => "forbidden",
+            StatusCodes.Status404NotFound => "not-found",
+            StatusCodes.Status405MethodNotAllowed => "method-not-allowed",
+            _ => "error",
+        });
 }
 
 /// <summary>Collects field errors, so that one response names every problem of a request.</summary>

@@ -90,7 +90,7 @@ internal static class GatewayRateLimits
         return services;
     }
 
-    private static RateLimitRule? PerCustomer(RateLimitOptions options, string action) => action switch
+    internal static RateLimitRule? PerCustomer(RateLimitOptions options, string action) => action switch
     {
         RateLimitedAction.Join => options.JoinPerCustomer,
         RateLimitedAction.Purchase => options.PurchasePerCustomer,
@@ -98,7 +98,7 @@ internal static class GatewayRateLimits
         _ => null,
     };
 
-    private static RateLimitRule? PerAddress(RateLimitOptions options, string action) => action switch
+    internal static RateLimitRule? PerAddress(RateLimitOptions options, string action) => action switch
     {
         RateLimitedAction.Join => options.JoinPerAddress,
         RateLimitedAction.Purchase => options.PurchasePerAddress,

@@ -26,13 +26,13 @@ internal static class CartsApi
     {
         var api = routes.MapGroup("/api/v1/cart").WithTags("Cart").RequireAuthorization(GatewayIdentity.CustomerPolicy);
         api.MapGet("", Get).WithName("GetCart").WithSummary("The cart with current prices, flags and totals");
-        api.MapPost("/items", Add).WithName("AddToCart").WithSummary("Adds units of a SKU to the cart");
-        api.MapPut("/items/{sku}", SetQuantity).WithName("SetCartLine").WithSummary("Sets a line's quantity, adding the line if missing (idempotent)");
+        api.MapPost("/items", Add).WithName("AddToCart").WithSummary("Adds units of a SKU to the cart").ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        api.MapPut("/items/{sku}", SetQuantity).WithName("SetCartLine").WithSummary("Sets a line's quantity, adding the line if missing (idempotent)").ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         api.MapDelete("/items/{sku}", Remove).WithName("RemoveCartLine").WithSummary("Removes a line");
         api.MapPost("/items/{sku}/save-for-later", SaveForLater).WithName("SaveForLater").WithSummary("Moves a line to saved for later");
         api.MapPost("/items/{sku}/move-to-cart", MoveToCart).WithName("MoveToCart").WithSummary("Moves a saved line back into the cart");
         api.MapPost("/accept-prices", AcceptPrices).WithName("AcceptCartPrices").WithSummary("Accepts current prices after reviewing the price-change flags");
-        api.MapPut("/shipping", ChooseShipping).WithName("ChooseShipping").WithSummary("Chooses the shipping method and tax region the totals use");
+        api.MapPut("/shipping", ChooseShipping).WithName("ChooseShipping").WithSummary("Chooses the shipping method and tax region the totals use").ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         return routes;
     }
 

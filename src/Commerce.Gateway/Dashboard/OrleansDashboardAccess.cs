@@ -35,14 +35,10 @@ public static class OrleansDashboardAccess
     {
         api.MapPost("/orleans-session", Open)
             .WithName("OpenOrleansDashboardSession")
-            .WithSummary($"Lets this browser open Orleans' dashboard at {Path}: sets an HttpOnly cookie with the caller's operator token, sent only to {Path}")
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden);
+            .WithSummary($"Lets this browser open Orleans' dashboard at {Path}: sets an HttpOnly cookie with the caller's operator token, sent only to {Path}");
         api.MapDelete("/orleans-session", Close)
             .WithName("CloseOrleansDashboardSession")
-            .WithSummary($"Removes the cookie that lets this browser open {Path} (signing out of the dashboard)")
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden);
+            .WithSummary($"Removes the cookie that lets this browser open {Path} (signing out of the dashboard)");
     }
 
     private static async Task<NoContent> Open(HttpRequest request, HttpResponse response)

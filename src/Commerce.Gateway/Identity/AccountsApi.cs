@@ -44,7 +44,8 @@ internal static class AccountsApi
         api.MapPost("/logout", Logout).RequireAuthorization(policy => policy.RequireClaim(GatewayIdentity.SessionIdClaim))
             .WithName("SignOut").WithSummary("Ends the session: its access and refresh tokens stop working");
         api.MapGet("/me", Me).RequireAuthorization(policy => policy.RequireClaim(GatewayIdentity.SessionIdClaim))
-            .WithName("GetMyAccount").WithSummary("The signed-in account");
+            .WithName("GetMyAccount").WithSummary("The signed-in account")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return routes;
     }
 

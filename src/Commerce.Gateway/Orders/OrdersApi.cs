@@ -42,7 +42,6 @@ internal static class OrdersApi
         api.MapPost("", Checkout).RequireAuthorization(GatewayIdentity.SignedInCustomerPolicy)
             .WithName("PlaceOrder").WithSummary("Places an order from the cart; requires an Idempotency-Key (same key and body: the saved answer; another body: 422)")
             .ProducesProblem(StatusCodes.Status402PaymentRequired).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .RateLimitedAs(RateLimitedAction.Checkout);
         api.MapGet("", List).RequireAuthorization()
             .WithName("ListOrders").WithSummary("The customer's orders (operators: every order, optionally of one status), newest first, one page at a time");
