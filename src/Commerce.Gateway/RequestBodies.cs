@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
 using Commerce.Persistence;
 using Microsoft.AspNetCore.Diagnostics;
@@ -35,6 +36,22 @@ internal static partial class RequestBodies
         options.NumberHandling = JsonNumberHandling.Strict;
         options.Converters.Add(new JsonStringEnumConverter(allowIntegerValues: false));
         options.Converters.Add(new StorableStringConverter());
+        options.TypeInfoResolver = (options.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver()).WithAddedModifier(RequireValueParameters);
+    }
+
+    /// <summary>
+    /// A number or flag left out would be read as 0 or false, a value nobody sent (a price of 0): a
+    /// constructor's non-nullable value parameter without a default must be sent, as the API document says.
+    /// </summary>
+    private static void RequireValueParameters(JsonTypeInfo type)
+    {
+        foreach (var property in type.Properties)
+        {
+            if (property.AssociatedParameter is { HasDefaultValue: false } && property.PropertyType.IsValueType && Nullable.GetUnderlyingType(property.PropertyType) is null)
+            {
+                property.IsRequired = true;
+            }
+        }
     }
 
     /// <summary>Strings as usual, but one holding NUL is a JSON error at its own path.</summary>
@@ -90,7 +107,7 @@ internal static partial class RequestBodies
                 ? StorableText.Refusal
                 : json.Path is null or "$"
                     ? "The body is not the JSON object this request takes."
-                    : $"'{FieldOf(json.Path)}' does not have the expected JSON type (a number where a number is expected, a known name for a choice, text for text).";
+                    : $"'{FieldOf(json.Path)}' does not have the expected JSON type or lacks a required member (a number where a number is expected, a known name for a choice, text for text).";
 
         /// <summary>Minimal APIs name a parameter that failed to bind only in the message: <c>Failed to bind parameter "int limit" from "abc".</c></summary>
         private static string? ParameterOf(string message) => ParameterPattern().Match(message) is { Success: true } match ? match.Groups[1].Value : null;

@@ -31,6 +31,9 @@ public sealed class RequestBodyTests(GatewayServer server) : IClassFixture<Gatew
     [InlineData("""{"warehouseId":"main","quantity":2147483648}""", "quantity")]
     [InlineData("""{"warehouseId":7,"quantity":1}""", "warehouseId")]
     [InlineData("""{"warehouseId":"main","quantity":1,"note":"PO\u0000-7"}""", "note")]
+    [InlineData("""{"warehouseId":"main","quantity":1,"note":"PO\ud800-7"}""", "note")]
+    [InlineData("""{"warehouseId":"main","quantity":1,"note":"PO\udc00"}""", "note")]
+    [InlineData("""{"warehouseId":"main","quantity":1,"note":"PO\ud800\ud800\udc00"}""", "note")]
     [InlineData("""{"warehouseId":"main","quantity":""", "body")]
     public async Task A_receipt_with_the_wrong_json_is_a_problem_naming_the_field_and_changes_nothing(string body, string field)
     {
@@ -42,6 +45,34 @@ public sealed class RequestBodyTests(GatewayServer server) : IClassFixture<Gatew
             await response.AssertProblem(HttpStatusCode.BadRequest, field, "invalid-json");
             Assert.Equal(5, (await (await operators.GetAsync($"/api/v1/inventory/{sku}/stock")).Read<StockSnapshot>()).OnHand);
         }
+    }
+
+    [Fact]
+    public async Task Escaped_text_of_whole_characters_is_read_as_sent()
+    {
+        var (operators, sku) = await StockedSku(1);
+        using (operators)
+        {
+            var response = await operators.PostAsync($"/api/v1/inventory/{sku}/receipts", Json("""{"warehouseId":"main","quantity":1,"note":"box \ud83d\udce6 \\ud800 \u00e9"}"""));
+
+            response.EnsureSuccessStatusCode();
+            var ledger = await (await operators.GetAsync($"/api/v1/inventory/{sku}/ledger")).Read<LedgerPage>();
+            // A surrogate pair is one character (a parcel); an escaped backslash before "ud800" is text, not a surrogate.
+            Assert.Equal("box \U0001F4E6 \\ud800 \u00e9", ledger.Rows[^1].Entry.Reason);
+        }
+    }
+
+    [Fact]
+    public async Task A_price_without_its_amount_is_a_problem_not_a_price_of_zero()
+    {
+        using var operators = await server.Operator();
+        var product = "p-" + Guid.NewGuid().ToString("N")[..10];
+        (await operators.PutAsJsonAsync($"/api/v1/catalog/products/{product}", new { title = "Lamp" })).EnsureSuccessStatusCode();
+
+        var response = await operators.PutAsync($"/api/v1/catalog/skus/sku-{product}", Json($$$"""{"productId":"{{{product}}}","title":"Lamp","price":{"currency":"EUR"}}"""));
+
+        await response.AssertProblem(HttpStatusCode.BadRequest, "price", "invalid-json");
+        Assert.Equal(0, (await (await operators.GetAsync($"/api/v1/catalog/products/{product}")).Read<System.Text.Json.JsonElement>()).GetProperty("skus").GetArrayLength());
     }
 
     [Fact]
