@@ -69,7 +69,7 @@ internal static class ApiContract
             options.AddSchemaTransformer(DescribeFields);
         });
 
-    /// <summary>The operation's security requirement, and the 400/415, 401, 403 and 429 answers its endpoint's metadata makes possible.</summary>
+    /// <summary>The operation's security requirement, and the 400/415, 401, 403, 404 and 429 answers its endpoint's route, body, policy and rate limit make possible.</summary>
     private static async Task DescribeAccess(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {
         var document = context.Document!;
