@@ -183,6 +183,7 @@ internal static class ClusterBenchmark
             await using var client = await BenchClient.ConnectAsync(postgres);
             await WaitForSilosAsync(client.Grains, 2);
             var grain = client.Grains.GetGrain<ISkuInventoryGrain>(sku);
+            await BenchDatabase.AddToCatalogAsync(postgres, [sku]);
             var received = await grain.Receive(new ReceiveStock("main", Inventory.InventoryBenchmark.StockPerSku, "bench", OperationId: "initial-stock"));
             if (!received.Succeeded)
             {

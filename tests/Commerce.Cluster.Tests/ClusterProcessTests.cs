@@ -25,7 +25,7 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         await using var silos = await SiloGroup.StartAsync(database.ConnectionString, database.DataSource, "kill", 3);
         await using var client = await ClusterClient.StartAsync(database.ConnectionString);
         var plan = new StockPlan("kill", skus: 300, unitsEach: 3, hotUnits: 1_000_000);
-        await plan.ReceiveAsync(client.Grains);
+        await plan.ReceiveAsync(client.Grains, database.DataSource);
         var hot = client.Grains.GetGrain<ISkuInventoryGrain>(plan.Hot);
         var victim = silos.Hosting(await client.HostOfAsync(hot));
         output.Report($"the hot SKU {plan.Hot} lives on {victim.Name} (silo port {victim.SiloPort}); killing it with SIGKILL under load");
@@ -72,7 +72,7 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         await using var silos = await SiloGroup.StartAsync(database.ConnectionString, database.DataSource, "freeze", 2);
         await using var client = await ClusterClient.StartAsync(database.ConnectionString);
         var plan = new StockPlan("freeze", skus: 200, unitsEach: 3, hotUnits: 1_000_000);
-        await plan.ReceiveAsync(client.Grains);
+        await plan.ReceiveAsync(client.Grains, database.DataSource);
         var hot = client.Grains.GetGrain<ISkuInventoryGrain>(plan.Hot);
         var victim = silos.Hosting(await client.HostOfAsync(hot));
         var survivor = silos.Silos.Single(s => s != victim);
@@ -163,7 +163,7 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         await using var silos = await SiloGroup.StartAsync(database.ConnectionString, database.DataSource, "rolling", 3);
         await using var client = await ClusterClient.StartAsync(database.ConnectionString);
         var plan = new StockPlan("rolling", skus: 200, unitsEach: 5, hotUnits: 1_000_000);
-        await plan.ReceiveAsync(client.Grains);
+        await plan.ReceiveAsync(client.Grains, database.DataSource);
 
         await using var load = new ReservationLoad(client.Grains, plan.Small, plan.Hot);
         load.Start(Workers);

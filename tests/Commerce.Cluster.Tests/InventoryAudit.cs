@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Commerce.Catalog;
+using Commerce.Grains;
 using Commerce.Grains.Inventory;
 using Npgsql;
 
@@ -23,11 +25,17 @@ internal sealed class StockPlan
 
     public Dictionary<string, int> Units { get; }
 
-    /// <summary>Receives every SKU's units (idempotent by operation id, so a receipt that failed is sent again safely).</summary>
-    public async Task ReceiveAsync(IGrainFactory grains)
+    /// <summary>
+    /// Puts every SKU in the catalog (inventory exists only for catalog SKUs; the silos migrated its tables), then receives
+    /// its units (idempotent by operation id, so a receipt that failed is sent again safely).
+    /// </summary>
+    public async Task ReceiveAsync(IGrainFactory grains, NpgsqlDataSource database)
     {
+        var catalog = new CatalogStore(database);
         await Parallel.ForEachAsync(Units, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (sku, _) =>
         {
+            await catalog.UpsertProduct(new ProductDraft("p-" + sku.Key, "Product " + sku.Key, "", null, true));
+            await catalog.UpsertSku(new SkuDraft(sku.Key, "p-" + sku.Key, "Item " + sku.Key, new Dictionary<string, string>(), new Money(10m, "EUR"), true, null));
             var result = await Commerce.Testing.Eventually.Answered(() =>
                 grains.GetGrain<ISkuInventoryGrain>(sku.Key).Receive(new ReceiveStock(Warehouse, sku.Value, "test", "cluster test stock", OperationId: $"receive-{sku.Key}")));
             Assert.Equal(StockChangeError.None, result.Error);

@@ -27,7 +27,7 @@ public sealed class PostgresRestartTests(ITestOutputHelper output)
         await using var gateway = await SiloProcess.StartAsync(connectionString, "pg-restart-gateway", new SiloProcessOptions { GatewayOnly = true, Settings = ClusterHarness.SiloSettings });
         await using var client = await ClusterClient.StartAsync(connectionString);
         var plan = new StockPlan("pg", skus: 200, unitsEach: 3, hotUnits: 1_000_000);
-        await plan.ReceiveAsync(client.Grains);
+        await plan.ReceiveAsync(client.Grains, database);
         var processes = silos.Silos.Append(gateway).Select(s => s.ProcessId).ToList();
 
         await using var load = new ReservationLoad(client.Grains, plan.Small, plan.Hot);

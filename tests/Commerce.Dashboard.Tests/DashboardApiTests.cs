@@ -69,7 +69,7 @@ public sealed class DashboardApiTests(DashboardSilo silo) : IClassFixture<Dashbo
     {
         using var operators = await silo.Operator();
         await operators.GetAsync("/api/v1/dashboard");
-        var sku = "api-sku-" + Guid.NewGuid().ToString("N")[..8];
+        var sku = await silo.CatalogSku("api-sku");
         var inventory = silo.Grains.GetGrain<ISkuInventoryGrain>(sku);
         await inventory.Receive(new ReceiveStock("north", 1000, "test"));
         var calls = 0;
@@ -117,7 +117,7 @@ public sealed class DashboardApiTests(DashboardSilo silo) : IClassFixture<Dashbo
             v => v.Storage is { ReadsPerSecond: > 0, WritesPerSecond: > 0, ReadMeanMs: > 0, WriteMeanMs: > 0, WriteP99Ms: > 0, CallersPerCommit: >= 1 },
             "storage reads and commits in one interval", whileWaiting: async () =>
             {
-                var inventory = silo.Grains.GetGrain<ISkuInventoryGrain>($"storage-sku-{Guid.NewGuid():N}");
+                var inventory = silo.Grains.GetGrain<ISkuInventoryGrain>(await silo.CatalogSku("storage-sku"));
                 await inventory.Receive(new ReceiveStock("north", 100, "test"));
                 await Task.WhenAll(Enumerable.Range(0, 20).Select(i => inventory.Reserve(new ReserveStock($"hold-{round}-{i}", 1))));
                 round++;
@@ -131,7 +131,7 @@ public sealed class DashboardApiTests(DashboardSilo silo) : IClassFixture<Dashbo
     {
         using var operators = await silo.Operator();
         await operators.GetAsync("/api/v1/dashboard");
-        var sku = "sale-sku-" + Guid.NewGuid().ToString("N")[..8];
+        var sku = await silo.CatalogSku("sale-sku");
         var saleId = "sale-" + Guid.NewGuid().ToString("N")[..8];
         var inventory = silo.Grains.GetGrain<ISkuInventoryGrain>(sku);
         await inventory.Receive(new ReceiveStock("north", 60, "test"));

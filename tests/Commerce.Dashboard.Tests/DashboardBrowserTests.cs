@@ -43,7 +43,7 @@ public sealed class DashboardBrowserTests(DashboardSilo silo) : IClassFixture<Da
         await Expect(page.Locator("#silos")).ToContainTextAsync(new Regex(@"127\.0\.0\.1:\d+"));
         await Expect(page.Locator("#orleans-dashboard")).ToBeVisibleAsync();
 
-        var sku = "browser-sku-" + Guid.NewGuid().ToString("N")[..6];
+        var sku = await silo.CatalogSku("browser-sku");
         var inventory = silo.Grains.GetGrain<ISkuInventoryGrain>(sku);
         await inventory.Receive(new ReceiveStock("north", 100, "test"));
         for (var i = 0; i < 20; i++)
@@ -117,7 +117,7 @@ public sealed class DashboardBrowserTests(DashboardSilo silo) : IClassFixture<Da
         var refused = await page.GotoAsync(orleansDashboard);
         Assert.Equal(401, refused!.Status);
 
-        var inventory = silo.Grains.GetGrain<ISkuInventoryGrain>("orleans-view-" + Guid.NewGuid().ToString("N")[..6]);
+        var inventory = silo.Grains.GetGrain<ISkuInventoryGrain>(await silo.CatalogSku("orleans-view"));
         await inventory.Receive(new ReceiveStock("north", 10, "test"));
 
         await page.GotoAsync(new Uri(silo.BaseAddress, "/dashboard").ToString());

@@ -41,11 +41,18 @@ public sealed class DashboardSilo : SiloServer
     /// <summary>A SKU for sale in the catalog at 25 EUR, with <paramref name="stock"/> units in warehouse "main".</summary>
     public async Task<string> SkuForSale(int stock)
     {
-        var sku = "sku-" + Guid.NewGuid().ToString("N")[..8];
+        var sku = await CatalogSku();
+        await Grains.GetGrain<ISkuInventoryGrain>(sku).Receive(new ReceiveStock("main", stock, "test"));
+        return sku;
+    }
+
+    /// <summary>A new SKU in the catalog at 25 EUR, named <paramref name="prefix"/>-random, with no stock yet (inventory exists only for catalog SKUs).</summary>
+    public async Task<string> CatalogSku(string prefix = "sku")
+    {
+        var sku = prefix + "-" + Guid.NewGuid().ToString("N")[..8];
         var catalog = Services.GetRequiredService<CatalogStore>();
         await catalog.UpsertProduct(new ProductDraft("p-" + sku, "Product " + sku, "", null, true));
         await catalog.UpsertSku(new SkuDraft(sku, "p-" + sku, "Item " + sku, new Dictionary<string, string> { ["size"] = "M" }, new Money(25m, "EUR"), true, null));
-        await Grains.GetGrain<ISkuInventoryGrain>(sku).Receive(new ReceiveStock("main", stock, "test"));
         return sku;
     }
 

@@ -114,7 +114,7 @@ internal sealed class FlashSaleCrowd(GatewayServer server)
     public async Task<(string SaleId, string Sku)> CreateSale(int units, int admissionRatePerSecond)
     {
         using var operators = await server.Operator();
-        var sku = "hub-sku-" + Guid.NewGuid().ToString("N")[..8];
+        var sku = await new Storefront(server).CatalogSku(prefix: "hub-sku");
         var saleId = "hub-sale-" + Guid.NewGuid().ToString("N")[..8];
         (await operators.PostAsJsonAsync($"/api/v1/inventory/{sku}/receipts", new { warehouseId = "north", quantity = Stock })).EnsureSuccessStatusCode();
         var created = await operators.PostAsJsonAsync("/api/v1/flash-sales", new

@@ -26,7 +26,7 @@ public sealed class FlashSalesApiTests(GatewayServer server) : IClassFixture<Gat
     /// <summary>A SKU with <paramref name="stock"/> units and a scheduled sale of <paramref name="units"/>, observed by the returned probe.</summary>
     private async Task<(string SaleId, string Sku, Admissions Admissions)> ScheduledSale(HttpClient operators, int stock, int units, int limit = 1)
     {
-        var sku = NewId("sku");
+        var sku = await new Storefront(server).CatalogSku();
         (await operators.PostAsJsonAsync($"/api/v1/inventory/{sku}/receipts", new { warehouseId = "north", quantity = stock })).EnsureSuccessStatusCode();
         var saleId = NewId("sale");
         await (await operators.PostAsJsonAsync("/api/v1/flash-sales", SaleBody(saleId, sku, units, limit))).Read<FlashSaleStatus>(HttpStatusCode.Created);
@@ -52,7 +52,7 @@ public sealed class FlashSalesApiTests(GatewayServer server) : IClassFixture<Gat
     public async Task Creating_a_sale_validates_every_field_and_takes_its_units_from_inventory_once()
     {
         using var operators = await server.Operator();
-        var sku = NewId("sku");
+        var sku = await new Storefront(server).CatalogSku();
         await operators.PostAsJsonAsync($"/api/v1/inventory/{sku}/receipts", new { warehouseId = "north", quantity = 10 });
         var now = DateTimeOffset.UtcNow;
 
@@ -62,6 +62,8 @@ public sealed class FlashSalesApiTests(GatewayServer server) : IClassFixture<Gat
             .AssertProblem(HttpStatusCode.BadRequest, "endsAt");
         await (await operators.PostAsJsonAsync("/api/v1/flash-sales", SaleBody(NewId("sale"), sku, 11))).AssertProblem(HttpStatusCode.UnprocessableEntity, "units", "insufficient-stock");
         await (await operators.PostAsJsonAsync("/api/v1/flash-sales", SaleBody(NewId("sale"), NewId("ghost"), 1))).AssertProblem(HttpStatusCode.UnprocessableEntity, "sku", "unknown-sku");
+        await (await operators.PostAsJsonAsync("/api/v1/flash-sales", new { id = NewId("sale"), sku, units = 1, price = new { amount = 9.50m, currency = "EUR" }, startsAt = now.AddHours(1),
+            endsAt = now.AddHours(2), perCustomerLimit = 1, admissionRatePerSecond = 1000, warehouseId = "nowhere" })).AssertProblem(HttpStatusCode.UnprocessableEntity, "warehouseId", "unknown-warehouse");
         Assert.Equal(10, (await (await operators.GetAsync($"/api/v1/inventory/{sku}/stock")).Read<StockSnapshot>()).Available);
 
         var saleId = NewId("sale");

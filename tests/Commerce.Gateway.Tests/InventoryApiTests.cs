@@ -8,7 +8,11 @@ namespace Commerce.Gateway.Tests;
 
 public sealed class InventoryApiTests(GatewayServer server) : IClassFixture<GatewayServer>
 {
-    private static string NewSku() => "sku-" + Guid.NewGuid().ToString("N")[..10];
+    /// <summary>A SKU in the catalog, with no stock yet.</summary>
+    private Task<string> NewSku() => new Storefront(server).CatalogSku();
+
+    /// <summary>A SKU that is in no catalog.</summary>
+    private static string GhostSku() => "ghost-" + Guid.NewGuid().ToString("N")[..10];
 
     private async Task<int> LedgerLength(HttpClient operators, string sku) =>
         (await (await operators.GetAsync($"/api/v1/inventory/{sku}/ledger?limit=500")).Read<LedgerPage>()).Rows.Count;
@@ -17,7 +21,7 @@ public sealed class InventoryApiTests(GatewayServer server) : IClassFixture<Gate
     public async Task Operators_receive_adjust_and_configure_stock_and_read_it_back_in_the_ledger()
     {
         using var operators = await server.Operator();
-        var sku = NewSku();
+        var sku = await NewSku();
         var received = await (await operators.PostAsJsonAsync($"/api/v1/inventory/{sku}/receipts", new { warehouseId = "north", quantity = 10, note = "PO-7" })).Read<StockSnapshot>();
         Assert.Equal(10, received.Available);
         await operators.PostAsJsonAsync($"/api/v1/inventory/{sku}/adjustments", new { warehouseId = "north", delta = -2, reason = "damaged" });
@@ -40,7 +44,7 @@ public sealed class InventoryApiTests(GatewayServer server) : IClassFixture<Gate
     public async Task Bad_input_gets_a_problem_naming_the_field_and_changes_nothing()
     {
         using var operators = await server.Operator();
-        var sku = NewSku();
+        var sku = await NewSku();
         await operators.PostAsJsonAsync($"/api/v1/inventory/{sku}/receipts", new { warehouseId = "north", quantity = 5 });
 
         await (await operators.PostAsJsonAsync($"/api/v1/inventory/{sku}/receipts", new { warehouseId = "north", quantity = 0 })).AssertProblem(HttpStatusCode.BadRequest, "quantity");
@@ -59,21 +63,53 @@ public sealed class InventoryApiTests(GatewayServer server) : IClassFixture<Gate
     }
 
     [Fact]
-    public async Task Unknown_skus_are_404_for_everyone()
+    public async Task Every_inventory_endpoint_answers_404_for_a_sku_that_is_not_in_the_catalog_and_creates_nothing()
     {
         using var operators = await server.Operator();
         using var shopper = server.Anonymous();
-        await (await shopper.GetAsync($"/api/v1/inventory/{NewSku()}")).AssertProblem(HttpStatusCode.NotFound, code: "unknown-sku");
-        await (await operators.GetAsync($"/api/v1/inventory/{NewSku()}/ledger")).AssertProblem(HttpStatusCode.NotFound, code: "unknown-sku");
-        await (await operators.PostAsJsonAsync($"/api/v1/inventory/{NewSku()}/adjustments", new { warehouseId = "north", delta = 1, reason = "found" }))
-            .AssertProblem(HttpStatusCode.NotFound, code: "unknown-sku");
+        var ghost = GhostSku();
+        foreach (var request in new[]
+        {
+            operators.PostAsJsonAsync($"/api/v1/inventory/{ghost}/receipts", new { warehouseId = "north", quantity = 5 }),
+            operators.PutAsJsonAsync($"/api/v1/inventory/{ghost}/settings", new { lowStockThreshold = 10, backorderAllowed = false }),
+            operators.PostAsJsonAsync($"/api/v1/inventory/{ghost}/adjustments", new { warehouseId = "north", delta = 1, reason = "found" }),
+            operators.GetAsync($"/api/v1/inventory/{ghost}/stock"),
+            operators.GetAsync($"/api/v1/inventory/{ghost}/ledger"),
+            shopper.GetAsync($"/api/v1/inventory/{ghost}"),
+        })
+        {
+            await (await request).AssertProblem(HttpStatusCode.NotFound, code: "unknown-sku");
+        }
+        // A malformed SKU (a space) is refused before anything is looked up.
+        await (await operators.PostAsJsonAsync("/api/v1/inventory/bad%20sku/receipts", new { warehouseId = "north", quantity = 5 })).AssertProblem(HttpStatusCode.BadRequest, "sku");
+    }
+
+    [Fact]
+    public async Task A_warehouse_priority_is_short_without_repeats_and_names_the_skus_warehouses()
+    {
+        using var operators = await server.Operator();
+        var sku = await NewSku();
+        await operators.PostAsJsonAsync($"/api/v1/inventory/{sku}/receipts", new { warehouseId = "north", quantity = 5 });
+        await operators.PostAsJsonAsync($"/api/v1/inventory/{sku}/receipts", new { warehouseId = "south", quantity = 5 });
+        Task<HttpResponseMessage> Configure(params string[] priority) =>
+            operators.PutAsJsonAsync($"/api/v1/inventory/{sku}/settings", new { lowStockThreshold = 9, backorderAllowed = true, warehousePriority = priority });
+
+        await (await Configure([.. Enumerable.Range(0, 10_000).Select(i => $"w{i}")])).AssertProblem(HttpStatusCode.BadRequest, "warehousePriority");
+        await (await Configure("south", "south")).AssertProblem(HttpStatusCode.BadRequest, "warehousePriority[1]");
+        await (await Configure("north", "no space")).AssertProblem(HttpStatusCode.BadRequest, "warehousePriority[1]");
+        await (await Configure("south", "west", "north")).AssertProblem(HttpStatusCode.UnprocessableEntity, "warehousePriority[1]", "unknown-warehouse");
+
+        var unchanged = await (await operators.GetAsync($"/api/v1/inventory/{sku}/stock")).Read<StockSnapshot>();
+        Assert.Equal(["north", "south"], unchanged.WarehousePriority);
+        Assert.Equal((0, false), (unchanged.LowStockThreshold, unchanged.BackorderAllowed));
+        Assert.Equal(["south", "north"], (await (await Configure("south", "north")).Read<StockSnapshot>()).WarehousePriority);
     }
 
     [Fact]
     public async Task A_receipt_retried_with_its_idempotency_key_counts_once()
     {
         using var operators = await server.Operator();
-        var sku = NewSku();
+        var sku = await NewSku();
         for (var attempt = 0; attempt < 3; attempt++)
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/inventory/{sku}/receipts") { Content = JsonContent.Create(new { warehouseId = "north", quantity = 4 }) };
@@ -91,7 +127,7 @@ public sealed class InventoryApiTests(GatewayServer server) : IClassFixture<Gate
     {
         using var customer = await server.NewCustomer();
         using var anonymous = server.Anonymous();
-        var sku = NewSku();
+        var sku = await NewSku();
         await (await customer.PostAsJsonAsync($"/api/v1/inventory/{sku}/receipts", new { warehouseId = "north", quantity = 4 })).AssertProblem(HttpStatusCode.Forbidden);
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsJsonAsync($"/api/v1/inventory/{sku}/receipts", new { warehouseId = "north", quantity = 4 })).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync($"/api/v1/inventory/{sku}")).StatusCode);

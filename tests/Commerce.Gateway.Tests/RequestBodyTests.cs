@@ -17,8 +17,7 @@ public sealed class RequestBodyTests(GatewayServer server) : IClassFixture<Gatew
     private async Task<(HttpClient Operators, string Sku)> StockedSku(int units)
     {
         var operators = await server.Operator();
-        var sku = "sku-" + Guid.NewGuid().ToString("N")[..10];
-        (await operators.PostAsJsonAsync($"/api/v1/inventory/{sku}/receipts", new { warehouseId = "main", quantity = units })).EnsureSuccessStatusCode();
+        var sku = await new Storefront(server).Sku(10m, units);
         return (operators, sku);
     }
 

@@ -18,15 +18,23 @@ internal sealed class Storefront(GatewayServer server)
     public async Task<string> Sku(decimal price, int stock)
     {
         using var operators = await server.Operator();
-        var sku = "sku-" + Guid.NewGuid().ToString("N")[..10];
-        var product = "p-" + sku;
-        Assert.Equal(HttpStatusCode.Created, (await operators.PutAsJsonAsync($"/api/v1/catalog/products/{product}", new { title = "Desk lamp", description = "Bright." })).StatusCode);
-        Assert.Equal(HttpStatusCode.Created, (await operators.PutAsJsonAsync($"/api/v1/catalog/skus/{sku}",
-            new { productId = product, title = "Desk lamp, black", options = new { colour = "black" }, price = new { amount = price, currency = "EUR" } })).StatusCode);
+        var sku = await CatalogSku(price);
         if (stock > 0)
         {
             (await operators.PostAsJsonAsync($"/api/v1/inventory/{sku}/receipts", new { warehouseId = "main", quantity = stock })).EnsureSuccessStatusCode();
         }
+        return sku;
+    }
+
+    /// <summary>A new product with one SKU at <paramref name="price"/> EUR, with no stock yet (inventory exists only for SKUs in the catalog).</summary>
+    public async Task<string> CatalogSku(decimal price = 10m, string prefix = "sku")
+    {
+        using var operators = await server.Operator();
+        var sku = prefix + "-" + Guid.NewGuid().ToString("N")[..10];
+        var product = "p-" + sku;
+        Assert.Equal(HttpStatusCode.Created, (await operators.PutAsJsonAsync($"/api/v1/catalog/products/{product}", new { title = "Desk lamp", description = "Bright." })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await operators.PutAsJsonAsync($"/api/v1/catalog/skus/{sku}",
+            new { productId = product, title = "Desk lamp, black", options = new { colour = "black" }, price = new { amount = price, currency = "EUR" } })).StatusCode);
         return sku;
     }
 

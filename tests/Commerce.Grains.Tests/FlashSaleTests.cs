@@ -17,7 +17,7 @@ public sealed class FlashSaleTests(PostgresDatabaseFixture database) : IClassFix
     private static async Task<(IFlashSaleGrain Sale, ISkuInventoryGrain Sku, SaleProbe Probe)> ScheduledSale(
         TestSilo silo, int stock, int units, int limit = 1, TimeSpan? tokenLifetime = null, TimeSpan? startsIn = null, TimeSpan? endsIn = null)
     {
-        var sku = silo.GrainFactory.GetGrain<ISkuInventoryGrain>(Silos.NewKey("tv"));
+        var sku = silo.GrainFactory.GetGrain<ISkuInventoryGrain>(await Shop.CatalogSku(silo, "tv"));
         await sku.Receive(new ReceiveStock("north", stock, "ops"));
         var sale = silo.GrainFactory.GetGrain<IFlashSaleGrain>(Silos.NewKey("sale"));
         var now = DateTimeOffset.UtcNow;

@@ -14,7 +14,7 @@ public sealed class InventoryTests(PostgresDatabaseFixture database) : IClassFix
 
     private static async Task<ISkuInventoryGrain> Stocked(TestSilo silo, params (string Warehouse, int Quantity)[] stock)
     {
-        var sku = silo.GrainFactory.GetGrain<ISkuInventoryGrain>(Silos.NewKey("sku"));
+        var sku = silo.GrainFactory.GetGrain<ISkuInventoryGrain>(await Shop.CatalogSku(silo));
         foreach (var (warehouse, quantity) in stock)
         {
             Assert.True((await sku.Receive(new ReceiveStock(warehouse, quantity, "test"))).Succeeded);
@@ -42,7 +42,7 @@ public sealed class InventoryTests(PostgresDatabaseFixture database) : IClassFix
     public async Task Receiving_stock_makes_a_known_sku_with_a_ledger_row_per_change()
     {
         await using var silo = await StartSilo();
-        var sku = silo.GrainFactory.GetGrain<ISkuInventoryGrain>(Silos.NewKey("sku"));
+        var sku = silo.GrainFactory.GetGrain<ISkuInventoryGrain>(await Shop.CatalogSku(silo));
         Assert.Null(await sku.GetStock());
 
         var received = await sku.Receive(new ReceiveStock("north", 7, "alice", Note: "PO-1"));
@@ -77,11 +77,63 @@ public sealed class InventoryTests(PostgresDatabaseFixture database) : IClassFix
     }
 
     [Fact]
-    public async Task Reserving_an_unknown_sku_fails_with_that_reason()
+    public async Task Every_operation_on_a_sku_that_is_not_in_the_catalog_is_refused_and_records_nothing()
     {
         await using var silo = await StartSilo();
-        var result = await silo.GrainFactory.GetGrain<ISkuInventoryGrain>(Silos.NewKey("ghost")).Reserve(new ReserveStock("r1", 1));
-        Assert.Equal(ReservationError.UnknownSku, result.Error);
+        var ghost = silo.GrainFactory.GetGrain<ISkuInventoryGrain>(Silos.NewKey("ghost"));
+
+        Assert.Equal(StockChangeError.UnknownSku, (await ghost.Receive(new ReceiveStock("north", 5, "ops"))).Error);
+        Assert.Equal(StockChangeError.UnknownSku, (await ghost.Configure(new ConfigureStock(3, false, null, "ops"))).Error);
+        Assert.Equal(StockChangeError.UnknownSku, (await ghost.Adjust(new AdjustStock("north", 1, "found", "ops"))).Error);
+        Assert.Equal(ReservationError.UnknownSku, (await ghost.Reserve(new ReserveStock("r1", 1))).Error);
+        Assert.Equal(ReservationError.UnknownSku, (await ghost.Allocate(new AllocateStock("sale-1", 1, null, "ops"))).Error);
+
+        Assert.Null(await ghost.GetStock());
+        Assert.Empty(await WholeLedger(ghost));
+        Assert.Null(await new GrainStateStore(database.DataSource).ReadAsync("SkuInventory", Silos.KeyOf(ghost), SkuInventoryGrain.StateName, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_sku_in_the_catalog_without_stock_is_out_of_stock_not_unknown()
+    {
+        await using var silo = await StartSilo();
+        var sku = silo.GrainFactory.GetGrain<ISkuInventoryGrain>(await Shop.CatalogSku(silo));
+
+        Assert.Equal(ReservationError.InsufficientStock, (await sku.Reserve(new ReserveStock("r1", 1))).Error);
+        var adjusted = await sku.Adjust(new AdjustStock("north", 1, "found", "ops"));
+        Assert.Equal((StockChangeError.UnknownWarehouse, "warehouseId"), (adjusted.Error, adjusted.Field));
+        Assert.True((await sku.Configure(new ConfigureStock(3, false, null, "ops"))).Succeeded);
+        Assert.True((await sku.Receive(new ReceiveStock("north", 5, "ops"))).Succeeded);
+    }
+
+    [Fact]
+    public async Task A_warehouse_priority_names_only_warehouses_that_hold_the_sku()
+    {
+        await using var silo = await StartSilo();
+        var sku = await Stocked(silo, ("north", 5), ("south", 5));
+        await sku.Configure(new ConfigureStock(2, false, ["south", "north"], "ops"));
+
+        var refused = await sku.Configure(new ConfigureStock(9, true, ["north", "west", "south"], "ops"));
+
+        Assert.Equal((StockChangeError.UnknownWarehouse, "warehousePriority[1]"), (refused.Error, refused.Field));
+        var stock = (await sku.GetStock())!;
+        Assert.Equal(["south", "north"], stock.WarehousePriority);
+        Assert.Equal((2, false), (stock.LowStockThreshold, stock.BackorderAllowed));
+        Assert.Equal(3, (await WholeLedger(sku)).Count);
+    }
+
+    [Fact]
+    public async Task A_hold_from_a_warehouse_that_does_not_hold_the_sku_is_refused_not_taken_from_another()
+    {
+        await using var silo = await StartSilo();
+        var sku = await Stocked(silo, ("north", 10));
+
+        Assert.Equal(ReservationError.UnknownWarehouse, (await sku.Allocate(new AllocateStock("sale-1", 5, "nowhere", "ops"))).Error);
+        Assert.Equal(ReservationError.UnknownWarehouse, (await sku.Reserve(new ReserveStock("cart-1", 1, PreferredWarehouse: "nowhere"))).Error);
+
+        Assert.Equal(0, (await sku.GetStock())!.Reserved);
+        Assert.Empty(await sku.GetHolds());
+        Assert.Equal("north", (await sku.Allocate(new AllocateStock("sale-1", 5, "north", "ops"))).Reservation!.WarehouseId);
     }
 
     [Fact]

@@ -45,13 +45,24 @@ internal sealed class Shop(TestSilo silo, PostgresDatabaseFixture database)
     /// <summary>A new active SKU at <paramref name="price"/> EUR with <paramref name="stock"/> units in one warehouse.</summary>
     public async Task<string> Sku(decimal price, int stock, int? purchaseLimit = null)
     {
-        var code = Silos.NewKey("sku");
-        await Catalog.UpsertProduct(new ProductDraft("p-" + code, "Product " + code, "", null, true));
-        await Catalog.UpsertSku(new SkuDraft(code, "p-" + code, "Item " + code, new Dictionary<string, string> { ["size"] = "M" }, new Money(price, "EUR"), true, purchaseLimit));
+        var code = await CatalogSku(Silo, price: price, purchaseLimit: purchaseLimit);
         if (stock > 0)
         {
             Assert.True((await Inventory(code).Receive(new ReceiveStock("main", stock, "test"))).Succeeded);
         }
+        return code;
+    }
+
+    /// <summary>
+    /// A new active SKU of its own product in the catalog, with no stock yet: inventory exists only for SKUs
+    /// in the catalog. Returns its inventory grain's key, prefixed <paramref name="prefix"/>.
+    /// </summary>
+    public static async Task<string> CatalogSku(TestSilo silo, string prefix = "sku", decimal price = 10m, int? purchaseLimit = null)
+    {
+        var code = Silos.NewKey(prefix);
+        var catalog = silo.Services.GetRequiredService<CatalogStore>();
+        await catalog.UpsertProduct(new ProductDraft("p-" + code, "Product " + code, "", null, true));
+        await catalog.UpsertSku(new SkuDraft(code, "p-" + code, "Item " + code, new Dictionary<string, string> { ["size"] = "M" }, new Money(price, "EUR"), true, purchaseLimit));
         return code;
     }
 

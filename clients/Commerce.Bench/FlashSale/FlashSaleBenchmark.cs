@@ -90,6 +90,7 @@ internal static class FlashSaleBenchmark
         await using var silo = await SiloProcess.StartAsync(postgres, "bench-flash-sale", settings: BenchSiloSettings.With(settings));
         using var http = Http(silo.HttpPort, clients);
         using var operators = await OperatorClient.SignInAsync(silo.HttpPort);
+        await BenchDatabase.AddToCatalogAsync(postgres, [Sku]);
 
         using (var receipt = Request(HttpMethod.Post, $"/api/v1/inventory/{Sku}/receipts", token: null, new { warehouseId = "main", quantity = units * 10 }))
         {

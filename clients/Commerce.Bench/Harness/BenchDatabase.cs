@@ -1,3 +1,5 @@
+using Commerce.Catalog;
+using Commerce.Grains;
 using Npgsql;
 
 namespace Commerce.Bench.Harness;
@@ -23,6 +25,21 @@ public static class BenchDatabase
         {
             await create.ExecuteNonQueryAsync();
         }
+    }
+
+    /// <summary>
+    /// Puts each of <paramref name="skus"/> in the catalog under a product of its own, as an operator does before
+    /// receiving stock: inventory exists only for SKUs in the catalog. Call it once a product silo has migrated the tables.
+    /// </summary>
+    public static async Task AddToCatalogAsync(string connectionString, IReadOnlyList<string> skus)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        var catalog = new CatalogStore(dataSource);
+        await Parallel.ForEachAsync(skus, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (sku, cancellationToken) =>
+        {
+            await catalog.UpsertProduct(new ProductDraft("p-" + sku, "Bench product " + sku, "", null, true), cancellationToken);
+            await catalog.UpsertSku(new SkuDraft(sku, "p-" + sku, "Bench item " + sku, new Dictionary<string, string>(), new Money(10m, "EUR"), true, null), cancellationToken);
+        });
     }
 
     /// <summary>One scalar of a query on the benchmark database (null as 0).</summary>

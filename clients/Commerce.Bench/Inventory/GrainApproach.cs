@@ -40,6 +40,7 @@ internal sealed class GrainApproach : IReservationApproach, IGrainApproach
     {
         _silo = await SiloWithClient.StartAsync(_connectionString, "bench-inventory", _siloSettings);
         Report.Progress($"  product silo process: pid {_silo.Silo.ProcessId}, log {_silo.Silo.LogPath}");
+        await BenchDatabase.AddToCatalogAsync(_connectionString, skus);
         await Parallel.ForEachAsync(skus, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (sku, _) =>
         {
             var result = await Grains.GetGrain<ISkuInventoryGrain>(sku).Receive(new ReceiveStock(Warehouse, stockPerSku, "bench", OperationId: "initial-stock"));

@@ -103,6 +103,7 @@ internal static class FlashSalesApi
             FlashSaleError.AlreadyExists => Problems.Conflict("flash-sale-exists", result.Message!),
             FlashSaleError.UnknownSku => Problems.Unprocessable("unknown-sku", "sku", result.Message!),
             FlashSaleError.CurrencyNotSold => Problems.Unprocessable("currency-not-sold", "price.currency", result.Message!),
+            FlashSaleError.UnknownWarehouse => Problems.Unprocessable("unknown-warehouse", "warehouseId", result.Message!),
             _ => Problems.Unprocessable("insufficient-stock", "units", result.Message!),
         };
     }

@@ -24,6 +24,9 @@ internal static class InventoryApi
 {
     public const int MaxLedgerPage = 500;
 
+    /// <summary>More than any SKU's warehouses: each entry must name one the SKU holds stock in (the grain checks that).</summary>
+    public const int MaxWarehousePriority = 50;
+
     public static IEndpointRouteBuilder MapInventoryApi(this IEndpointRouteBuilder routes)
     {
         var api = routes.MapGroup("/api/v1/inventory/{sku}").WithTags("Inventory");
@@ -106,7 +109,14 @@ internal static class InventoryApi
             .Check(Identifiers.IsCode(sku), "sku", "A SKU is " + Identifiers.CodeRule)
             .Check(request.LowStockThreshold is >= 0, "lowStockThreshold", "The low-stock threshold is a whole number, zero or more.")
             .Check(request.BackorderAllowed is not null, "backorderAllowed", "Say whether backorders are allowed (true or false).")
-            .Check(request.WarehousePriority is null || request.WarehousePriority.All(Identifiers.IsCode), "warehousePriority", "Warehouse ids are " + Identifiers.CodeRule);
+            .Check(request.WarehousePriority is null || request.WarehousePriority.Count <= MaxWarehousePriority, "warehousePriority",
+                $"A warehouse priority names at most {MaxWarehousePriority} warehouses.");
+        var priority = request.WarehousePriority ?? [];
+        for (var i = 0; i < priority.Count && i < MaxWarehousePriority; i++)
+        {
+            errors.Check(Identifiers.IsCode(priority[i]), $"warehousePriority[{i}]", "A warehouse id is " + Identifiers.CodeRule)
+                .Check(!priority.Take(i).Contains(priority[i], StringComparer.Ordinal), $"warehousePriority[{i}]", $"Warehouse '{priority[i]}' is named twice.");
+        }
         if (errors.Any)
         {
             return errors.Problem();
@@ -138,7 +148,7 @@ internal static class InventoryApi
     {
         StockChangeError.None => TypedResults.Ok(result.Stock!),
         StockChangeError.UnknownSku => Problems.NotFound("unknown-sku", result.Message!),
-        StockChangeError.UnknownWarehouse => Problems.Unprocessable("unknown-warehouse", "warehouseId", result.Message!),
+        StockChangeError.UnknownWarehouse => Problems.Unprocessable("unknown-warehouse", result.Field!, result.Message!),
         StockChangeError.InsufficientStock => Problems.Conflict("insufficient-stock", result.Message!),
         _ => Problems.Unprocessable("idempotency-key-reused", Idempotency.KeyHeader, result.Message!),
     };

@@ -110,6 +110,9 @@ public enum FlashSaleError
     /// <summary>The idempotency key was used before with another token or quantity.</summary>
     IdempotencyKeyReused,
 
+    /// <summary>The sale's warehouse holds no stock of its SKU.</summary>
+    UnknownWarehouse,
+
     /// <summary>The purchase was not paid within its time; its units went back to the sale's pool.</summary>
     PurchaseExpired,
 

@@ -27,7 +27,8 @@ public interface IInventoryObserver : IGrainObserver
 /// <summary>
 /// The inventory of one SKU (the grain key) across warehouses. Every change is checked and applied
 /// in one turn, so concurrent reservations never oversell, and is committed with its ledger entry
-/// before the caller is answered.
+/// before the caller is answered. A SKU that is not in the catalog has no inventory: every change
+/// is refused with <c>UnknownSku</c>.
 /// </summary>
 [Alias("Commerce.ISkuInventoryGrain")]
 public interface ISkuInventoryGrain : IGrainWithStringKey

@@ -5,14 +5,15 @@ namespace Commerce.Grains.Inventory;
 /// <summary>
 /// Hold <paramref name="Quantity"/> units for <paramref name="HoldFor"/> (default 10 minutes) from one
 /// warehouse: the preferred one if it has enough, else the first in the SKU's priority order that has.
-/// Idempotent by <paramref name="ReservationId"/>.
+/// A preferred warehouse that holds no stock of the SKU is refused. Idempotent by <paramref name="ReservationId"/>.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Commerce.ReserveStock")]
 public sealed record ReserveStock([property: Id(0)] string ReservationId, [property: Id(1)] int Quantity, [property: Id(2)] TimeSpan? HoldFor = null, [property: Id(3)] string? PreferredWarehouse = null, [property: Id(4)] string Actor = "system");
 
 /// <summary>
 /// Set <paramref name="Quantity"/> units aside without expiry (a flash sale's pool), so that regular
-/// reservations cannot take them. Released with <see cref="ISkuInventoryGrain.Release"/>.
+/// reservations cannot take them; from <paramref name="PreferredWarehouse"/> as <see cref="ReserveStock"/> does.
+/// Released with <see cref="ISkuInventoryGrain.Release"/>.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Commerce.AllocateStock")]
 public sealed record AllocateStock([property: Id(0)] string AllocationId, [property: Id(1)] int Quantity, [property: Id(2)] string? PreferredWarehouse, [property: Id(3)] string Actor);
@@ -49,7 +50,7 @@ public enum ReservationError
     /// <summary>No single warehouse has enough available stock (and backorders are off).</summary>
     InsufficientStock,
 
-    /// <summary>Nothing was ever received or configured for this SKU.</summary>
+    /// <summary>The SKU is not in the catalog.</summary>
     UnknownSku,
 
     /// <summary>No reservation (or allocation) has this id.</summary>
@@ -63,6 +64,9 @@ public enum ReservationError
 
     /// <summary>Confirmation of a reservation that was already released or expired.</summary>
     AlreadyEnded,
+
+    /// <summary>The preferred warehouse holds no stock of this SKU.</summary>
+    UnknownWarehouse,
 }
 
 [GenerateSerializer, Immutable, Alias("Commerce.ReservationResult")]

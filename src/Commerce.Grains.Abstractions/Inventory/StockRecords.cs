@@ -60,7 +60,7 @@ public enum StockChangeError
 {
     None,
 
-    /// <summary>Nothing was ever received or configured for this SKU.</summary>
+    /// <summary>The SKU is not in the catalog.</summary>
     UnknownSku,
 
     /// <summary>The warehouse holds no stock of this SKU.</summary>
@@ -74,8 +74,11 @@ public enum StockChangeError
 }
 
 /// <summary>The outcome of an operator action; <see cref="Replayed"/> when a retry found it already applied.</summary>
+/// <param name="Field">The request field a refusal is about (<c>warehouseId</c>, <c>warehousePriority[2]</c>), named as the HTTP API names it.</param>
 [GenerateSerializer, Immutable, Alias("Commerce.StockChangeResult")]
-public sealed record StockChangeResult([property: Id(0)] StockChangeError Error, [property: Id(1)] StockSnapshot? Stock, [property: Id(2)] string? Message = null, [property: Id(3)] bool Replayed = false)
+public sealed record StockChangeResult(
+    [property: Id(0)] StockChangeError Error, [property: Id(1)] StockSnapshot? Stock, [property: Id(2)] string? Message = null, [property: Id(3)] bool Replayed = false,
+    [property: Id(4)] string? Field = null)
 {
     public bool Succeeded => Error == StockChangeError.None;
 }

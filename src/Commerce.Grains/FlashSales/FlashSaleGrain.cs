@@ -176,6 +176,7 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
             var error = allocation.Error switch
             {
                 ReservationError.UnknownSku => FlashSaleError.UnknownSku,
+                ReservationError.UnknownWarehouse => FlashSaleError.UnknownWarehouse,
                 ReservationError.QuantityMismatch => FlashSaleError.AlreadyExists,
                 _ => FlashSaleError.InsufficientStock,
             };

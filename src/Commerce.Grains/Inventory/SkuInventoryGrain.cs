@@ -1,3 +1,4 @@
+using Commerce.Catalog;
 using Commerce.Persistence;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans;
@@ -29,6 +30,7 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
     private const string HoldExpiryReminder = "hold-expiry";
 
     private readonly IJournaledState<SkuInventoryState> _inventory;
+    private readonly CatalogStore _catalog;
     private readonly TimeProvider _clock;
     private readonly InventoryOptions _options;
     private readonly ILogger<SkuInventoryGrain> _logger;
@@ -42,6 +44,9 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
 
     /// <summary>Holds and allocations that ended within the idempotency window, so that retries get the first answer; rebuilt from their ending ledger entries.</summary>
     private readonly Dictionary<string, FinishedHold> _finished = new(StringComparer.Ordinal);
+
+    /// <summary>The catalog listed this SKU when this activation asked (<see cref="IsInCatalog"/>); SKUs are never deleted from it.</summary>
+    private bool _inCatalog;
 
     /// <summary>The newest write requested: once it completes, everything now in memory is committed.</summary>
     private Task _lastWrite = Task.CompletedTask;
@@ -59,11 +64,13 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
 
     public SkuInventoryGrain(
         [JournaledState(StateName)] IJournaledState<SkuInventoryState> inventory,
+        CatalogStore catalog,
         [FromKeyedServices(CommerceGrains.Clock)] TimeProvider clock,
         IOptions<InventoryOptions> options,
         ILogger<SkuInventoryGrain> logger)
     {
         _inventory = inventory;
+        _catalog = catalog;
         _logger = logger;
         _clock = clock;
         _options = options.Value;
@@ -209,14 +216,19 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(quantity);
         StorableText.EnsureStorable(id, nameof(id));
         StorableText.EnsureStorable(actor, nameof(actor));
+        if (!await IsInCatalog())
+        {
+            return ReservationResult.Fail(ReservationError.UnknownSku, NotInCatalog);
+        }
         ExpireDueHolds();
         if (FindExisting(id) is { } existing)
         {
             return await Replay(existing, quantity);
         }
-        if (!State.Known)
+        if (preferredWarehouse is not null && !State.Warehouses.ContainsKey(preferredWarehouse))
         {
-            return ReservationResult.Fail(ReservationError.UnknownSku, $"SKU '{Sku}' has no stock records.");
+            // Asked for by name (a flash sale's warehouse): another warehouse would not be what was asked for.
+            return ReservationResult.Fail(ReservationError.UnknownWarehouse, UnknownWarehouseMessage(preferredWarehouse));
         }
         // An allocation (a flash sale's pool) sets real units aside: backorders never stand in for them.
         var warehouse = PickWarehouse(quantity, preferredWarehouse, allowBackorder: kind != StockChangeKind.Allocated && State.BackorderAllowed);
@@ -520,6 +532,10 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
         StorableText.EnsureStorable(request.Note, nameof(request.Note));
         StorableText.EnsureStorable(request.Actor, nameof(request.Actor));
         StorableText.EnsureStorable(request.OperationId, nameof(request.OperationId));
+        if (!await IsInCatalog())
+        {
+            return UnknownSku();
+        }
         ExpireDueHolds();
         if (await ReplayOperation(request.OperationId, $"receive|{request.WarehouseId}|{request.Quantity}") is { } replayed)
         {
@@ -554,19 +570,19 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
         StorableText.EnsureStorable(request.Reason, nameof(request.Reason));
         StorableText.EnsureStorable(request.Actor, nameof(request.Actor));
         StorableText.EnsureStorable(request.OperationId, nameof(request.OperationId));
+        if (!await IsInCatalog())
+        {
+            return UnknownSku();
+        }
         ExpireDueHolds();
         var fingerprint = $"adjust|{request.WarehouseId}|{request.Delta}|{request.Reason}";
         if (await ReplayOperation(request.OperationId, fingerprint) is { } replayed)
         {
             return replayed;
         }
-        if (!State.Known)
-        {
-            return new StockChangeResult(StockChangeError.UnknownSku, null, $"SKU '{Sku}' has no stock records.");
-        }
         if (!State.Warehouses.TryGetValue(request.WarehouseId, out var counts))
         {
-            return new StockChangeResult(StockChangeError.UnknownWarehouse, Snapshot(), $"Warehouse '{request.WarehouseId}' holds no stock of '{Sku}'.");
+            return new StockChangeResult(StockChangeError.UnknownWarehouse, StockOrNull(), UnknownWarehouseMessage(request.WarehouseId), Field: "warehouseId");
         }
         var onHand = counts.OnHand + request.Delta;
         if (onHand < 0 || request.Delta < 0 && !State.BackorderAllowed && onHand < counts.Reserved)
@@ -590,6 +606,20 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
         {
             StorableText.EnsureStorable(warehouse, nameof(request.WarehousePriority));
         }
+        if (!await IsInCatalog())
+        {
+            return UnknownSku();
+        }
+        // The priority orders the SKU's warehouses: a name it holds no stock in would be a typo kept forever (and,
+        // since each must be one of them, the list is as short as the SKU's warehouses, however long the request).
+        var asked = request.WarehousePriority ?? [];
+        for (var i = 0; i < asked.Count; i++)
+        {
+            if (!State.Warehouses.ContainsKey(asked[i]))
+            {
+                return new StockChangeResult(StockChangeError.UnknownWarehouse, StockOrNull(), UnknownWarehouseMessage(asked[i]), Field: $"warehousePriority[{i}]");
+            }
+        }
         var levelBefore = Level();
         var totals = Totals();
         var priority = request.WarehousePriority is null ? State.WarehousePriority : [.. request.WarehousePriority.Distinct(StringComparer.Ordinal)];
@@ -605,6 +635,29 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
         await CommitAndNotify(levelBefore, StockChangeKind.Configured);
         return new StockChangeResult(StockChangeError.None, Snapshot());
     }
+
+    /// <summary>
+    /// Whether this SKU is in the catalog: the one place that decides an unknown SKU, for every operation and
+    /// every caller. Only a SKU without stock records asks the catalog, once per activation when listed; a SKU
+    /// with records was listed when it got them (the catalog never deletes one), so the reservation hot path
+    /// never reads the database here. Awaited before anything else in a turn, so that the check and the change
+    /// after it still run without an await between them.
+    /// </summary>
+    private ValueTask<bool> IsInCatalog() => State.Known || _inCatalog ? ValueTask.FromResult(true) : AskCatalog();
+
+    private async ValueTask<bool> AskCatalog()
+    {
+        _inCatalog = (await _catalog.GetSkus([Sku])).ContainsKey(Sku);
+        return _inCatalog;
+    }
+
+    private string NotInCatalog => $"SKU '{Sku}' is not in the catalog.";
+
+    private StockChangeResult UnknownSku() => new(StockChangeError.UnknownSku, null, NotInCatalog);
+
+    private string UnknownWarehouseMessage(string warehouseId) => $"Warehouse '{warehouseId}' holds no stock of '{Sku}'.";
+
+    private StockSnapshot? StockOrNull() => State.Known ? Snapshot() : null;
 
     private async Task<StockChangeResult?> ReplayOperation(string? operationId, string fingerprint)
     {
