@@ -44,8 +44,16 @@ public static class DatabaseFaults
             : new DatabaseException($"PostgreSQL refused the operation: {error.Message}", sqlState);
     }
 
+    /// <summary>
+    /// Whether the operation is in doubt and a retry answers it: Npgsql calls the failure transient, the server
+    /// is going, or the client side broke (an Npgsql exception that is not the server's answer: a lost or
+    /// desynchronized connection, "Received unexpected backend message", which Npgsql ends by breaking the
+    /// connection). Such a statement may have committed — a purchase may be sold — so its caller must hear
+    /// "retry with the same key", not "refused". Only the server's own refusal (a <see cref="PostgresException"/>)
+    /// is final.
+    /// </summary>
     public static bool IsTransient(NpgsqlException error) =>
-        error.IsTransient || error is PostgresException { SqlState: var state } && ServerGoing.Contains(state);
+        error is not PostgresException postgres || postgres.IsTransient || ServerGoing.Contains(postgres.SqlState);
 
     /// <summary>
     /// A server restart breaks every pooled connection at once, and each would fail its next command:

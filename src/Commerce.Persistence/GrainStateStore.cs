@@ -49,11 +49,17 @@ public sealed class GrainStateStore(NpgsqlDataSource dataSource)
     private static readonly string InsertWithJournalSql = WithJournal(InsertSql, kinds: 5);
     private static readonly string UpdateWithJournalSql = WithJournal(UpdateSql, kinds: 6);
 
+    /// <summary>
+    /// The journal rows go in through a data-modifying CTE, which PostgreSQL runs to completion whether or not
+    /// its output is read; the statement answers one row, the written version, however many rows it inserts
+    /// (none when the version check refused). So no write leaves unread rows on its connection for a reader's
+    /// disposal to drain before the connection goes back to the pool.
+    /// </summary>
     private static string WithJournal(string write, int kinds) =>
-        $"WITH written AS ({write}) " +
+        $"WITH written AS ({write}), journal AS (" +
         "INSERT INTO grain_journal (grain_type, grain_key, state_name, version, kind, payload) " +
         $"SELECT $1, $2, $3, w.version, j.kind, j.payload::jsonb FROM written w, unnest(${kinds}::text[], ${kinds + 1}::text[]) WITH ORDINALITY AS j(kind, payload, ord) " +
-        "ORDER BY j.ord RETURNING version";
+        "ORDER BY j.ord) SELECT version FROM written";
 
     private const string ReadJournalSql =
         "SELECT sequence, version, kind, payload, created_at FROM grain_journal " +
@@ -122,12 +128,10 @@ public sealed class GrainStateStore(NpgsqlDataSource dataSource)
             parameters.Add(new NpgsqlParameter<string[]> { TypedValue = payloads });
         }
 
-        await using (var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleRow, cancellationToken).ConfigureAwait(false))
+        // One row (the new version) or none (the version check refused): a scalar, read whole.
+        if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long version)
         {
-            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                return reader.GetInt64(0);
-            }
+            return version;
         }
         throw await ConflictAsync("writing", grainType, grainKey, stateName, expectedVersion, cancellationToken).ConfigureAwait(false);
     }
