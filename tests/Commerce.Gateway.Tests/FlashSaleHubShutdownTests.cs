@@ -52,7 +52,7 @@ public sealed class FlashSaleHubShutdownTests
         using var http = node.CreateHttpClient();
         var token = await (await http.PostAsJsonAsync("/api/v1/operators/token", new { key = OperatorKey })).Read<JsonElement>();
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.GetProperty("accessToken").GetString());
-        var sku = "shutdown-sku";
+        var sku = await Storefront.CatalogSku(http, prefix: "shutdown");
         (await http.PostAsJsonAsync($"/api/v1/inventory/{sku}/receipts", new { warehouseId = "north", quantity = 10 })).EnsureSuccessStatusCode();
         var sale = await (await http.PostAsJsonAsync("/api/v1/flash-sales", new
         {

@@ -30,6 +30,12 @@ internal sealed class Storefront(GatewayServer server)
     public async Task<string> CatalogSku(decimal price = 10m, string prefix = "sku")
     {
         using var operators = await server.Operator();
+        return await CatalogSku(operators, price, prefix);
+    }
+
+    /// <summary>The same through any operator client (of a gateway process, for instance).</summary>
+    public static async Task<string> CatalogSku(HttpClient operators, decimal price = 10m, string prefix = "sku")
+    {
         var sku = prefix + "-" + Guid.NewGuid().ToString("N")[..10];
         var product = "p-" + sku;
         Assert.Equal(HttpStatusCode.Created, (await operators.PutAsJsonAsync($"/api/v1/catalog/products/{product}", new { title = "Desk lamp", description = "Bright." })).StatusCode);
