@@ -31,14 +31,13 @@ namespace Commerce.Grains.FlashSales;
 internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
 {
     public const string StateName = "sale";
-    public const string QueueKind = "queue";
     private const string WakeUpReminder = "wake-up";
-    private const int QueuePageSize = 10_000;
 
     /// <summary>How long units being returned to inventory sit in their passing hold if the release after it is lost.</summary>
     private static readonly TimeSpan ReturnHold = TimeSpan.FromMinutes(1);
 
     private readonly IJournaledState<FlashSaleState> _sale;
+    private readonly SaleLedger _ledger;
     private readonly TimeProvider _clock;
     private readonly FlashSaleOptions _options;
     private readonly string _storeCurrency;
@@ -73,6 +72,7 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
         ILogger<FlashSaleGrain> logger)
     {
         _sale = sale;
+        _ledger = new SaleLedger(sale);
         _clock = clock;
         _options = options.Value;
         _storeCurrency = checkout.Value.Currency;
@@ -95,12 +95,13 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         await LoadQueue();
-        foreach (var (customer, _) in State.Admissions.Where(a => a.Value.State == AdmissionState.Active).OrderBy(a => a.Value.ExpiresAt).ThenBy(a => a.Value.Ticket))
+        await _ledger.Load();
+        foreach (var (customer, _) in _ledger.Admissions.Where(a => a.Value.State == AdmissionState.Active).OrderBy(a => a.Value.ExpiresAt).ThenBy(a => a.Value.Ticket))
         {
             _liveTokens.Enqueue(customer);
             _tokensOutstanding++;
         }
-        foreach (var (purchaseId, purchase) in State.Purchases.Where(p => p.Value is { State: PurchaseState.AwaitingPayment, OrderId: null }))
+        foreach (var (purchaseId, purchase) in _ledger.Purchases.Where(p => p.Value is { State: PurchaseState.AwaitingPayment, OrderId: null }))
         {
             _unpaid.Enqueue(purchaseId, purchase.PayBy);
         }
@@ -112,22 +113,11 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
 
     private async Task LoadQueue()
     {
-        long after = 0;
-        while (true)
+        await SaleLedger.ReadAll<QueueJoin>(_sale, SaleLedger.QueueKind, join =>
         {
-            var page = await _sale.ReadJournalAsync(QueueKind, after, QueuePageSize);
-            foreach (var record in page)
-            {
-                var join = StateJson.Deserialize<QueueJoin>(record.Json);
-                _queue.Add(join.CustomerId);
-                _tickets[join.CustomerId] = join.Ticket;
-            }
-            if (page.Count < QueuePageSize)
-            {
-                break;
-            }
-            after = page[^1].Sequence;
-        }
+            _queue.Add(join.CustomerId);
+            _tickets[join.CustomerId] = join.Ticket;
+        });
         if (_queue.Count != State.Queued)
         {
             throw new InvalidOperationException($"Flash sale '{SaleId}' has {State.Queued} tickets in its state but {_queue.Count} in its queue journal.");
@@ -274,7 +264,7 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
         var ticket = ++State.Queued;
         _queue.Add(customerId);
         _tickets[customerId] = ticket;
-        _sale.AppendToJournal(QueueKind, new QueueJoin(customerId, ticket, now));
+        _sale.AppendToJournal(SaleLedger.QueueKind, new QueueJoin(customerId, ticket, now));
         await Write();
         _observers.Notify(o => o.Joined(SaleId, customerId, ticket));
         return new JoinResult(FlashSaleError.None, StatusOf(customerId));
@@ -302,7 +292,7 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
         {
             return new PurchaseResult(FlashSaleError.NotFound, null, $"There is no flash sale '{SaleId}'.");
         }
-        var admission = State.Admissions.GetValueOrDefault(request.CustomerId);
+        var admission = _ledger.Admissions.GetValueOrDefault(request.CustomerId);
         if (admission is { State: AdmissionState.Used, PurchaseId: { } earlier })
         {
             return await ReplayPurchase(earlier, request);
@@ -336,12 +326,7 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
         }
         var purchaseId = "p" + Guid.NewGuid().ToString("N");
         var payBy = now + _options.PayWithin;
-        admission.State = AdmissionState.Used;
-        admission.PurchaseId = purchaseId;
-        State.UnitsClaimed -= admission.Quantity;
-        _tokensOutstanding--;
-        State.UnitsSold += request.Quantity;
-        State.Purchases[purchaseId] = new SalePurchase
+        _ledger.Buy(purchaseId, new SalePurchase
         {
             CustomerId = request.CustomerId,
             IdempotencyKey = request.IdempotencyKey,
@@ -350,7 +335,10 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
             PurchasedAt = now,
             PayBy = payBy,
             State = PurchaseState.AwaitingPayment,
-        };
+        });
+        State.UnitsClaimed -= admission.Quantity;
+        _tokensOutstanding--;
+        State.UnitsSold += request.Quantity;
         _unpaid.Enqueue(purchaseId, payBy);
         var soldOut = State.UnitsSold == definition.Units;
         // One commit: the unit is the buyer's once the sale's state is stored. It cannot be sold
@@ -367,7 +355,7 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
     private async Task<PurchaseResult> ReplayPurchase(string purchaseId, PurchaseRequest request)
     {
         await _lastWrite;
-        var purchase = State.Purchases[purchaseId];
+        var purchase = _ledger.Purchases[purchaseId];
         if (purchase.IdempotencyKey != request.IdempotencyKey)
         {
             return new PurchaseResult(FlashSaleError.NotAdmitted, null, $"This customer already bought in this sale (purchase {purchaseId}); the token is used.");
@@ -409,7 +397,7 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
         if (purchase.OrderId is null)
         {
             // From here the purchase waits for this order: it cannot expire under a running saga.
-            purchase.OrderId = orderId;
+            _ledger.Change(purchaseId, PurchaseState.AwaitingPayment, orderId);
             await Write();
         }
         else
@@ -421,7 +409,7 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
 
     public async Task<PurchaseResult> CompleteCheckout(string purchaseId, string orderId, string reservationId)
     {
-        if (State.Definition is not { } definition || !State.Purchases.TryGetValue(purchaseId, out var purchase))
+        if (State.Definition is not { } definition || !_ledger.Purchases.TryGetValue(purchaseId, out var purchase))
         {
             return NoSuchPurchase(purchaseId);
         }
@@ -443,7 +431,7 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
         }
         if (purchase.State == PurchaseState.AwaitingPayment)
         {
-            purchase.State = PurchaseState.Paid;
+            _ledger.Change(purchaseId, PurchaseState.Paid, orderId);
             State.UnitsPaid += purchase.Quantity;
             await Write();
         }
@@ -456,20 +444,20 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
 
     public async Task ReleaseCheckout(string purchaseId, string orderId)
     {
-        if (State.Purchases.GetValueOrDefault(purchaseId) is not { State: PurchaseState.AwaitingPayment } purchase || purchase.OrderId != orderId)
+        if (_ledger.Purchases.GetValueOrDefault(purchaseId) is not { State: PurchaseState.AwaitingPayment } purchase || purchase.OrderId != orderId)
         {
             // Not this order's (any more), or paid: an order cancelled after paying restocks through inventory itself.
             await _lastWrite;
             return;
         }
-        purchase.OrderId = null;
         if (Now >= purchase.PayBy)
         {
-            Expire(purchase);
+            Expire(purchaseId);
         }
         else
         {
             // The buyer may try again (another card) until the purchase's time is up.
+            _ledger.Change(purchaseId, PurchaseState.AwaitingPayment, orderId: null);
             _unpaid.Enqueue(purchaseId, purchase.PayBy);
         }
         await Write();
@@ -477,7 +465,7 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
 
     /// <summary>The customer's purchase, or null when the customer has no such purchase.</summary>
     private SalePurchase? Find(string customerId, string purchaseId) =>
-        State.Purchases.GetValueOrDefault(purchaseId) is { } purchase && purchase.CustomerId == customerId ? purchase : null;
+        _ledger.Purchases.GetValueOrDefault(purchaseId) is { } purchase && purchase.CustomerId == customerId ? purchase : null;
 
     private static PurchaseResult NoSuchPurchase(string purchaseId) => new(FlashSaleError.NotFound, null, $"There is no purchase '{purchaseId}' of yours in this sale.");
 
@@ -491,9 +479,9 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
         while (_unpaid.TryPeek(out var purchaseId, out var payBy) && payBy <= now)
         {
             _unpaid.Dequeue();
-            if (State.Purchases[purchaseId] is { State: PurchaseState.AwaitingPayment, OrderId: null } purchase)
+            if (_ledger.Purchases[purchaseId] is { State: PurchaseState.AwaitingPayment, OrderId: null })
             {
-                Expire(purchase);
+                Expire(purchaseId);
                 any = true;
             }
         }
@@ -501,11 +489,12 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
     }
 
     /// <summary>The units go back to the pool: a live sale admits the next buyer for them; an ended one returns them to inventory.</summary>
-    private void Expire(SalePurchase purchase)
+    private void Expire(string purchaseId)
     {
-        purchase.State = PurchaseState.Expired;
-        State.UnitsSold -= purchase.Quantity;
-        State.UnitsExpired += purchase.Quantity;
+        _ledger.Change(purchaseId, PurchaseState.Expired, orderId: null);
+        var quantity = _ledger.Purchases[purchaseId].Quantity;
+        State.UnitsSold -= quantity;
+        State.UnitsExpired += quantity;
     }
 
     // ---- Admission, expiry and the end ---------------------------------------------------------
@@ -588,7 +577,7 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
                 ExpiresAt = now + lifetime < definition.EndsAt ? now + lifetime : definition.EndsAt,
                 State = AdmissionState.Active,
             };
-            State.Admissions[customer] = admission;
+            _ledger.Admit(customer, admission);
             State.UnitsClaimed += admission.Quantity;
             _liveTokens.Enqueue(customer);
             _tokensOutstanding++;
@@ -604,14 +593,14 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
         var any = false;
         while (_liveTokens.TryPeek(out var customer))
         {
-            var admission = State.Admissions[customer];
+            var admission = _ledger.Admissions[customer];
             if (admission.State == AdmissionState.Active)
             {
                 if (admission.ExpiresAt > now)
                 {
                     break;
                 }
-                admission.State = AdmissionState.Expired;
+                _ledger.EndAdmission(customer, AdmissionState.Expired);
                 State.UnitsClaimed -= admission.Quantity;
                 _tokensOutstanding--;
                 any = true;
@@ -650,9 +639,9 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
             return;
         }
         State.Outcome = outcome;
-        foreach (var admission in State.Admissions.Values.Where(a => a.State == AdmissionState.Active))
+        foreach (var customer in _ledger.Admissions.Where(a => a.Value.State == AdmissionState.Active).Select(a => a.Key).ToList())
         {
-            admission.State = AdmissionState.Void;
+            _ledger.EndAdmission(customer, AdmissionState.Void);
         }
         State.UnitsClaimed = 0;
         _liveTokens.Clear();
@@ -761,11 +750,11 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
             return new QueueStatus(SaleId, customerId, QueueEntryState.NotQueued, null, null, null, null);
         }
         var now = Now;
-        if (State.Admissions.TryGetValue(customerId, out var admission))
+        if (_ledger.Admissions.TryGetValue(customerId, out var admission))
         {
             if (admission is { State: AdmissionState.Used, PurchaseId: { } purchaseId })
             {
-                var purchase = State.Purchases[purchaseId];
+                var purchase = _ledger.Purchases[purchaseId];
                 var bought = purchase.State switch
                 {
                     PurchaseState.AwaitingPayment => QueueEntryState.Purchased,
@@ -798,7 +787,7 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
     private FlashSalePurchase PurchaseView(string purchaseId)
     {
         var definition = State.Definition!;
-        var purchase = State.Purchases[purchaseId];
+        var purchase = _ledger.Purchases[purchaseId];
         return new FlashSalePurchase(purchaseId, SaleId, purchase.CustomerId, definition.Sku, purchase.Quantity, definition.Price,
             definition.Price.Times(purchase.Quantity), purchase.PurchasedAt, purchase.PayBy, purchase.State, purchase.OrderId);
     }

@@ -1,10 +1,13 @@
+using Commerce.Persistence;
+
 namespace Commerce.Grains.FlashSales;
 
 /// <summary>
-/// The stored state of one sale (JSONB). The queue itself is not here: each join is a journal
-/// record committed with the state, so a queue of a hundred thousand customers never makes every
-/// write rewrite it. Admissions and purchases are bounded by the pool, so they live here. Every
-/// unit of the sale stays in its inventory allocation until a purchase of it is paid.
+/// The stored state of one sale (JSONB): its definition and counters, small and fixed in size. The
+/// queue, the admissions and the purchases are not here: each join, admission and purchase (and each
+/// change of one) is a journal record committed with the state (<see cref="SaleLedger"/>), so neither
+/// a queue of a hundred thousand nor a thousand purchases makes every commit rewrite them. Every unit
+/// of the sale stays in its inventory allocation until a purchase of it is paid.
 /// </summary>
 internal sealed class FlashSaleState
 {
@@ -39,10 +42,6 @@ internal sealed class FlashSaleState
 
     /// <summary>Units promised to live purchase tokens.</summary>
     public int UnitsClaimed { get; set; }
-
-    public Dictionary<string, Admission> Admissions { get; set; } = new(StringComparer.Ordinal);
-
-    public Dictionary<string, SalePurchase> Purchases { get; set; } = new(StringComparer.Ordinal);
 }
 
 internal enum AdmissionState
@@ -95,3 +94,104 @@ internal sealed class SalePurchase
 
 /// <summary>A journal record: one customer joined the queue.</summary>
 internal sealed record QueueJoin(string CustomerId, long Ticket, DateTimeOffset JoinedAt);
+
+/// <summary>A journal record: a customer was admitted with a token.</summary>
+internal sealed record AdmissionIssued(string CustomerId, long Ticket, string Token, int Quantity, DateTimeOffset ExpiresAt);
+
+/// <summary>A journal record: an unused token expired, or the sale ended while it was unused.</summary>
+internal sealed record AdmissionEnded(string CustomerId, AdmissionState State);
+
+/// <summary>A journal record: a purchase with an admission's token (which it uses up).</summary>
+internal sealed record PurchaseMade(string PurchaseId, string CustomerId, string IdempotencyKey, string Token, int Quantity, DateTimeOffset PurchasedAt, DateTimeOffset PayBy);
+
+/// <summary>A journal record: a purchase's state or its checkout's order changed.</summary>
+internal sealed record PurchaseChanged(string PurchaseId, PurchaseState State, string? OrderId);
+
+/// <summary>
+/// The sale's admissions and purchases, in memory, each change journaled as it is made (so it
+/// commits with the state change it goes with, or not at all) and replayed on activation. The only
+/// place either is changed: memory and journal cannot drift apart.
+/// </summary>
+internal sealed class SaleLedger(IJournaledState<FlashSaleState> sale)
+{
+    public const string QueueKind = "queue";
+    private const string AdmissionKind = "admission";
+    private const string AdmissionEndKind = "admission-end";
+    private const string PurchaseKind = "purchase";
+    private const string PurchaseChangeKind = "purchase-change";
+    private const int PageSize = 10_000;
+
+    public Dictionary<string, Admission> Admissions { get; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, SalePurchase> Purchases { get; } = new(StringComparer.Ordinal);
+
+    public void Admit(string customerId, Admission admission)
+    {
+        sale.AppendToJournal(AdmissionKind, new AdmissionIssued(customerId, admission.Ticket, admission.Token, admission.Quantity, admission.ExpiresAt));
+        Admissions[customerId] = admission;
+    }
+
+    public void EndAdmission(string customerId, AdmissionState ending)
+    {
+        sale.AppendToJournal(AdmissionEndKind, new AdmissionEnded(customerId, ending));
+        Admissions[customerId].State = ending;
+    }
+
+    public void Buy(string purchaseId, SalePurchase purchase)
+    {
+        sale.AppendToJournal(PurchaseKind, new PurchaseMade(purchaseId, purchase.CustomerId, purchase.IdempotencyKey, purchase.Token, purchase.Quantity, purchase.PurchasedAt, purchase.PayBy));
+        Apply(purchaseId, purchase);
+    }
+
+    public void Change(string purchaseId, PurchaseState state, string? orderId)
+    {
+        sale.AppendToJournal(PurchaseChangeKind, new PurchaseChanged(purchaseId, state, orderId));
+        (Purchases[purchaseId].State, Purchases[purchaseId].OrderId) = (state, orderId);
+    }
+
+    /// <summary>
+    /// Replays the journal. Kinds are read one after the other, each in commit order: an admission
+    /// precedes its end and its purchase, a purchase its changes, so no record refers to one not read yet.
+    /// </summary>
+    public async Task Load()
+    {
+        await ReadAll<AdmissionIssued>(sale, AdmissionKind, a => Admissions[a.CustomerId] = new Admission
+        {
+            Ticket = a.Ticket, Token = a.Token, Quantity = a.Quantity, ExpiresAt = a.ExpiresAt, State = AdmissionState.Active,
+        });
+        await ReadAll<AdmissionEnded>(sale, AdmissionEndKind, e => Admissions[e.CustomerId].State = e.State);
+        await ReadAll<PurchaseMade>(sale, PurchaseKind, p => Apply(p.PurchaseId, new SalePurchase
+        {
+            CustomerId = p.CustomerId, IdempotencyKey = p.IdempotencyKey, Token = p.Token, Quantity = p.Quantity,
+            PurchasedAt = p.PurchasedAt, PayBy = p.PayBy, State = PurchaseState.AwaitingPayment,
+        }));
+        await ReadAll<PurchaseChanged>(sale, PurchaseChangeKind, c => (Purchases[c.PurchaseId].State, Purchases[c.PurchaseId].OrderId) = (c.State, c.OrderId));
+    }
+
+    private void Apply(string purchaseId, SalePurchase purchase)
+    {
+        var admission = Admissions[purchase.CustomerId];
+        admission.State = AdmissionState.Used;
+        admission.PurchaseId = purchaseId;
+        Purchases[purchaseId] = purchase;
+    }
+
+    /// <summary>Every journal record of one kind, in commit order, a page at a time.</summary>
+    public static async Task ReadAll<TRecord>(IJournaledState<FlashSaleState> sale, string kind, Action<TRecord> apply)
+    {
+        long after = 0;
+        while (true)
+        {
+            var page = await sale.ReadJournalAsync(kind, after, PageSize);
+            foreach (var record in page)
+            {
+                apply(StateJson.Deserialize<TRecord>(record.Json));
+            }
+            if (page.Count < PageSize)
+            {
+                return;
+            }
+            after = page[^1].Sequence;
+        }
+    }
+}
