@@ -45,7 +45,7 @@ public static class GatewayExtensions
         services.AddHostedService<GatewayFeeds>();
         services.AddCommerceCatalog();
         services.AddOrderIndex();
-        services.AddTestModePaymentGateway();
+        services.AddPaymentGateway();
         services.AddOperatorDashboard();
         return services;
     }

@@ -27,7 +27,7 @@ public static class CommerceGrains
     /// What the grains inject: their options, bound from <c>Commerce:Inventory</c>, <c>Commerce:FlashSales</c>,
     /// <c>Commerce:Checkout</c>, <c>Commerce:Carts</c> and <c>Commerce:Orders</c> (environment:
     /// <c>Commerce__FlashSales__TickInterval</c>, ...), the shop's clock, the catalog and order index in PostgreSQL,
-    /// and the payment gateway (the built-in test-mode one unless another was registered first).
+    /// and the payment gateway (chosen by Commerce:Payments:Provider unless another was registered first).
     /// </summary>
     public static IServiceCollection AddCommerceGrains(this IServiceCollection services)
     {
@@ -40,7 +40,7 @@ public static class CommerceGrains
         services.TryAddSingleton<OrderSagaInterceptor>();
         services.AddCommerceCatalog();
         services.AddOrderIndex();
-        services.AddTestModePaymentGateway();
+        services.AddPaymentGateway();
         return services;
     }
 }

@@ -20,7 +20,10 @@ public enum ChargeStatus
     Voided,
 }
 
-/// <summary>A charge as the gateway sees it.</summary>
+/// <summary>Whose charge it is: kept with the charge at the gateway (Stripe: the intent's metadata) for reconciliation.</summary>
+public sealed record PaymentReference(string PaymentId, string OrderId);
+
+/// <summary>A charge as the gateway sees it (Stripe: a PaymentIntent, whose id is the charge id).</summary>
 public sealed record GatewayCharge(string ChargeId, Money Authorized, decimal Captured, decimal Refunded, ChargeStatus Status);
 
 /// <summary>
@@ -43,23 +46,24 @@ public sealed record PaymentMethodResult(PaymentMethod? Method, string? FailureC
 /// <summary>
 /// A card payment processor. Every call that moves money takes an idempotency key: the gateway
 /// answers a repeated key with the first answer and never acts twice, so a caller that crashed or
-/// timed out simply asks again with the same key. (The built-in gateway is <see cref="TestModePaymentGateway"/>;
-/// a Stripe adapter fits behind the same interface.)
+/// timed out simply asks again with the same key. A gateway that cannot be asked (unreachable, failing)
+/// throws <see cref="PaymentProviderUnavailableException"/>; a refusal is an answer. The built-in gateway is
+/// <see cref="TestModePaymentGateway"/>; <see cref="StripePaymentGateway"/> goes to Stripe.
 /// </summary>
 public interface IPaymentGateway
 {
     /// <summary>Exchanges card details for a payment method id (Stripe: a PaymentMethod). Not idempotent and need not be: it moves no money.</summary>
     Task<PaymentMethodResult> CreatePaymentMethod(CardDetails card, CancellationToken cancellationToken);
 
-    /// <summary>Holds <paramref name="amount"/> on the card. <paramref name="reference"/> (an order id) is kept with the charge for reconciliation.</summary>
-    Task<GatewayResult> Authorize(string idempotencyKey, string paymentMethodId, Money amount, string reference, CancellationToken cancellationToken);
+    /// <summary>Holds <paramref name="amount"/> on the card. <paramref name="reference"/> is kept with the charge for reconciliation.</summary>
+    Task<GatewayResult> Authorize(string idempotencyKey, string paymentMethodId, Money amount, PaymentReference reference, CancellationToken cancellationToken);
 
     /// <summary>Collects <paramref name="amount"/> (at most what was authorized) of an authorized charge.</summary>
-    Task<GatewayResult> Capture(string idempotencyKey, string chargeId, decimal amount, CancellationToken cancellationToken);
+    Task<GatewayResult> Capture(string idempotencyKey, string chargeId, Money amount, CancellationToken cancellationToken);
 
     /// <summary>Cancels an authorization that was not captured: the hold on the card goes away.</summary>
     Task<GatewayResult> Void(string idempotencyKey, string chargeId, CancellationToken cancellationToken);
 
     /// <summary>Returns <paramref name="amount"/> of a captured charge; refunds add up to at most what was captured.</summary>
-    Task<GatewayResult> Refund(string idempotencyKey, string chargeId, decimal amount, CancellationToken cancellationToken);
+    Task<GatewayResult> Refund(string idempotencyKey, string chargeId, Money amount, CancellationToken cancellationToken);
 }

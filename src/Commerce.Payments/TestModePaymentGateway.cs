@@ -59,8 +59,8 @@ public sealed class TestModePaymentGateway(NpgsqlDataSource dataSource, TimeProv
         return Task.FromResult(result);
     }
 
-    public Task<GatewayResult> Authorize(string idempotencyKey, string paymentMethodId, Money amount, string reference, CancellationToken cancellationToken) =>
-        Once(idempotencyKey, $"authorize|{paymentMethodId}|{amount.Amount}|{amount.Currency}|{reference}", async (connection, ct) =>
+    public Task<GatewayResult> Authorize(string idempotencyKey, string paymentMethodId, Money amount, PaymentReference reference, CancellationToken cancellationToken) =>
+        Once(idempotencyKey, $"authorize|{paymentMethodId}|{amount.Amount}|{amount.Currency}|{reference.OrderId}", async (connection, ct) =>
         {
             if (amount.Amount <= 0)
             {
@@ -81,7 +81,7 @@ public sealed class TestModePaymentGateway(NpgsqlDataSource dataSource, TimeProv
                 "INSERT INTO test_gateway_charges (charge_id, payment_method_id, reference, amount, currency, status) VALUES ($1, $2, $3, $4, $5, $6)", connection);
             insert.Parameters.Add(new() { Value = chargeId });
             insert.Parameters.Add(new() { Value = paymentMethodId });
-            insert.Parameters.Add(new() { Value = reference });
+            insert.Parameters.Add(new() { Value = reference.OrderId });
             insert.Parameters.Add(new() { Value = amount.Amount });
             insert.Parameters.Add(new() { Value = amount.Currency });
             insert.Parameters.Add(new() { Value = nameof(ChargeStatus.Authorized) });
@@ -89,8 +89,8 @@ public sealed class TestModePaymentGateway(NpgsqlDataSource dataSource, TimeProv
             return new GatewayResult(new GatewayCharge(chargeId, amount, 0, 0, ChargeStatus.Authorized));
         }, cancellationToken);
 
-    public Task<GatewayResult> Capture(string idempotencyKey, string chargeId, decimal amount, CancellationToken cancellationToken) =>
-        Once(idempotencyKey, $"capture|{chargeId}|{amount}", async (connection, ct) =>
+    public Task<GatewayResult> Capture(string idempotencyKey, string chargeId, Money money, CancellationToken cancellationToken) =>
+        Once(idempotencyKey, $"capture|{chargeId}|{money.Amount}", async (connection, ct) =>
         {
             if (await Load(connection, chargeId, ct) is not { } charge)
             {
@@ -100,11 +100,11 @@ public sealed class TestModePaymentGateway(NpgsqlDataSource dataSource, TimeProv
             {
                 return GatewayResult.Failed("charge_not_capturable", $"Charge {chargeId} is {charge.Status.ToString().ToLowerInvariant()}; only an authorized charge can be captured.");
             }
-            if (amount <= 0 || amount > charge.Authorized.Amount)
+            if (money.Amount <= 0 || money.Amount > charge.Authorized.Amount)
             {
                 return GatewayResult.Failed("amount_too_large", $"A capture is above zero and at most the authorized {charge.Authorized}.");
             }
-            return new GatewayResult(await Update(connection, charge with { Captured = amount, Status = ChargeStatus.Captured }, ct));
+            return new GatewayResult(await Update(connection, charge with { Captured = money.Amount, Status = ChargeStatus.Captured }, ct));
         }, cancellationToken);
 
     public Task<GatewayResult> Void(string idempotencyKey, string chargeId, CancellationToken cancellationToken) =>
@@ -122,9 +122,10 @@ public sealed class TestModePaymentGateway(NpgsqlDataSource dataSource, TimeProv
             };
         }, cancellationToken);
 
-    public Task<GatewayResult> Refund(string idempotencyKey, string chargeId, decimal amount, CancellationToken cancellationToken) =>
-        Once(idempotencyKey, $"refund|{chargeId}|{amount}", async (connection, ct) =>
+    public Task<GatewayResult> Refund(string idempotencyKey, string chargeId, Money money, CancellationToken cancellationToken) =>
+        Once(idempotencyKey, $"refund|{chargeId}|{money.Amount}", async (connection, ct) =>
         {
+            var amount = money.Amount;
             if (await Load(connection, chargeId, ct) is not { } charge)
             {
                 return NoSuchCharge(chargeId);

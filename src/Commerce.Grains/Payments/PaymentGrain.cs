@@ -99,7 +99,7 @@ internal sealed class PaymentGrain(
         {
             return Refused(PaymentError.InvalidState, $"A {State.Status.ToString().ToLowerInvariant()} payment cannot be captured.");
         }
-        var result = await gateway.Capture(KeyFor("capture"), State.ChargeId!, State.Amount.Amount, CancellationToken.None);
+        var result = await gateway.Capture(KeyFor("capture"), State.ChargeId!, State.Amount, CancellationToken.None);
         if (!result.Succeeded)
         {
             return new PaymentResult(PaymentError.Declined, View(), result.FailureCode, result.Message);
@@ -131,7 +131,7 @@ internal sealed class PaymentGrain(
         {
             return Refused(PaymentError.AmountTooLarge, $"Refunds add up to at most the captured amount: {refundable} {State.Amount.Currency} can still be refunded.");
         }
-        var result = await gateway.Refund(KeyFor("refund:" + refundId), State.ChargeId!, amount, CancellationToken.None);
+        var result = await gateway.Refund(KeyFor("refund:" + refundId), State.ChargeId!, State.Amount with { Amount = amount }, CancellationToken.None);
         if (!result.Succeeded)
         {
             return new PaymentResult(PaymentError.Declined, View(), result.FailureCode, result.Message);
@@ -191,7 +191,7 @@ internal sealed class PaymentGrain(
     /// <summary>Asks the gateway to authorize under this payment's key: the first time it authorizes, after a crash it answers what it did.</summary>
     private async Task SettleAuthorization()
     {
-        var result = await gateway.Authorize(KeyFor("authorize"), State.PaymentMethodId, State.Amount, State.OrderId, CancellationToken.None);
+        var result = await gateway.Authorize(KeyFor("authorize"), State.PaymentMethodId, State.Amount, new PaymentReference(PaymentId, State.OrderId), CancellationToken.None);
         if (result.Succeeded)
         {
             State.ChargeId = result.Charge!.ChargeId;
