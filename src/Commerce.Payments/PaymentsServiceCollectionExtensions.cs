@@ -23,6 +23,7 @@ public static class PaymentsServiceCollectionExtensions
         services.AddOptions<StripeOptions>().BindConfiguration("Commerce:Payments:Stripe");
         services.TryAddSingleton<TestModePaymentGateway>();
         services.TryAddSingleton<StripePaymentGateway>();
+        services.TryAddSingleton<StripeWebhook>();
         services.TryAddSingleton<IPaymentGateway>(provider => Provider(provider.GetRequiredService<IConfiguration>()) switch
         {
             "stripe" => provider.GetRequiredService<StripePaymentGateway>(),

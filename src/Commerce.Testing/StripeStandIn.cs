@@ -41,6 +41,7 @@ public sealed class StripeStandIn : IAsyncDisposable
     private readonly HttpClient webhooks = new();
     private int failNext;
     private int timeOutNext;
+    private volatile string? timeOutPath;
     private int sequence;
 
     private StripeStandIn(WebApplication app) => this.app = app;
@@ -81,8 +82,15 @@ public sealed class StripeStandIn : IAsyncDisposable
     /// <summary>The next <paramref name="count"/> requests answer 500 <c>api_error</c> without acting (Stripe keeps no idempotent answer for them).</summary>
     public void FailNext(int count) => Interlocked.Exchange(ref failNext, count);
 
-    /// <summary>The next <paramref name="count"/> requests act (and keep their idempotent answer) but answer only after <see cref="TimeOutDelay"/>.</summary>
-    public void TimeOutNext(int count = 1) => Interlocked.Exchange(ref timeOutNext, count);
+    /// <summary>
+    /// The next <paramref name="count"/> requests (to paths ending in <paramref name="pathEndingWith"/>, if given)
+    /// act and keep their idempotent answer, but answer only after <see cref="TimeOutDelay"/>.
+    /// </summary>
+    public void TimeOutNext(int count = 1, string? pathEndingWith = null)
+    {
+        timeOutPath = pathEndingWith;
+        Interlocked.Exchange(ref timeOutNext, count);
+    }
 
     /// <summary>How many requests reached <paramref name="path"/> (such as <c>/v1/payment_intents/pi_…/capture</c>).</summary>
     public int RequestsTo(string path) => requestsByPath.GetValueOrDefault(path);
@@ -194,7 +202,7 @@ public sealed class StripeStandIn : IAsyncDisposable
                     () => Act(context.Request.Method, path, form))
                 : Act(context.Request.Method, path, form);
         }
-        if (TakeOne(ref timeOutNext))
+        if ((timeOutPath is not { } only || path.EndsWith(only, StringComparison.Ordinal)) && TakeOne(ref timeOutNext))
         {
             // Acted and saved, but the caller gives up before the answer: it must retry with the same key.
             await Task.Delay(TimeOutDelay, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);

@@ -23,10 +23,13 @@ internal sealed class Shop(TestSilo silo, PostgresDatabaseFixture database)
 
     public TestSilo Silo { get; set; } = silo;
 
-    public static async Task<Shop> Open(PostgresDatabaseFixture database, OrderSagaInterceptor? interceptor = null, TimeProvider? clock = null, Action<FlashSaleOptions>? sales = null)
+    /// <param name="more">Further registrations before the grains' own (another payment gateway).</param>
+    public static async Task<Shop> Open(PostgresDatabaseFixture database, OrderSagaInterceptor? interceptor = null, TimeProvider? clock = null, Action<FlashSaleOptions>? sales = null,
+        Action<IServiceCollection>? more = null)
     {
         var silo = await Silos.Start(database.ConnectionString, sales, services =>
         {
+            more?.Invoke(services);
             if (interceptor is not null)
             {
                 services.AddSingleton(interceptor);

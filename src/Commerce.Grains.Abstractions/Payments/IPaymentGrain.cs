@@ -61,6 +61,40 @@ public enum PaymentError
     RefundIdReused,
 }
 
+/// <summary>What the provider reports about a charge, out of band (Stripe: a webhook event).</summary>
+[GenerateSerializer, Alias("Commerce.ProviderReportKind")]
+public enum ProviderReportKind
+{
+    /// <summary>The charge is authorized (capturable).</summary>
+    Authorized,
+
+    /// <summary>The charge is captured: <see cref="ProviderReport.Amount"/> is what was collected.</summary>
+    Captured,
+
+    /// <summary>The authorization failed (declined): see the failure code.</summary>
+    Failed,
+
+    /// <summary>The authorization was cancelled: nothing is charged.</summary>
+    Canceled,
+
+    /// <summary>Refunds at the provider add up to <see cref="ProviderReport.Amount"/>.</summary>
+    Refunded,
+
+    /// <summary>The customer disputed the charge (<see cref="ProviderReport.Reference"/> is the dispute).</summary>
+    Disputed,
+}
+
+/// <param name="ChargeId">The provider's charge (Stripe: the PaymentIntent id).</param>
+/// <param name="Amount">What the kind counts: captured, refunded in total, or disputed.</param>
+[GenerateSerializer, Immutable, Alias("Commerce.ProviderReport")]
+public sealed record ProviderReport(
+    [property: Id(0)] ProviderReportKind Kind,
+    [property: Id(1)] string ChargeId,
+    [property: Id(2)] decimal Amount,
+    [property: Id(3)] string? FailureCode = null,
+    [property: Id(4)] string? Message = null,
+    [property: Id(5)] string? Reference = null);
+
 [GenerateSerializer, Immutable, Alias("Commerce.PaymentResult")]
 public sealed record PaymentResult([property: Id(0)] PaymentError Error, [property: Id(1)] PaymentView? Payment, [property: Id(2)] string? FailureCode = null, [property: Id(3)] string? Message = null)
 {
@@ -89,6 +123,14 @@ public interface IPaymentGrain : IGrainWithStringKey
     /// <summary>Undoes the payment, whatever it reached: voids an authorization, refunds what is captured and not yet refunded, settles an unrecorded authorization first. Idempotent.</summary>
     [ResponseTimeout(SlowCall.Timeout)]
     Task<PaymentResult> Cancel(string reason);
+
+    /// <summary>
+    /// Applies what the provider reports (a webhook). Reports only move a payment forward and each is
+    /// applied once, whatever order they and the saga's own calls arrive in: a capture the saga makes
+    /// later finds the payment captured and asks nothing; a report of a state already reached changes nothing.
+    /// </summary>
+    [ResponseTimeout(SlowCall.Timeout)]
+    Task<PaymentResult> Reconcile(ProviderReport report);
 
     [ReadOnly]
     Task<PaymentView?> Get();

@@ -104,9 +104,7 @@ internal sealed class PaymentGrain(
         {
             return new PaymentResult(PaymentError.Declined, View(), result.FailureCode, result.Message);
         }
-        State.Captured = State.Amount.Amount;
-        State.Status = PaymentStatus.Captured;
-        Record("captured", State.Captured, State.ChargeId);
+        LearnCapture(State.Amount.Amount);
         await payment.WriteStateAsync();
         return Ok();
     }
@@ -186,25 +184,97 @@ internal sealed class PaymentGrain(
         return Ok();
     }
 
+    public async Task<PaymentResult> Reconcile(ProviderReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        if (!State.Exists)
+        {
+            return NotFound();
+        }
+        if (State.ChargeId is { } known && known != report.ChargeId)
+        {
+            return Refused(PaymentError.InvalidState, $"The report is about charge {report.ChargeId}; this payment's charge is {known}.");
+        }
+        var pending = State.Status is PaymentStatus.Authorizing or PaymentStatus.Authorized;
+        var changed = report.Kind switch
+        {
+            ProviderReportKind.Authorized when State.Status == PaymentStatus.Authorizing => LearnAuthorization(report.ChargeId),
+            ProviderReportKind.Captured when pending => LearnAuthorization(report.ChargeId) | LearnCapture(report.Amount),
+            ProviderReportKind.Failed when State.Status == PaymentStatus.Authorizing => LearnDecline(report.FailureCode ?? "card_declined", report.Message),
+            ProviderReportKind.Canceled when pending => LearnAuthorization(report.ChargeId) | LearnVoid(),
+            ProviderReportKind.Refunded when State.Status is PaymentStatus.Captured or PaymentStatus.PartiallyRefunded && report.Amount > State.Refunded =>
+                LearnRefund(report.Amount),
+            ProviderReportKind.Disputed when !State.History.Any(e => e.Kind == "disputed" && e.Reference == report.Reference) =>
+                Recorded("disputed", report.Amount, report.Reference),
+            _ => false,
+        };
+        if (changed)
+        {
+            await payment.WriteStateAsync();
+        }
+        return Ok();
+    }
+
+    private bool LearnAuthorization(string chargeId)
+    {
+        if (State.Status != PaymentStatus.Authorizing)
+        {
+            return false;
+        }
+        State.ChargeId = chargeId;
+        State.Status = PaymentStatus.Authorized;
+        Record("authorized", State.Amount.Amount, chargeId);
+        return true;
+    }
+
+    private bool LearnCapture(decimal amount)
+    {
+        State.Captured = amount;
+        State.Status = PaymentStatus.Captured;
+        Record("captured", amount, State.ChargeId);
+        return true;
+    }
+
+    private bool LearnDecline(string code, string? message)
+    {
+        State.Status = PaymentStatus.Declined;
+        State.FailureCode = code;
+        State.FailureMessage = message;
+        Record("declined", State.Amount.Amount, code);
+        return true;
+    }
+
+    private bool LearnVoid()
+    {
+        State.Status = PaymentStatus.Voided;
+        Record("voided", State.Amount.Amount, "at the provider");
+        return true;
+    }
+
+    /// <summary>Refunds made at the provider (its dashboard) beyond those recorded here: the difference, under an id of its own.</summary>
+    private bool LearnRefund(decimal total)
+    {
+        var amount = total - State.Refunded;
+        State.Refunds["provider:" + total.ToString(System.Globalization.CultureInfo.InvariantCulture)] = amount;
+        State.Refunded = total;
+        State.Status = State.Refunded >= State.Captured ? PaymentStatus.Refunded : PaymentStatus.PartiallyRefunded;
+        Record("refunded", amount, "at the provider");
+        return true;
+    }
+
+    private bool Recorded(string kind, decimal amount, string? reference)
+    {
+        Record(kind, amount, reference);
+        return true;
+    }
+
     public Task<PaymentView?> Get() => Task.FromResult(State.Exists ? View() : null);
 
     /// <summary>Asks the gateway to authorize under this payment's key: the first time it authorizes, after a crash it answers what it did.</summary>
     private async Task SettleAuthorization()
     {
         var result = await gateway.Authorize(KeyFor("authorize"), State.PaymentMethodId, State.Amount, new PaymentReference(PaymentId, State.OrderId), CancellationToken.None);
-        if (result.Succeeded)
-        {
-            State.ChargeId = result.Charge!.ChargeId;
-            State.Status = PaymentStatus.Authorized;
-            Record("authorized", State.Amount.Amount, State.ChargeId);
-        }
-        else
-        {
-            State.Status = PaymentStatus.Declined;
-            State.FailureCode = result.FailureCode;
-            State.FailureMessage = result.Message;
-            Record("declined", State.Amount.Amount, result.FailureCode);
-        }
+        _ = result.Succeeded ? LearnAuthorization(result.Charge!.ChargeId) : LearnDecline(result.FailureCode!, result.Message);
         await payment.WriteStateAsync();
     }
 

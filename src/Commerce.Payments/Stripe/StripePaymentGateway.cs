@@ -55,7 +55,8 @@ public sealed class StripePaymentGateway : IPaymentGateway
         refunds = new RefundService(client);
         this.health = health;
         this.logger = logger;
-        retries = new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
+        // No retries (Retries = 0) leaves them all to the caller's saga.
+        retries = settings.Retries <= 0 ? ResiliencePipeline.Empty : new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
         {
             ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),
             MaxRetryAttempts = settings.Retries,
@@ -142,6 +143,10 @@ public sealed class StripePaymentGateway : IPaymentGateway
             var intent = await paymentIntents.GetAsync(chargeId, new PaymentIntentGetOptions { Expand = ["latest_charge"] }, cancellationToken: ct);
             return new GatewayResult(Charge(intent));
         }, cancellationToken);
+
+    /// <summary>The intent as Stripe has it now (a read: no key needed, retried like the rest).</summary>
+    public Task<PaymentIntent> ReadIntent(string intentId, CancellationToken cancellationToken) =>
+        Call(ct => paymentIntents.GetAsync(intentId, cancellationToken: ct), "read a payment intent", cancellationToken);
 
     /// <summary>A charge as the rest of the system counts it, from the intent: amounts back from minor units, the refunds from its charge when expanded.</summary>
     public static GatewayCharge Charge(PaymentIntent intent)

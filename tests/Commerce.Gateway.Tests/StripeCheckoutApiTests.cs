@@ -1,0 +1,158 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Commerce.Testing;
+
+namespace Commerce.Gateway.Tests;
+
+/// <summary>The gateway with <c>Commerce:Payments:Provider=stripe</c>, pointed at the loopback stand-in for Stripe.</summary>
+public sealed class StripeGatewayServer : GatewayServer, IAsyncLifetime
+{
+    public StripeStandIn Stripe { get; private set; } = null!;
+
+    protected override IDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>
+    {
+        ["Commerce:Payments:Provider"] = "stripe",
+        ["Commerce:Payments:Stripe:SecretKey"] = StripeStandIn.SecretKey,
+        ["Commerce:Payments:Stripe:WebhookSecret"] = StripeStandIn.WebhookSecret,
+        ["Commerce:Payments:Stripe:ApiBase"] = Stripe.ApiBase,
+        ["Commerce:Payments:Stripe:RetryDelay"] = "00:00:00.010",
+    };
+
+    public new async Task InitializeAsync()
+    {
+        Stripe = await StripeStandIn.StartAsync();
+        await base.InitializeAsync();
+    }
+
+    public new async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Stripe.DisposeAsync();
+    }
+
+    public Uri Webhook => new(BaseAddress, "/api/v1/payments/stripe/webhook");
+}
+
+public sealed class StripeCheckoutApiTests(StripeGatewayServer server) : IClassFixture<StripeGatewayServer>
+{
+    private Storefront Store => new(server);
+
+    private StripeStandIn Stripe => server.Stripe;
+
+    /// <summary>A placed, captured order through the Stripe provider: its payment id and intent id.</summary>
+    private async Task<(string PaymentId, string IntentId, HttpClient Customer)> PaidOrder(decimal price = 25m)
+    {
+        var sku = await Store.Sku(price, stock: 5);
+        var (customer, _) = await Store.CustomerWith(sku, 1);
+        var order = await (await Storefront.PlaceOrder(customer, Guid.NewGuid().ToString())).Read<JsonElement>(HttpStatusCode.Created);
+        var paymentId = order.GetProperty("paymentId").GetString()!;
+        var intent = Assert.Single(Stripe.IntentsWithMetadata("payment_id", paymentId));
+        return (paymentId, intent["id"]!.GetValue<string>(), customer);
+    }
+
+    private async Task<JsonElement> Payment(string paymentId)
+    {
+        using var operators = await server.Operator();
+        return await (await operators.GetAsync($"/api/v1/payments/{paymentId}")).Read<JsonElement>();
+    }
+
+    private static int Count(JsonElement payment, string kind) => payment.GetProperty("history").EnumerateArray().Count(e => e.GetProperty("kind").GetString() == kind);
+
+    [Fact]
+    public async Task The_stripe_provider_places_a_paid_order_end_to_end()
+    {
+        var (paymentId, intentId, _) = await PaidOrder(price: 19.99m);
+        var payment = await Payment(paymentId);
+        Assert.Equal(("Captured", "4242"), (payment.GetProperty("status").GetString(), payment.GetProperty("cardLast4").GetString()));
+        var intent = Stripe.Intent(intentId)!;
+        Assert.Equal(("succeeded", "eur"), (intent["status"]!.GetValue<string>(), intent["currency"]!.GetValue<string>()));
+        Assert.Equal(MinorOf(payment.GetProperty("amount").GetProperty("amount").GetDecimal()), intent["amount_received"]!.GetValue<long>());
+        Assert.Equal(1, Stripe.RequestsTo($"/v1/payment_intents/{intentId}/capture"));
+        var moves = Stripe.Requests.Where(r => r.Method == "POST" && (r.Path == "/v1/payment_intents" ? r.Parameters["metadata[payment_id]"] == paymentId : r.Path.Contains(intentId, StringComparison.Ordinal))).ToList();
+        Assert.Equal(2, moves.Count);
+        Assert.All(moves, r => Assert.StartsWith(paymentId + ":", r.IdempotencyKey));
+    }
+
+    [Fact]
+    public async Task A_declined_card_is_402_payment_declined()
+    {
+        var sku = await Store.Sku(10m, stock: 5);
+        var (customer, _) = await Store.CustomerWith(sku, 1);
+        await (await Storefront.PlaceOrder(customer, Guid.NewGuid().ToString(), Storefront.Checkout("4000000000009995")))
+            .AssertProblem(HttpStatusCode.PaymentRequired, code: "payment-declined");
+    }
+
+    [Fact]
+    public async Task The_same_webhook_five_times_and_out_of_order_changes_the_payment_once()
+    {
+        var (paymentId, intentId, _) = await PaidOrder();
+        var stale = Stripe.Event("payment_intent.amount_capturable_updated", intentId);
+        var succeeded = Stripe.Event("payment_intent.succeeded", intentId);
+        // A refund made at Stripe (its dashboard): only the webhook tells the shop.
+        using (var direct = new HttpClient())
+        {
+            direct.DefaultRequestHeaders.Authorization = new("Bearer", StripeStandIn.SecretKey);
+            (await direct.PostAsync(Stripe.ApiBase + "/v1/refunds", new FormUrlEncodedContent(new Dictionary<string, string> { ["payment_intent"] = intentId, ["amount"] = "500" }))).EnsureSuccessStatusCode();
+        }
+        var refunded = Stripe.Event("charge.refunded", intentId);
+        var receipts = new List<JsonElement>();
+        foreach (var payload in new[] { refunded, succeeded, refunded, stale, refunded, refunded, succeeded, refunded })
+        {
+            receipts.Add(await (await Stripe.SendWebhook(server.Webhook, payload)).Read<JsonElement>());
+        }
+        // Each event id applied once: the first delivery of each; the replays are acknowledged and ignored.
+        Assert.Equal(3, receipts.Count(r => r.GetProperty("applied").GetBoolean()));
+        var payment = await Payment(paymentId);
+        Assert.Equal(("PartiallyRefunded", 5m), (payment.GetProperty("status").GetString(), payment.GetProperty("refunded").GetDecimal()));
+        Assert.Equal((1, 1, 1), (Count(payment, "authorized"), Count(payment, "captured"), Count(payment, "refunded")));
+        // Another event saying the same (Stripe may send two) changes nothing either.
+        await (await Stripe.SendWebhook(server.Webhook, Stripe.Event("charge.refunded", intentId))).Read<JsonElement>();
+        Assert.Equal(payment.GetRawText(), (await Payment(paymentId)).GetRawText());
+    }
+
+    [Fact]
+    public async Task A_bad_or_stale_signature_is_400_and_changes_nothing()
+    {
+        var (paymentId, intentId, _) = await PaidOrder();
+        using (var direct = new HttpClient())
+        {
+            direct.DefaultRequestHeaders.Authorization = new("Bearer", StripeStandIn.SecretKey);
+            (await direct.PostAsync(Stripe.ApiBase + "/v1/refunds", new FormUrlEncodedContent(new Dictionary<string, string> { ["payment_intent"] = intentId }))).EnsureSuccessStatusCode();
+        }
+        var refunded = Stripe.Event("charge.refunded", intentId);
+        var before = (await Payment(paymentId)).GetRawText();
+        foreach (var signature in new[]
+        {
+            StripeStandIn.Signature(refunded.Replace("\"livemode\":false", "\"livemode\":true", StringComparison.Ordinal)),
+            StripeStandIn.Signature(refunded, DateTimeOffset.UtcNow.AddMinutes(-10)),
+            StripeStandIn.Signature(refunded, secret: "whsec_someone_else"),
+            "t=1,v1=nonsense",
+        })
+        {
+            await (await Stripe.SendWebhook(server.Webhook, refunded, signature)).AssertProblem(HttpStatusCode.BadRequest, field: "Stripe-Signature", code: "invalid-signature");
+        }
+        Assert.Equal(before, (await Payment(paymentId)).GetRawText());
+        // Not recorded either: the genuine delivery of the same event is applied.
+        Assert.True((await (await Stripe.SendWebhook(server.Webhook, refunded)).Read<JsonElement>()).GetProperty("applied").GetBoolean());
+        Assert.Equal("Refunded", (await Payment(paymentId)).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task A_refund_larger_than_captured_is_422_and_reaches_no_provider()
+    {
+        var (paymentId, _, _) = await PaidOrder(price: 10m);
+        using var operators = await server.Operator();
+        var before = Stripe.RequestsTo("/v1/refunds");
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/payments/{paymentId}/refunds") { Content = JsonContent.Create(new { amount = 1000m, reason = "too much" }) };
+        request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        await (await operators.SendAsync(request)).AssertProblem(HttpStatusCode.UnprocessableEntity, field: "amount", code: "amount-too-large");
+        Assert.Equal(before, Stripe.RequestsTo("/v1/refunds"));
+        using var partial = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/payments/{paymentId}/refunds") { Content = JsonContent.Create(new { amount = 2.5m, reason = "scratched" }) };
+        partial.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        Assert.Equal(2.5m, (await (await operators.SendAsync(partial)).Read<JsonElement>()).GetProperty("refunded").GetDecimal());
+        Assert.Equal(before + 1, Stripe.RequestsTo("/v1/refunds"));
+    }
+
+    private static long MinorOf(decimal eur) => decimal.ToInt64(eur * 100);
+}
