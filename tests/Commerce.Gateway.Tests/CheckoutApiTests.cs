@@ -132,6 +132,7 @@ public sealed class CheckoutApiTests(GatewayServer server) : IClassFixture<Gatew
 
         var problem = await (await Storefront.PlaceOrder(customer, Guid.NewGuid().ToString(), Storefront.Checkout(card))).AssertProblem(HttpStatusCode.PaymentRequired, field: "card.number", code: "payment-declined");
 
+        Assert.Equal(declineCode, problem.GetProperty("declineCode").GetString());
         Assert.Contains(declineCode, problem.GetProperty("detail").GetString());
         Assert.Equal("https://tools.ietf.org/html/rfc9110#section-15.5.3", problem.GetProperty("type").GetString());
         Assert.Equal(2, await Store.Available(sku));

@@ -95,7 +95,8 @@ public sealed class FlashSaleCheckoutEndToEndTests(ShortPaymentWindowServer serv
         }
         Assert.Equal((QueueEntryState.SoldOut, 1L), ((await Place(buyers[4], saleId)).State, (await Place(buyers[4], saleId)).Position));
         var paid = new List<OrderView> { await (await Pay(buyers[0], first[0], "4242424242424242", "pay-0")).Read<OrderView>(HttpStatusCode.Created) };
-        await (await Pay(buyers[1], first[1], Declined, "pay-1")).AssertProblem(HttpStatusCode.PaymentRequired, code: "payment-declined");
+        var declined = await (await Pay(buyers[1], first[1], Declined, "pay-1")).AssertProblem(HttpStatusCode.PaymentRequired, code: "payment-declined");
+        Assert.Equal("card_declined", declined.GetProperty("declineCode").GetString());
         paid.Add(await (await Pay(buyers[3], first[3], "4242424242424242", "pay-3")).Read<OrderView>(HttpStatusCode.Created));
         Assert.Equal(PurchaseState.AwaitingPayment, (await (await buyers[2].Client.GetAsync($"/api/v1/flash-sales/{saleId}/purchases/{first[2].PurchaseId}")).Read<FlashSalePurchase>()).State);
         Assert.Equal(0, await storefront.Available(sku));

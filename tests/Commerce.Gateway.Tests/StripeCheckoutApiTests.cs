@@ -74,13 +74,20 @@ public sealed class StripeCheckoutApiTests(StripeGatewayServer server) : IClassF
         Assert.All(moves, r => Assert.StartsWith(paymentId + ":", r.IdempotencyKey));
     }
 
-    [Fact]
-    public async Task A_declined_card_is_402_payment_declined()
+    [Theory]
+    [InlineData("4000000000000002", "card_declined")]
+    [InlineData("4000000000009995", "insufficient_funds")]
+    public async Task A_declined_card_is_402_payment_declined_with_stripes_decline_code(string card, string declineCode)
     {
         var sku = await Store.Sku(10m, stock: 5);
         var (customer, _) = await Store.CustomerWith(sku, 1);
-        await (await Storefront.PlaceOrder(customer, Guid.NewGuid().ToString(), Storefront.Checkout("4000000000009995")))
+        var key = Guid.NewGuid().ToString();
+        var problem = await (await Storefront.PlaceOrder(customer, key, Storefront.Checkout(card)))
             .AssertProblem(HttpStatusCode.PaymentRequired, code: "payment-declined");
+        Assert.Equal(declineCode, problem.GetProperty("declineCode").GetString());
+        // The saved answer to a retry says the same.
+        var replayed = await (await Storefront.PlaceOrder(customer, key, Storefront.Checkout(card))).AssertProblem(HttpStatusCode.PaymentRequired, code: "payment-declined");
+        Assert.Equal(declineCode, replayed.GetProperty("declineCode").GetString());
     }
 
     [Fact]

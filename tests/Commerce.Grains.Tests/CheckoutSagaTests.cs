@@ -65,6 +65,7 @@ public sealed class CheckoutSagaTests(PostgresDatabaseFixture database) : IClass
         var result = await shop.Order(orderId).Place(Shop.Checkout(customer, Shop.Visa with { PaymentMethodId = paymentMethod }));
 
         Assert.Equal(PlaceOrderError.PaymentDeclined, result.Error);
+        Assert.Equal(code, result.DeclineCode);
         Assert.Contains(code, result.Message);
         Assert.Equal((OrderStatus.Cancelled, "payment-declined"), (result.Order!.Status, result.Order.CancellationCode));
         Assert.Empty(await shop.Inventory(sku).GetHolds());

@@ -143,7 +143,8 @@ internal static class OrdersApi
             PlaceOrderError.PurchaseExpired => Problems.About(StatusCodes.Status409Conflict, "The purchase expired.", "purchase-expired", result.Field, result.Message!, withOrder),
             PlaceOrderError.PurchasePaid => Problems.About(StatusCodes.Status409Conflict, "The purchase is paid already.", "purchase-paid", result.Field, result.Message!, withOrder),
             PlaceOrderError.PurchaseInCheckout => Problems.About(StatusCodes.Status409Conflict, "The purchase is being checked out.", "purchase-in-checkout", result.Field, result.Message!, withOrder),
-            _ => Problems.About(StatusCodes.Status402PaymentRequired, "The payment was declined.", "payment-declined", "card.number", result.Message!, withOrder),
+            _ => Problems.About(StatusCodes.Status402PaymentRequired, "The payment was declined.", "payment-declined", "card.number", result.Message!,
+                new Dictionary<string, object?>(withOrder ?? []) { ["declineCode"] = result.DeclineCode }),
         };
     }
 

@@ -150,8 +150,10 @@ public enum PlaceOrderError
 
 /// <param name="Replayed">This is the saved answer to an earlier request with the same key.</param>
 /// <param name="Field">The request field at fault, for the problem response.</param>
+/// <param name="DeclineCode">A declined payment: the provider's decline code (<c>card_declined</c>, <c>insufficient_funds</c>, ...).</param>
 [GenerateSerializer, Immutable, Alias("Commerce.PlaceOrderResult")]
-public sealed record PlaceOrderResult([property: Id(0)] PlaceOrderError Error, [property: Id(1)] OrderView? Order, [property: Id(2)] string? Message, [property: Id(3)] string? Field, [property: Id(4)] bool Replayed = false)
+public sealed record PlaceOrderResult([property: Id(0)] PlaceOrderError Error, [property: Id(1)] OrderView? Order, [property: Id(2)] string? Message, [property: Id(3)] string? Field, [property: Id(4)] bool Replayed = false,
+    [property: Id(5)] string? DeclineCode = null)
 {
     public bool Succeeded => Error == PlaceOrderError.None;
 }

@@ -383,7 +383,7 @@ internal sealed class OrderGrain(
     {
         var reason = State.CancellationReason ?? "Order cancelled.";
         // The payment (and through it the provider) hears the project's own code, never a customer's words.
-        await Payment.Cancel($"order {OrderId}: {State.CancellationCode ?? "cancelled"}");
+        var payment = await Payment.Cancel($"order {OrderId}: {State.CancellationCode ?? "cancelled"}");
         if (State.FlashSale is { } source)
         {
             // Unpaid, the purchase goes back to waiting for payment (or, past its time, to the sale's pool).
@@ -415,7 +415,7 @@ internal sealed class OrderGrain(
             PlaceOrderError.OutOfStock => "cart",
             PlaceOrderError.PaymentDeclined => "card",
             _ => "purchaseId",
-        });
+        }, DeclineCode: failure == PlaceOrderError.PaymentDeclined ? payment.Payment?.FailureCode : null);
         await Save();
     }
 
