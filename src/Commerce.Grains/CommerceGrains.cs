@@ -35,7 +35,10 @@ public static class CommerceGrains
         services.AddOptions<FlashSaleOptions>().BindConfiguration("Commerce:FlashSales");
         services.AddOptions<CheckoutOptions>().BindConfiguration("Commerce:Checkout");
         services.AddOptions<CartOptions>().BindConfiguration("Commerce:Carts");
-        services.AddOptions<OrderOptions>().BindConfiguration("Commerce:Orders");
+        services.AddOptions<OrderOptions>().BindConfiguration("Commerce:Orders")
+            .Validate(o => o.AuthenticationTimeout > TimeSpan.Zero && o.AuthenticationTimeout < o.ReservationHoldFor,
+                "Commerce:Orders:AuthenticationTimeout is above zero and below Commerce:Orders:ReservationHoldFor (a checkout waiting for 3-D Secure keeps its stock held).")
+            .ValidateOnStart();
         services.TryAddKeyedSingleton(Clock, TimeProvider.System);
         services.TryAddSingleton<OrderSagaInterceptor>();
         services.AddCommerceCatalog();

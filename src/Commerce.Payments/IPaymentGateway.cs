@@ -1,4 +1,5 @@
 using Commerce.Grains;
+using Commerce.Grains.Payments;
 
 namespace Commerce.Payments;
 
@@ -10,6 +11,9 @@ public sealed record PaymentMethod(string Id, string Brand, string Last4);
 
 public enum ChargeStatus
 {
+    /// <summary>The customer must authenticate (3-D Secure) before funds are held: see <see cref="GatewayResult.Action"/>.</summary>
+    RequiresAction,
+
     /// <summary>Funds are held on the card, not yet moved.</summary>
     Authorized,
 
@@ -30,8 +34,10 @@ public sealed record GatewayCharge(string ChargeId, Money Authorized, decimal Ca
 /// The answer of a gateway call. <paramref name="FailureCode"/> follows Stripe's codes
 /// (<c>card_declined</c>, <c>insufficient_funds</c>, <c>authentication_required</c>, <c>expired_card</c>,
 /// <c>incorrect_number</c>, <c>amount_too_large</c>, <c>charge_already_voided</c>, <c>idempotency_key_reused</c>, ...).
+/// An authorization that needs the customer (3-D Secure) succeeds with a charge in <see cref="ChargeStatus.RequiresAction"/>
+/// and <paramref name="Action"/>: what the customer's browser needs; the provider reports the outcome later.
 /// </summary>
-public sealed record GatewayResult(GatewayCharge? Charge, string? FailureCode = null, string? Message = null)
+public sealed record GatewayResult(GatewayCharge? Charge, string? FailureCode = null, string? Message = null, PaymentAction? Action = null)
 {
     public bool Succeeded => FailureCode is null;
 

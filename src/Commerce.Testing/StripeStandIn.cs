@@ -116,7 +116,7 @@ public sealed class StripeStandIn : IAsyncDisposable
         }
     }
 
-    /// <summary>Completes a 3-D Secure challenge as the customer would in the browser: the intent becomes capturable.</summary>
+    /// <summary>Completes a 3-D Secure challenge as the customer would in the browser: the intent becomes capturable, with its charge.</summary>
     public void CompleteAuthentication(string intentId)
     {
         lock (books)
@@ -124,7 +124,24 @@ public sealed class StripeStandIn : IAsyncDisposable
             var intent = intents[intentId];
             intent["status"] = "requires_capture";
             intent["amount_capturable"] = Long(intent["amount"]);
+            intent["latest_charge"] = "ch_" + intentId[3..];
             intent["next_action"] = null;
+        }
+    }
+
+    /// <summary>Fails a 3-D Secure challenge, as Stripe does: the intent goes back to needing a payment method, with the authentication failure as its last error.</summary>
+    public void FailAuthentication(string intentId)
+    {
+        lock (books)
+        {
+            var intent = intents[intentId];
+            intent["status"] = "requires_payment_method";
+            intent["next_action"] = null;
+            intent["last_payment_error"] = new JsonObject
+            {
+                ["type"] = "invalid_request_error", ["code"] = "payment_intent_authentication_failure",
+                ["message"] = "The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new PaymentMethod to attempt to fulfill this PaymentIntent again.",
+            };
         }
     }
 

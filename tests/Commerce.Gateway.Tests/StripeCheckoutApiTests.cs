@@ -161,5 +161,78 @@ public sealed class StripeCheckoutApiTests(StripeGatewayServer server) : IClassF
         Assert.Equal(before + 1, Stripe.RequestsTo("/v1/refunds"));
     }
 
+    private const string ThreeDSecureCard = "4000002500003155";
+
+    /// <summary>A checkout with the card that asks for 3-D Secure: 202, the order pending and the intent waiting for the customer.</summary>
+    private async Task<(HttpClient Customer, string Key, JsonElement Order, string IntentId)> AwaitingAuthentication(string sku)
+    {
+        var (customer, _) = await Store.CustomerWith(sku, 1);
+        var key = Guid.NewGuid().ToString();
+        var order = await (await Storefront.PlaceOrder(customer, key, Storefront.Checkout(ThreeDSecureCard))).Read<JsonElement>(HttpStatusCode.Accepted);
+        Assert.Equal(("Pending", true), (order.GetProperty("status").GetString(), order.GetProperty("inProgress").GetBoolean()));
+        var intent = Assert.Single(Stripe.IntentsWithMetadata("payment_id", order.GetProperty("paymentId").GetString()!));
+        Assert.Equal("requires_action", intent["status"]!.GetValue<string>());
+        var action = order.GetProperty("paymentAction");
+        Assert.Equal(intent["client_secret"]!.GetValue<string>(), action.GetProperty("clientSecret").GetString());
+        Assert.Equal("use_stripe_sdk", action.GetProperty("nextAction").GetString());
+        return (customer, key, order, intent["id"]!.GetValue<string>());
+    }
+
+    /// <summary>
+    /// The order once its saga is done. Patience well inside the saga reminder's first tick (a minute here), so
+    /// what moved a waiting order on is the payment's nudge (ResumeSaga) when the webhook arrived, not the reminder.
+    /// </summary>
+    private static async Task<JsonElement> Settled(HttpClient customer, string orderId) =>
+        await Eventually.Value(async () => await (await customer.GetAsync($"/api/v1/orders/{orderId}")).Read<JsonElement>(), o => !o.GetProperty("inProgress").GetBoolean(),
+            $"order {orderId} settled", TimeSpan.FromSeconds(30), o => o.GetRawText());
+
+    [Fact]
+    public async Task A_3DS_checkout_answers_202_with_the_client_secret_and_the_signed_webhook_confirms_and_captures_once()
+    {
+        var sku = await Store.Sku(20m, stock: 5);
+        var (customer, key, waiting, intentId) = await AwaitingAuthentication(sku);
+        var orderId = waiting.GetProperty("orderId").GetString()!;
+        Assert.Equal("RequiresAction", (await Payment(waiting.GetProperty("paymentId").GetString()!)).GetProperty("status").GetString());
+        // Asked again with the same key, the checkout still waits and answers the same action.
+        var again = await (await Storefront.PlaceOrder(customer, key, Storefront.Checkout(ThreeDSecureCard))).Read<JsonElement>(HttpStatusCode.Accepted);
+        Assert.Equal(waiting.GetProperty("paymentAction").GetRawText(), again.GetProperty("paymentAction").GetRawText());
+
+        // The customer authenticates in the browser; Stripe tells the shop, and the saga goes on at once.
+        Stripe.CompleteAuthentication(intentId);
+        Assert.True((await (await Stripe.SendWebhook(server.Webhook, Stripe.Event("payment_intent.amount_capturable_updated", intentId))).Read<JsonElement>()).GetProperty("applied").GetBoolean());
+        var order = await Settled(customer, orderId);
+
+        Assert.Equal("Confirmed", order.GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Null, order.GetProperty("paymentAction").ValueKind);
+        var intent = Stripe.Intent(intentId)!;
+        Assert.Equal(("succeeded", MinorOf(order.GetProperty("total").GetProperty("amount").GetDecimal())), (intent["status"]!.GetValue<string>(), intent["amount_received"]!.GetValue<long>()));
+        Assert.Equal(1, Stripe.RequestsTo($"/v1/payment_intents/{intentId}/capture"));
+        var payment = await Payment(order.GetProperty("paymentId").GetString()!);
+        Assert.Equal(("Captured", 1, 1, 1), (payment.GetProperty("status").GetString(), Count(payment, "requires-action"), Count(payment, "authorized"), Count(payment, "captured")));
+        Assert.Single(Stripe.IntentsWithMetadata("payment_id", order.GetProperty("paymentId").GetString()!));
+        Assert.Equal(4, await Store.Available(sku));
+    }
+
+    [Fact]
+    public async Task A_3DS_checkout_whose_authentication_fails_is_cancelled_with_nothing_captured()
+    {
+        var sku = await Store.Sku(20m, stock: 5);
+        var (customer, key, waiting, intentId) = await AwaitingAuthentication(sku);
+        Assert.Equal(4, await Store.Available(sku));
+
+        Stripe.FailAuthentication(intentId);
+        await (await Stripe.SendWebhook(server.Webhook, Stripe.Event("payment_intent.payment_failed", intentId))).Read<JsonElement>();
+        var order = await Settled(customer, waiting.GetProperty("orderId").GetString()!);
+
+        Assert.Equal(("Cancelled", "payment-declined"), (order.GetProperty("status").GetString(), order.GetProperty("cancellationCode").GetString()));
+        Assert.Equal(0, Stripe.RequestsTo($"/v1/payment_intents/{intentId}/capture"));
+        Assert.Equal(0, Stripe.Intent(intentId)!["amount_received"]!.GetValue<int>());
+        Assert.Equal("Declined", (await Payment(order.GetProperty("paymentId").GetString()!)).GetProperty("status").GetString());
+        Assert.Equal(5, await Store.Available(sku));
+        // The checkout's answer now: declined, with why.
+        var problem = await (await Storefront.PlaceOrder(customer, key, Storefront.Checkout(ThreeDSecureCard))).AssertProblem(HttpStatusCode.PaymentRequired, code: "payment-declined");
+        Assert.Equal("payment_intent_authentication_failure", problem.GetProperty("declineCode").GetString());
+    }
+
     private static long MinorOf(decimal eur) => decimal.ToInt64(eur * 100);
 }

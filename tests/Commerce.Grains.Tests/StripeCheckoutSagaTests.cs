@@ -18,13 +18,13 @@ public sealed class StripeCheckoutSagaTests(PostgresDatabaseFixture database) : 
 
     public async Task DisposeAsync() => await stripe.DisposeAsync();
 
-    private async Task<(Shop Shop, string Customer, string OrderId)> ReadyToOrder(OrderSagaInterceptor? interceptor, TimeSpan requestTimeout, int retries)
+    private async Task<(Shop Shop, string Customer, string OrderId)> ReadyToOrder(OrderSagaInterceptor? interceptor, TimeSpan requestTimeout, int retries, TimeProvider? clock = null)
     {
         var gateway = new StripePaymentGateway(Options.Create(new StripeOptions
         {
             SecretKey = StripeStandIn.SecretKey, ApiBase = stripe.ApiBase, RequestTimeout = requestTimeout, Retries = retries, RetryDelay = TimeSpan.FromMilliseconds(10),
         }), new PaymentProviderHealth(TimeProvider.System), NullLogger<StripePaymentGateway>.Instance);
-        var shop = await Shop.Open(database, interceptor, more: services => services.AddSingleton<IPaymentGateway>(gateway));
+        var shop = await Shop.Open(database, interceptor, clock, more: services => services.AddSingleton<IPaymentGateway>(gateway));
         var sku = await shop.Sku(30m, 5);
         return (shop, await shop.CustomerWith(sku, 2), Silos.NewKey("ord"));
     }
@@ -77,5 +77,50 @@ public sealed class StripeCheckoutSagaTests(PostgresDatabaseFixture database) : 
         Assert.Equal(OrderStatus.Confirmed, order.Status);
         AssertCapturedOnce(orderId, order);
         Assert.Equal(2, stripe.RequestsEndingWith("/capture"));
+    }
+
+    [Fact]
+    public async Task A_checkout_waiting_for_3DS_outlives_its_reminder_ticks_and_unwinds_after_the_authentication_timeout()
+    {
+        var clock = new ManualClock();
+        var runs = new StepRuns();
+        var (shop, customer, orderId) = await ReadyToOrder(runs, TimeSpan.FromSeconds(20), retries: 3, clock);
+        await using var silo = shop.Silo;
+
+        var placed = await shop.Order(orderId).Place(Shop.Checkout(customer, Shop.AuthenticationRequired));
+        Assert.Equal((PlaceOrderError.InProgress, OrderStatus.Pending), (placed.Error, placed.Order!.Status));
+        var intent = Assert.Single(stripe.IntentsWithMetadata(StripePaymentGateway.PaymentIdKey, OrderGrain.PaymentIdOf(orderId)));
+        var intentId = intent["id"]!.GetValue<string>();
+        Assert.Equal(intent["client_secret"]!.GetValue<string>(), placed.Order.PaymentAction!.ClientSecret);
+
+        // The reminder (every 200 ms here) runs the waiting step again and again, and does not give up on its own.
+        var before = runs.Of(orderId, SagaStep.AuthorizePayment);
+        await Eventually.Value(() => Task.FromResult(runs.Of(orderId, SagaStep.AuthorizePayment)), n => n >= before + 3, "three reminder ticks", Silos.Patience);
+        var waiting = (await shop.Order(orderId).Get())!;
+        Assert.Equal((OrderStatus.Pending, true), (waiting.Status, waiting.InProgress));
+        Assert.Equal(placed.Order.PaymentAction, waiting.PaymentAction);
+
+        clock.Now += new OrderOptions().AuthenticationTimeout;
+        var order = await Settled(shop, orderId);
+        Assert.Equal((OrderStatus.Cancelled, "authentication-timeout"), (order.Status, order.CancellationCode));
+        Assert.Null(order.PaymentAction);
+        // The intent is cancelled at Stripe, so a late authentication can hold nothing; nothing was captured.
+        Assert.Equal("canceled", stripe.Intent(intentId)!["status"]!.GetValue<string>());
+        Assert.Equal(0, stripe.RequestsEndingWith("/capture"));
+        Assert.Equal(PaymentStatus.Voided, (await shop.Silo.GrainFactory.GetGrain<IPaymentGrain>(OrderGrain.PaymentIdOf(orderId)).Get())!.Status);
+    }
+}
+
+/// <summary>Counts the saga's runs of each step per order (the reminder's ticks included).</summary>
+internal sealed class StepRuns : OrderSagaInterceptor
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, SagaStep), int> runs = new();
+
+    public int Of(string orderId, SagaStep step) => runs.GetValueOrDefault((orderId, step));
+
+    public override Task BeforeStep(string orderId, SagaStep step)
+    {
+        runs.AddOrUpdate((orderId, step), 1, (_, n) => n + 1);
+        return Task.CompletedTask;
     }
 }

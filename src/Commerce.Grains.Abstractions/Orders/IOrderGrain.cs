@@ -1,3 +1,4 @@
+using Commerce.Grains.Payments;
 using Orleans;
 using Orleans.Concurrency;
 
@@ -27,6 +28,14 @@ public interface IOrderGrain : IGrainWithStringKey
     /// <summary>The order, or null when none exists under this id.</summary>
     [ReadOnly]
     Task<OrderView?> Get();
+
+    /// <summary>
+    /// Runs a waiting saga on at once: the payment calls this when the customer's authentication
+    /// (3-D Secure) was reported. One-way, since the saga calls that payment in turn; the saga's
+    /// reminder does the same later if this is lost.
+    /// </summary>
+    [OneWay]
+    Task ResumeSaga();
 }
 
 [GenerateSerializer, Alias("Commerce.OrderStatus")]
@@ -88,6 +97,7 @@ public sealed record OrderLine([property: Id(0)] string Sku, [property: Id(1)] s
 public sealed record OrderEvent([property: Id(0)] OrderStatus Status, [property: Id(1)] DateTimeOffset At, [property: Id(2)] string Actor, [property: Id(3)] string? Note);
 
 /// <param name="InProgress">True while the checkout saga or a cancellation is still running (it finishes on its own).</param>
+/// <param name="PaymentAction">Set while the checkout waits for the customer to authenticate the payment (3-D Secure): what their browser needs.</param>
 [GenerateSerializer, Immutable, Alias("Commerce.OrderView")]
 public sealed record OrderView(
     [property: Id(0)] string OrderId,
@@ -110,7 +120,8 @@ public sealed record OrderView(
     [property: Id(17)] IReadOnlyList<OrderEvent> History,
     [property: Id(18)] bool InProgress,
     [property: Id(19)] long Version,
-    [property: Id(20)] FlashSalePurchaseRef? FlashSale);
+    [property: Id(20)] FlashSalePurchaseRef? FlashSale,
+    [property: Id(21)] PaymentAction? PaymentAction = null);
 
 [GenerateSerializer, Alias("Commerce.PlaceOrderError")]
 public enum PlaceOrderError

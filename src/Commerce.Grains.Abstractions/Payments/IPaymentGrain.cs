@@ -8,6 +8,12 @@ public enum PaymentStatus
 {
     /// <summary>An authorization was asked of the gateway and its answer is not recorded yet.</summary>
     Authorizing,
+
+    /// <summary>
+    /// The provider asks the customer to authenticate (3-D Secure) before it holds the funds: see
+    /// <see cref="PaymentView.Action"/>. The provider's report (a webhook) moves the payment on.
+    /// </summary>
+    RequiresAction,
     Authorized,
 
     /// <summary>The gateway declined the authorization: nothing is held or charged.</summary>
@@ -36,7 +42,16 @@ public sealed record PaymentView(
     [property: Id(8)] string CardLast4,
     [property: Id(9)] string? FailureCode,
     [property: Id(10)] string? FailureMessage,
-    [property: Id(11)] IReadOnlyList<PaymentEvent> History);
+    [property: Id(11)] IReadOnlyList<PaymentEvent> History,
+    [property: Id(12)] PaymentAction? Action = null);
+
+/// <summary>
+/// What the customer's browser needs to authenticate a payment (3-D Secure): Stripe's
+/// <c>client_secret</c> of the PaymentIntent, for Stripe.js (<c>stripe.handleNextAction</c>), and the
+/// intent's <c>next_action</c> type (<c>use_stripe_sdk</c>, <c>redirect_to_url</c> with its URL).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("Commerce.PaymentAction")]
+public sealed record PaymentAction([property: Id(0)] string ClientSecret, [property: Id(1)] string NextAction, [property: Id(2)] string? RedirectUrl = null);
 
 /// <param name="PaymentMethodId">The gateway's payment method (never a card number).</param>
 [GenerateSerializer, Immutable, Alias("Commerce.AuthorizePayment")]
@@ -50,6 +65,9 @@ public enum PaymentError
 
     /// <summary>The gateway refused (declined card, authentication required...): see the failure code.</summary>
     Declined,
+
+    /// <summary>The customer must authenticate the payment first (<see cref="PaymentStatus.RequiresAction"/>): nothing is held yet.</summary>
+    ActionRequired,
 
     /// <summary>The payment is not in a state that allows this (capture a voided one, refund an uncaptured one).</summary>
     InvalidState,

@@ -222,6 +222,8 @@ internal sealed class OrderGrain(
 
     public Task<OrderView?> Get() => Task.FromResult(State.Exists ? View() : null);
 
+    public Task ResumeSaga() => State.Exists && State.Step != SagaStep.Done ? Drive() : Task.CompletedTask;
+
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (reminderName != SagaReminder)
@@ -253,6 +255,11 @@ internal sealed class OrderGrain(
             catch (Exception e)
             {
                 logger.LogWarning(e, "The saga of order {Order} stopped at {Step}; its reminder resumes it", OrderId, State.Step);
+                return;
+            }
+            if (AwaitingCustomer)
+            {
+                // Not stopped: the payment's report resumes the saga (ResumeSaga); the reminder stays as backstop and timeout.
                 return;
             }
         }
@@ -299,12 +306,43 @@ internal sealed class OrderGrain(
     private async Task AuthorizePayment()
     {
         var authorized = await Payment.Authorize(new AuthorizePayment(OrderId, State.CustomerId, State.Total, State.Card.PaymentMethodId, State.Card.Brand, State.Card.Last4));
+        if (authorized.Error == PaymentError.ActionRequired)
+        {
+            await AwaitCustomer(authorized.Payment!.Action!);
+            return;
+        }
+        State.PaymentAction = null;
+        State.AwaitingCustomerSince = null;
         if (!authorized.Succeeded)
         {
             await FailStep(SagaStep.AuthorizePayment, "payment-declined", $"The card was declined ({authorized.FailureCode}): {authorized.Message}");
             return;
         }
         await Advance(SagaStep.AuthorizePayment, SagaStep.MarkConfirmed);
+    }
+
+    /// <summary>While the saga waits at AuthorizePayment for the customer to authenticate the payment (3-D Secure).</summary>
+    private bool AwaitingCustomer => State.Step == SagaStep.AuthorizePayment && State.PaymentAction is not null;
+
+    /// <summary>
+    /// 3-D Secure: the order stays pending while the customer authenticates in the browser; the
+    /// payment's report moves it on. Past <see cref="OrderOptions.AuthenticationTimeout"/> the order unwinds,
+    /// which cancels the intent so that a late authentication can hold nothing.
+    /// </summary>
+    private async Task AwaitCustomer(PaymentAction action)
+    {
+        if (State.AwaitingCustomerSince is not { } since)
+        {
+            State.PaymentAction = action;
+            State.AwaitingCustomerSince = clock.GetUtcNow();
+            await Save();
+            return;
+        }
+        if (clock.GetUtcNow() - since >= options.Value.AuthenticationTimeout)
+        {
+            State.PaymentAction = null;
+            await FailStep(SagaStep.AuthorizePayment, "authentication-timeout", $"The payment was not authenticated within {options.Value.AuthenticationTimeout.TotalMinutes:0.#} minutes.");
+        }
     }
 
     private async Task MarkConfirmed()
@@ -512,5 +550,5 @@ internal sealed class OrderGrain(
 
     private OrderView View() => new(OrderId, State.CustomerId, State.Status, State.PlacedAt, [.. State.Lines], State.Subtotal, State.Shipping, State.Tax, State.Total,
         State.ShippingMethod, State.Region, State.Address, PaymentIdOf(OrderId), State.Card.Brand, State.Card.Last4,
-        State.CancellationCode, State.CancellationReason, [.. State.History], State.Step != SagaStep.Done, State.Version, State.FlashSale);
+        State.CancellationCode, State.CancellationReason, [.. State.History], State.Step != SagaStep.Done, State.Version, State.FlashSale, State.PaymentAction);
 }

@@ -11,6 +11,14 @@ public sealed class OrderOptions
     /// payment gateway is unreachable). Default 1 minute, the runtime's shortest reminder period.
     /// </summary>
     public TimeSpan SagaRetryInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How long a checkout waits for the customer to authenticate the payment (3-D Secure) before it
+    /// cancels the payment and the order; checked at the saga's reminder ticks, so it ends at most one
+    /// <see cref="SagaRetryInterval"/> later. Default 10 minutes: below <see cref="ReservationHoldFor"/>,
+    /// so that the stock is still held when the authentication comes (enforced at startup).
+    /// </summary>
+    public TimeSpan AuthenticationTimeout { get; set; } = TimeSpan.FromMinutes(10);
 }
 
 /// <summary>The steps of the checkout saga, in order; <see cref="Unwind"/> is compensation, <see cref="Done"/> means nothing runs.</summary>

@@ -1,3 +1,5 @@
+using Commerce.Grains.Payments;
+
 namespace Commerce.Grains.Orders;
 
 /// <summary>An order's stored state (JSONB): what was bought, where the saga is, and the answer given to the checkout request.</summary>
@@ -42,6 +44,12 @@ internal sealed class OrderState
 
     /// <summary>While unwinding: who asked for it (a customer, an operator, or the saga itself); the ending transition is theirs.</summary>
     public string? UnwindActor { get; set; }
+
+    /// <summary>While the saga waits at AuthorizePayment for the customer's authentication (3-D Secure): what their browser needs.</summary>
+    public PaymentAction? PaymentAction { get; set; }
+
+    /// <summary>When the saga began waiting for the customer's authentication; it gives up after <see cref="OrderOptions.AuthenticationTimeout"/>.</summary>
+    public DateTimeOffset? AwaitingCustomerSince { get; set; }
 
     public string? CancellationCode { get; set; }
 

@@ -1,3 +1,4 @@
+using Commerce.Grains.Orders;
 using Commerce.Payments;
 using Commerce.Persistence;
 using Microsoft.Extensions.DependencyInjection;
@@ -35,6 +36,9 @@ internal sealed class PaymentState
 
     public string? FailureMessage { get; set; }
 
+    /// <summary>While <see cref="PaymentStatus.RequiresAction"/>: what the customer's browser needs to authenticate.</summary>
+    public PaymentAction? Action { get; set; }
+
     /// <summary>Refunds by refund id, so that a retried refund is recognised.</summary>
     public Dictionary<string, decimal> Refunds { get; set; } = new(StringComparer.Ordinal);
 
@@ -45,6 +49,8 @@ internal sealed class PaymentState
 /// A payment's record of what happened at the gateway. An authorization is recorded as asked
 /// (Authorizing) before the gateway is called, so that after a crash the payment knows to ask
 /// again with the same idempotency key — and learns the charge instead of making a second one.
+/// A charge that needs 3-D Secure waits in RequiresAction for the provider's report of the customer's
+/// authentication; when it comes, the payment tells its order to resume the checkout at once.
 /// </summary>
 [GrainType("Payment")]
 internal sealed class PaymentGrain(
@@ -80,9 +86,14 @@ internal sealed class PaymentGrain(
         {
             await SettleAuthorization();
         }
-        return State.Status == PaymentStatus.Declined
-            ? new PaymentResult(PaymentError.Declined, View(), State.FailureCode, State.FailureMessage)
-            : Ok();
+        return State.Status switch
+        {
+            PaymentStatus.RequiresAction => new PaymentResult(PaymentError.ActionRequired, View(), null, "The customer must authenticate the payment (3-D Secure)."),
+            PaymentStatus.Declined => new PaymentResult(PaymentError.Declined, View(), State.FailureCode, State.FailureMessage),
+            // Cancelled at the provider before the checkout got past its authorization (a 3-D Secure intent given up there).
+            PaymentStatus.Voided => new PaymentResult(PaymentError.Declined, View(), "payment_intent_canceled", "The payment was cancelled at the provider."),
+            _ => Ok(),
+        };
     }
 
     public async Task<PaymentResult> Capture()
@@ -153,12 +164,14 @@ internal sealed class PaymentGrain(
         {
             await SettleAuthorization();
         }
-        if (State.Status == PaymentStatus.Authorized)
+        // An intent still waiting for the customer's authentication is cancelled too, so it can never be completed later.
+        if (State.Status is PaymentStatus.Authorized or PaymentStatus.RequiresAction)
         {
             var voided = await gateway.Void(KeyFor("void"), State.ChargeId!, CancellationToken.None);
             if (voided.Succeeded)
             {
                 State.Status = PaymentStatus.Voided;
+                State.Action = null;
                 Record("voided", State.Amount.Amount, reason);
                 await payment.WriteStateAsync();
                 return Ok();
@@ -195,12 +208,16 @@ internal sealed class PaymentGrain(
         {
             return Refused(PaymentError.InvalidState, $"The report is about charge {report.ChargeId}; this payment's charge is {known}.");
         }
-        var pending = State.Status is PaymentStatus.Authorizing or PaymentStatus.Authorized;
+        var awaitingCustomer = State.Status == PaymentStatus.RequiresAction;
+        var unsettled = State.Status is PaymentStatus.Authorizing or PaymentStatus.RequiresAction;
+        var pending = unsettled || State.Status == PaymentStatus.Authorized;
         var changed = report.Kind switch
         {
-            ProviderReportKind.Authorized when State.Status == PaymentStatus.Authorizing => LearnAuthorization(report.ChargeId),
+            ProviderReportKind.Authorized when unsettled => LearnAuthorization(report.ChargeId),
             ProviderReportKind.Captured when pending => LearnAuthorization(report.ChargeId) | LearnCapture(report.Amount),
-            ProviderReportKind.Failed when State.Status == PaymentStatus.Authorizing => LearnDecline(report.FailureCode ?? "card_declined", report.Message),
+            ProviderReportKind.Failed when unsettled => LearnDecline(report.FailureCode ?? "card_declined", report.Message),
+            // Given up before the customer authenticated: nothing was ever held.
+            ProviderReportKind.Canceled when awaitingCustomer => LearnVoid(),
             ProviderReportKind.Canceled when pending => LearnAuthorization(report.ChargeId) | LearnVoid(),
             ProviderReportKind.Refunded when State.Status is PaymentStatus.Captured or PaymentStatus.PartiallyRefunded && report.Amount > State.Refunded =>
                 LearnRefund(report.Amount),
@@ -212,17 +229,23 @@ internal sealed class PaymentGrain(
         {
             await payment.WriteStateAsync();
         }
+        if (awaitingCustomer && State.Status != PaymentStatus.RequiresAction)
+        {
+            // The checkout waits for this (one-way: the order calls back into this payment); its reminder is the backstop.
+            await GrainFactory.GetGrain<IOrderGrain>(State.OrderId).ResumeSaga();
+        }
         return Ok();
     }
 
     private bool LearnAuthorization(string chargeId)
     {
-        if (State.Status != PaymentStatus.Authorizing)
+        if (State.Status is not (PaymentStatus.Authorizing or PaymentStatus.RequiresAction))
         {
             return false;
         }
         State.ChargeId = chargeId;
         State.Status = PaymentStatus.Authorized;
+        State.Action = null;
         Record("authorized", State.Amount.Amount, chargeId);
         return true;
     }
@@ -238,6 +261,7 @@ internal sealed class PaymentGrain(
     private bool LearnDecline(string code, string? message)
     {
         State.Status = PaymentStatus.Declined;
+        State.Action = null;
         State.FailureCode = code;
         State.FailureMessage = message;
         Record("declined", State.Amount.Amount, code);
@@ -247,6 +271,7 @@ internal sealed class PaymentGrain(
     private bool LearnVoid()
     {
         State.Status = PaymentStatus.Voided;
+        State.Action = null;
         Record("voided", State.Amount.Amount, "at the provider");
         return true;
     }
@@ -274,8 +299,22 @@ internal sealed class PaymentGrain(
     private async Task SettleAuthorization()
     {
         var result = await gateway.Authorize(KeyFor("authorize"), State.PaymentMethodId, State.Amount, new PaymentReference(PaymentId, State.OrderId), CancellationToken.None);
-        _ = result.Succeeded ? LearnAuthorization(result.Charge!.ChargeId) : LearnDecline(result.FailureCode!, result.Message);
+        _ = result switch
+        {
+            { Action: { } action } => LearnActionRequired(result.Charge!.ChargeId, action),
+            { Succeeded: true } => LearnAuthorization(result.Charge!.ChargeId),
+            _ => LearnDecline(result.FailureCode!, result.Message),
+        };
         await payment.WriteStateAsync();
+    }
+
+    private bool LearnActionRequired(string chargeId, PaymentAction action)
+    {
+        State.ChargeId = chargeId;
+        State.Status = PaymentStatus.RequiresAction;
+        State.Action = action;
+        Record("requires-action", State.Amount.Amount, action.NextAction);
+        return true;
     }
 
     private void Record(string kind, decimal amount, string? reference) => State.History.Add(new PaymentEvent(kind, amount, clock.GetUtcNow(), reference));
@@ -287,5 +326,5 @@ internal sealed class PaymentGrain(
     private static PaymentResult NotFound() => new(PaymentError.NotFound, null, null, "There is no such payment.");
 
     private PaymentView View() => new(PaymentId, State.OrderId, State.CustomerId, State.Amount, State.Status, State.Captured, State.Refunded,
-        State.CardBrand, State.CardLast4, State.FailureCode, State.FailureMessage, [.. State.History]);
+        State.CardBrand, State.CardLast4, State.FailureCode, State.FailureMessage, [.. State.History], State.Action);
 }

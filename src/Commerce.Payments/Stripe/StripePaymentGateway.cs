@@ -1,5 +1,6 @@
 using System.Net;
 using Commerce.Grains;
+using Commerce.Grains.Payments;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -109,8 +110,9 @@ public sealed class StripePaymentGateway : IPaymentGateway
         return Money(idempotencyKey, "authorize", async ct =>
         {
             var intent = await paymentIntents.CreateAsync(create, Keyed(idempotencyKey), ct);
+            // 3-D Secure: the intent waits for the customer, who completes it in the browser with the client secret.
             return intent.Status == "requires_action"
-                ? GatewayResult.Failed("authentication_required", "Your card requires authentication (3-D Secure).")
+                ? new GatewayResult(Charge(intent), Action: new PaymentAction(intent.ClientSecret, intent.NextAction?.Type ?? "use_stripe_sdk", intent.NextAction?.RedirectToUrl?.Url))
                 : new GatewayResult(Charge(intent));
         }, cancellationToken);
     }
@@ -157,6 +159,7 @@ public sealed class StripePaymentGateway : IPaymentGateway
         {
             "succeeded" => ChargeStatus.Captured,
             "canceled" => ChargeStatus.Voided,
+            "requires_action" => ChargeStatus.RequiresAction,
             _ => ChargeStatus.Authorized,
         };
         return new GatewayCharge(intent.Id, new Money(MinorUnits.FromMinor(intent.Amount, currency), currency),
