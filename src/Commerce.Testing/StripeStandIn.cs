@@ -42,6 +42,7 @@ public sealed class StripeStandIn : IAsyncDisposable
     private int failNext;
     private int timeOutNext;
     private volatile string? timeOutPath;
+    private StripeStandInHold? nextCreateHold;
     private int sequence;
 
     private StripeStandIn(WebApplication app) => this.app = app;
@@ -90,6 +91,17 @@ public sealed class StripeStandIn : IAsyncDisposable
     {
         timeOutPath = pathEndingWith;
         Interlocked.Exchange(ref timeOutNext, count);
+    }
+
+    /// <summary>
+    /// The next PaymentIntent create acts (the intent exists, authorized or waiting) and keeps its idempotent
+    /// answer, but answers only when the returned hold is released: for a webhook that overtakes the checkout.
+    /// </summary>
+    public StripeStandInHold HoldNextIntentCreate()
+    {
+        var hold = new StripeStandInHold();
+        Volatile.Write(ref nextCreateHold, hold);
+        return hold;
     }
 
     /// <summary>How many requests reached <paramref name="path"/> (such as <c>/v1/payment_intents/pi_…/capture</c>).</summary>
@@ -218,6 +230,10 @@ public sealed class StripeStandIn : IAsyncDisposable
                 ? Idempotently(idempotencyKey, context.Request.Method + " " + path + "?" + string.Join('&', form.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => f.Key + "=" + f.Value)),
                     () => Act(context.Request.Method, path, form))
                 : Act(context.Request.Method, path, form);
+        }
+        if (context.Request.Method == "POST" && path == "/v1/payment_intents" && Interlocked.Exchange(ref nextCreateHold, null) is { } hold)
+        {
+            await hold.Hold(context.RequestAborted);
         }
         if ((timeOutPath is not { } only || path.EndsWith(only, StringComparison.Ordinal)) && TakeOne(ref timeOutNext))
         {
@@ -480,6 +496,23 @@ public sealed class StripeStandIn : IAsyncDisposable
         webhooks.Dispose();
         await app.StopAsync();
         await app.DisposeAsync();
+    }
+}
+
+/// <summary>A held answer of the stand-in: <see cref="Reached"/> completes once the request has acted; the answer goes out on <see cref="Release"/>.</summary>
+public sealed class StripeStandInHold
+{
+    private readonly TaskCompletionSource reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task Reached => reached.Task;
+
+    public void Release() => released.TrySetResult();
+
+    internal async Task Hold(CancellationToken aborted)
+    {
+        reached.TrySetResult();
+        await released.Task.WaitAsync(aborted).ContinueWith(_ => { }, TaskScheduler.Default);
     }
 }
 

@@ -234,5 +234,37 @@ public sealed class StripeCheckoutApiTests(StripeGatewayServer server) : IClassF
         Assert.Equal("payment_intent_authentication_failure", problem.GetProperty("declineCode").GetString());
     }
 
+    [Fact]
+    public async Task A_webhook_before_the_checkout_answer_still_makes_one_payment_authorized_and_captured_once()
+    {
+        var sku = await Store.Sku(15m, stock: 5);
+        var (customer, _) = await Store.CustomerWith(sku, 1);
+        var hold = Stripe.HoldNextIntentCreate();
+        var checkout = Storefront.PlaceOrder(customer, Guid.NewGuid().ToString());
+        // Stripe has authorized (and would send its event), but the checkout has no answer yet.
+        await hold.Reached.WaitAsync(TimeSpan.FromSeconds(30));
+        var paymentId = Stripe.Requests.Last(r => r.Path == "/v1/payment_intents").Parameters["metadata[payment_id]"];
+        var intentId = Assert.Single(Stripe.IntentsWithMetadata("payment_id", paymentId))["id"]!.GetValue<string>();
+        var capturable = Stripe.Event("payment_intent.amount_capturable_updated", intentId);
+        var webhooks = new[] { Stripe.SendWebhook(server.Webhook, capturable), Stripe.SendWebhook(server.Webhook, capturable) };
+        hold.Release();
+
+        var order = await (await checkout).Read<JsonElement>(HttpStatusCode.Created);
+        foreach (var delivered in await Task.WhenAll(webhooks))
+        {
+            Assert.Equal(HttpStatusCode.OK, delivered.StatusCode);
+        }
+        // Stripe's event after the capture, delivered late: nothing more.
+        await (await Stripe.SendWebhook(server.Webhook, Stripe.Event("payment_intent.succeeded", intentId))).Read<JsonElement>();
+
+        Assert.Equal(("Confirmed", paymentId), (order.GetProperty("status").GetString(), order.GetProperty("paymentId").GetString()));
+        Assert.Single(Stripe.IntentsWithMetadata("payment_id", paymentId));
+        Assert.Single(Stripe.Requests, r => r.Path == "/v1/payment_intents" && r.Parameters["metadata[payment_id]"] == paymentId);
+        Assert.Equal(1, Stripe.RequestsTo($"/v1/payment_intents/{intentId}/capture"));
+        Assert.Equal(MinorOf(order.GetProperty("total").GetProperty("amount").GetDecimal()), Stripe.Intent(intentId)!["amount_received"]!.GetValue<long>());
+        var payment = await Payment(paymentId);
+        Assert.Equal(("Captured", 1, 1), (payment.GetProperty("status").GetString(), Count(payment, "authorized"), Count(payment, "captured")));
+    }
+
     private static long MinorOf(decimal eur) => decimal.ToInt64(eur * 100);
 }
