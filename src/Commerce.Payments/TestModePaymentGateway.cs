@@ -12,7 +12,7 @@ namespace Commerce.Payments;
 /// crashes of the callers. Each request runs in one transaction under an advisory lock on its key:
 /// concurrent duplicates act once.
 /// </summary>
-public sealed class TestModePaymentGateway(NpgsqlDataSource dataSource, TimeProvider clock) : IPaymentGateway
+public sealed class TestModePaymentGateway(NpgsqlDataSource dataSource, TimeProvider clock, PaymentProviderHealth health) : IPaymentGateway
 {
     /// <summary>Stripe's test cards and the payment methods Stripe's docs name for them.</summary>
     private static readonly Dictionary<string, (string MethodId, string Brand)> TestCards = new(StringComparer.Ordinal)
@@ -68,6 +68,8 @@ public sealed class TestModePaymentGateway(NpgsqlDataSource dataSource, TimeProv
             }
             if (AuthorizationFailure(paymentMethodId) is { } failure)
             {
+                // Counted as Stripe's are, for the dashboard (a replay of the saved answer is not counted again).
+                health.Declined(failure);
                 return GatewayResult.Failed(failure, failure switch
                 {
                     "card_declined" => "Your card was declined.",

@@ -6,6 +6,8 @@ using Commerce.Grains;
 using Commerce.Grains.FlashSales;
 using Commerce.Grains.Inventory;
 using Commerce.Hosting.SiloTelemetry;
+using Commerce.Payments;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Commerce.Dashboard.Tests;
 
@@ -185,6 +187,28 @@ public sealed class DashboardApiTests(DashboardSilo silo) : IClassFixture<Dashbo
                 && o.RecentFailedPayments.Any(p => p.OrderId == declinedOrder),
             "a confirmed and a cancelled order and the declined payment");
         Assert.True(view.Commerce.Orders!.FailedPaymentsLastHour >= 1);
+    }
+
+    [Fact]
+    public async Task The_payment_providers_declines_and_errors_seen_by_this_process_are_shown()
+    {
+        using var operators = await silo.Operator();
+        await operators.GetAsync("/api/v1/dashboard");
+        var health = silo.Services.GetRequiredService<PaymentProviderHealth>();
+        var before = health.Figures("test");
+        var sku = await silo.SkuForSale(stock: 5);
+        await silo.PlaceOrder(sku, DashboardSilo.DeclinedCard);
+        // Provider errors are counted where a provider call fails (Stripe's provider: tested with the stand-in); here they are reported to the same counter.
+        health.Unavailable();
+        health.AuthenticationFailed();
+
+        var view = await DashboardSilo.WaitForView(operators,
+            v => v.Commerce.PaymentProvider is { } p && p.Declines.GetValueOrDefault("card_declined") > before.Declines.GetValueOrDefault("card_declined")
+                && p.Unavailable > before.Unavailable && p.AuthenticationFailures > before.AuthenticationFailures,
+            "the decline, the unavailable provider and the refused credentials");
+        var provider = view.Commerce.PaymentProvider!;
+        Assert.Equal("test", provider.Provider);
+        Assert.NotNull(provider.LastAuthenticationFailure);
     }
 
     [Fact]

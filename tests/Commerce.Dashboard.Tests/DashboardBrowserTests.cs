@@ -91,6 +91,7 @@ public sealed class DashboardBrowserTests(DashboardSilo silo) : IClassFixture<Da
         var declined = await silo.PlaceOrder(orderSku, DashboardSilo.DeclinedCard);
         await Expect(page.Locator("#orders")).ToContainTextAsync("Confirmed");
         await Expect(page.Locator("#payments")).ToContainTextAsync(declined);
+        await Expect(page.Locator("#payment-provider")).ToContainTextAsync("card_declined");
 
         // A failed grain call is listed with its grain and method.
         await Assert.ThrowsAnyAsync<ArgumentException>(() => silo.Grains.GetGrain<IFlashSaleGrain>("browser-broken-" + Guid.NewGuid().ToString("N")[..6])

@@ -255,6 +255,7 @@ function render(view) {
     placeholder('orders', 'Not available: this silo reports no order figures.');
     placeholder('payments', 'Not available: this silo reports no payment figures.');
   }
+  paymentProvider(commerce.paymentProvider);
 
   table('errors', [
     ['time', e => time(e.at)],
@@ -266,3 +267,20 @@ function render(view) {
 }
 
 start();
+
+/** The payment provider as this process saw it since it started: declines by code, and provider errors (an operator's alert). */
+function paymentProvider(provider) {
+  if (!provider) {
+    placeholder('payment-provider', 'Not available: no payment gateway runs in this process.');
+    return;
+  }
+  const declines = Object.entries(provider.declines).sort((a, b) => b[1] - a[1]).map(([code, count]) => ({ code, count }));
+  const alert = provider.authenticationFailures > 0
+    ? `<span class="badge OutOfStock">credentials refused ${number(provider.authenticationFailures)}×, last ${time(provider.lastAuthenticationFailure)}</span>`
+    : '';
+  table('payment-provider', [['decline code', d => `<code>${escape(d.code)}</code>`], ['declines', d => number(d.count), 'num']],
+    declines, 'no decline since this process started');
+  $('payment-provider').insertAdjacentHTML('afterbegin', `<caption><code>${escape(provider.provider)}</code> (this process): `
+    + `<span id="provider-unavailable">${number(provider.unavailable)}</span> unavailable, `
+    + `<span id="provider-auth-failures">${number(provider.authenticationFailures)}</span> refused credentials ${alert}</caption>`);
+}

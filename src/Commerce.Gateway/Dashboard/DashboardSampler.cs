@@ -1,4 +1,6 @@
 using Commerce.Hosting.SiloTelemetry;
+using Commerce.Payments;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -32,6 +34,11 @@ public sealed class DashboardSampler(
 
     /// <summary>The silo this process is, when it is one (a gateway-only process is a cluster client).</summary>
     private readonly ILocalSiloDetails? _localSilo = services.GetService<ILocalSiloDetails>();
+
+    /// <summary>This process's counts of the payment provider's declines and errors, where a payment gateway runs.</summary>
+    private readonly PaymentProviderHealth? _paymentHealth = services.GetService<PaymentProviderHealth>();
+
+    private readonly string _paymentProvider = PaymentsServiceCollectionExtensions.Provider(services.GetRequiredService<IConfiguration>());
 
     private ClusterFigures _figures = new();
     private readonly MembershipChangeLog _membership = new();
@@ -145,7 +152,7 @@ public sealed class DashboardSampler(
             orderFigures = await Quietly(() => orders.ReadAsync(cancellationToken), orderFigures, "order figures");
             _reminderSummary = await Quietly<ReminderSummary?>(async () => await reminders.ReadAsync(cancellationToken), _reminderSummary, "reminder count");
         }
-        _commerce = new CommerceView(sales, hot, lowStock, orderFigures);
+        _commerce = new CommerceView(sales, hot, lowStock, orderFigures, _paymentHealth?.Figures(_paymentProvider));
     }
 
     /// <summary>One failing source (a sale grain, a query) keeps its last figures; the rest of the dashboard goes on.</summary>

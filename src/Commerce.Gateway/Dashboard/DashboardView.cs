@@ -1,3 +1,5 @@
+using Commerce.Payments;
+
 namespace Commerce.Gateway.Dashboard;
 
 // What GET /api/v1/dashboard returns: the whole cluster at the last sample. Rates, and the mean and
@@ -128,11 +130,16 @@ public sealed record HotSkuView(string Sku, double ReservationsPerSecond);
 public sealed record LowStockView(string Sku, int Available, int LowStockThreshold, string Level);
 
 /// <param name="Orders">Null until an order system reports its figures (<see cref="IOrderFigures"/>).</param>
+/// <param name="PaymentProvider">
+/// The payment provider as this process saw it since it started (declines by code, calls that found it
+/// unavailable, refused credentials): counted per process, not cluster-wide; null where no payment gateway runs.
+/// </param>
 public sealed record CommerceView(
     IReadOnlyList<FlashSaleView> FlashSales,
     IReadOnlyList<HotSkuView> HotSkus,
     IReadOnlyList<LowStockView> LowStock,
-    OrderFiguresView? Orders);
+    OrderFiguresView? Orders,
+    PaymentProviderFigures? PaymentProvider = null);
 
 public sealed record RecentErrorView(DateTimeOffset At, string SiloId, string GrainType, string Method, string ExceptionType, string Message);
 
