@@ -1,6 +1,7 @@
 using Commerce.Grains.Orders;
 using Commerce.Grains.Payments;
 using Commerce.Testing.Postgres;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Commerce.Grains.Tests;
 
@@ -262,5 +263,35 @@ public sealed class CheckoutSagaTests(PostgresDatabaseFixture database) : IClass
         Assert.Equal((PaymentStatus.Refunded, total, total), (view.Status, view.Captured, view.Refunded));
         var charge = Assert.Single(await shop.GatewayCharges(orderId));
         Assert.Equal(total, charge.Refunded);
+    }
+
+    [Fact]
+    public async Task With_capture_at_shipment_the_card_is_charged_when_the_order_ships_and_a_cancellation_before_charges_nothing()
+    {
+        var shop = await Shop.Open(database, more: services => services.Configure<OrderOptions>(o => o.CaptureAt = PaymentCapture.Shipment));
+        await using var silo = shop.Silo;
+        var sku = await shop.Sku(30m, 5);
+        var shipped = Silos.NewKey("ord");
+        var cancelled = Silos.NewKey("ord");
+        var placed = (await shop.Order(shipped).Place(Shop.Checkout(await shop.CustomerWith(sku, 1)))).Order!;
+        Assert.True((await shop.Order(cancelled).Place(Shop.Checkout(await shop.CustomerWith(sku, 1)))).Succeeded);
+
+        // Confirmed and its stock sold, but only authorized: nothing is charged yet.
+        Assert.Equal(OrderStatus.Confirmed, placed.Status);
+        Assert.Equal(3, (await shop.Inventory(sku).GetStock())!.OnHand);
+        Assert.Equal(("Authorized", 0m), (Assert.Single(await shop.GatewayCharges(shipped)).Status, Assert.Single(await shop.GatewayCharges(shipped)).Captured));
+        Assert.Equal(PaymentStatus.Authorized, (await shop.PaymentOf(shipped).Get())!.Status);
+
+        Assert.True((await shop.Order(shipped).Transition(OrderAction.StartProcessing, "ops", null)).Succeeded);
+        Assert.Equal(OrderStatus.Shipped, (await shop.Order(shipped).Transition(OrderAction.Ship, "ops", null)).Order!.Status);
+        var charge = Assert.Single(await shop.GatewayCharges(shipped));
+        Assert.Equal(("Captured", placed.Total.Amount), (charge.Status, charge.Captured));
+        Assert.Equal(PaymentStatus.Captured, (await shop.PaymentOf(shipped).Get())!.Status);
+
+        // Cancelled before it ships: the authorization is voided, nothing was ever captured.
+        Assert.Equal(OrderStatus.Cancelled, (await shop.Order(cancelled).Transition(OrderAction.Cancel, "customer", null)).Order!.Status);
+        Assert.Equal(("Voided", 0m), (Assert.Single(await shop.GatewayCharges(cancelled)).Status, Assert.Single(await shop.GatewayCharges(cancelled)).Captured));
+        Assert.Equal(PaymentStatus.Voided, (await shop.PaymentOf(cancelled).Get())!.Status);
+        Assert.Equal(4, (await shop.Inventory(sku).GetStock())!.OnHand);
     }
 }

@@ -198,6 +198,8 @@ internal static class OrdersApi
         {
             OrderError.None => TypedResults.Ok(result.Order!),
             OrderError.NotFound => NoSuchOrder(orderId),
+            OrderError.PaymentNotCaptured => Problems.About(StatusCodes.Status409Conflict, "The payment could not be captured.", "payment-not-captured", null, result.Message!,
+                new Dictionary<string, object?> { ["orderStatus"] = result.Order?.Status.ToString() }),
             _ => Problems.About(StatusCodes.Status409Conflict, "The request conflicts with the current state.", "illegal-transition", null, result.Message!,
                 new Dictionary<string, object?> { ["orderStatus"] = result.Order?.Status.ToString() }),
         };

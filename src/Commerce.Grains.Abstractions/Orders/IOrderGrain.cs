@@ -177,6 +177,9 @@ public enum OrderError
 
     /// <summary>The transition is not allowed from the order's status (HTTP 409).</summary>
     IllegalTransition,
+
+    /// <summary>Shipping needed the card charged, and the provider refused the capture: the order did not ship.</summary>
+    PaymentNotCaptured,
 }
 
 [GenerateSerializer, Immutable, Alias("Commerce.OrderResult")]

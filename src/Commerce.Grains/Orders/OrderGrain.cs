@@ -93,6 +93,7 @@ internal sealed class OrderGrain(
         State.Card = request.Card;
         State.Status = OrderStatus.Pending;
         State.Step = SagaStep.ReserveStock;
+        State.CaptureAtShipment = options.Value.CaptureAt == PaymentCapture.Shipment;
         State.History.Add(new OrderEvent(OrderStatus.Pending, now, request.CustomerId, null));
         // The reminder first: a crash right after the first write must still find the saga resumable.
         await this.RegisterOrUpdateReminder(SagaReminder, options.Value.SagaRetryInterval, options.Value.SagaRetryInterval);
@@ -201,6 +202,11 @@ internal sealed class OrderGrain(
         }
         else
         {
+            if (to == OrderStatus.Shipped && State.CaptureAtShipment && await Payment.Capture() is { Succeeded: false } refused)
+            {
+                // Idempotent: a capture that did happen is found, not repeated, when shipping is asked again.
+                return new OrderResult(OrderError.PaymentNotCaptured, View(), $"The payment could not be captured ({refused.FailureCode}): {refused.Message}");
+            }
             Become(to, actor, note);
             await Save();
         }
@@ -353,6 +359,12 @@ internal sealed class OrderGrain(
 
     private async Task CapturePayment()
     {
+        if (State.CaptureAtShipment)
+        {
+            // Charged when it ships (see Transition); until then only the authorization holds the money.
+            await Advance(SagaStep.CapturePayment, SagaStep.ConfirmReservations);
+            return;
+        }
         var captured = await Payment.Capture();
         if (!captured.Succeeded)
         {

@@ -19,6 +19,19 @@ public sealed class OrderOptions
     /// so that the stock is still held when the authentication comes (enforced at startup).
     /// </summary>
     public TimeSpan AuthenticationTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// When the card is charged: right after the order is confirmed (default), or when it ships — the
+    /// authorization holds the money until then, and a cancellation before shipment voids it, so
+    /// nothing is ever charged for an order that never left. Fixed for each order when it is placed.
+    /// </summary>
+    public PaymentCapture CaptureAt { get; set; } = PaymentCapture.Confirmation;
+}
+
+public enum PaymentCapture
+{
+    Confirmation,
+    Shipment,
 }
 
 /// <summary>The steps of the checkout saga, in order; <see cref="Unwind"/> is compensation, <see cref="Done"/> means nothing runs.</summary>

@@ -15,6 +15,9 @@ internal sealed class OrderState
 
     public List<OrderLine> Lines { get; set; } = [];
 
+    /// <summary>The card is charged when the order ships, not when it is confirmed (<see cref="OrderOptions.CaptureAt"/> at placement).</summary>
+    public bool CaptureAtShipment { get; set; }
+
     /// <summary>Set when the order pays for a flash-sale purchase instead of a cart.</summary>
     public FlashSalePurchaseRef? FlashSale { get; set; }
 
