@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Commerce.Bench;
+using Commerce.Bench.Checkout;
 using Commerce.Bench.Dashboard;
 using Commerce.Bench.FlashSale;
 using Commerce.Bench.Harness;
@@ -38,6 +39,10 @@ foreach (var scenario in new[] { "hot-sku", "many-sku" })
 var flashSale = new Command("flash-sale", "Buyers join one sale through HTTP, get admitted and purchase: the grain sale against a Redis Lua baseline app.") { seconds, clients, approach, buyers, units };
 flashSale.SetAction(parse => FlashSaleBenchmark.RunAsync(parse.GetValue(seconds), parse.GetValue(clients), parse.GetValue(approach) ?? [], parse.GetValue(buyers), parse.GetValue(units), new BenchEnvironment()));
 root.Subcommands.Add(flashSale);
+
+var checkout = new Command("checkout", "Signed-in customers check out one unit with the 4242 card over HTTP: the built-in test-mode gateway against the Stripe provider talking to the loopback stand-in for Stripe.") { seconds, clients, approach };
+checkout.SetAction(parse => CheckoutBenchmark.RunAsync(parse.GetValue(seconds), parse.GetValue(clients), parse.GetValue(approach) ?? [], new BenchEnvironment()));
+root.Subcommands.Add(checkout);
 
 var dashboard = new Command("dashboard", "What an open operator dashboard costs the hot-sku grain workload: closed and open windows alternating in one run (--seconds per window).") { seconds, clients, rounds };
 dashboard.SetAction(parse => DashboardCostBenchmark.RunAsync(parse.GetValue(seconds), parse.GetValue(clients), parse.GetValue(rounds), new BenchEnvironment()));
