@@ -83,6 +83,8 @@ public static class CommerceCluster
         }
         // Commerce:Reminders:MinimumReminderPeriod: tests run reminders on sub-second periods.
         silo.Services.Configure<ReminderOptions>(configuration.GetSection("Commerce:Reminders"));
+        // Commerce:Storage:CrossGrainCommits (default true), MaxBatchRows, MaxBatchesInFlight.
+        silo.Services.Configure<StateCommitterOptions>(configuration.GetSection(StateCommitterOptions.Section));
         return silo;
     }
 

@@ -1,5 +1,6 @@
 using System.Data;
 using System.Globalization;
+using System.Text;
 using Npgsql;
 using NpgsqlTypes;
 using Orleans.Storage;
@@ -13,6 +14,12 @@ public sealed record StoredState(byte[] Json, long Version);
 public sealed record JournalRecord(string Kind, byte[] Json);
 
 /// <summary>A committed journal row: its global sequence number, the state version it was written with, and when.</summary>
+/// <summary>One state write of a batch: the row, its document, the version it expects (null: none stored yet) and its journal rows.</summary>
+public sealed record StateWrite(string GrainType, string GrainKey, string StateName, ReadOnlyMemory<byte> Json, long? ExpectedVersion, IReadOnlyList<JournalRecord> Journal);
+
+/// <summary>What one write of a batch came to: its new version, or the error that fails it alone.</summary>
+internal readonly record struct WriteOutcome(long Version, Exception? Error);
+
 public sealed record StoredJournalRecord(long Sequence, long Version, string Kind, byte[] Json, DateTimeOffset CreatedAt);
 
 /// <summary>
@@ -60,6 +67,30 @@ public sealed class GrainStateStore(NpgsqlDataSource dataSource)
         "INSERT INTO grain_journal (grain_type, grain_key, state_name, version, kind, payload) " +
         $"SELECT $1, $2, $3, w.version, j.kind, j.payload::jsonb FROM written w, unnest(${kinds}::text[], ${kinds + 1}::text[]) WITH ORDINALITY AS j(kind, payload, ord) " +
         "ORDER BY j.ord) SELECT version FROM written";
+
+    /// <summary>
+    /// <see cref="WriteBatchAsync"/>: the writes as arrays ($1..$3 keys, $4 payloads, $5 expected versions, null for
+    /// an insert), their journal rows as arrays ($6 the 1-based write each belongs to, $7 kinds, $8 payloads). The
+    /// updates and inserts touch distinct rows (a write is one or the other), each under its own condition; the
+    /// answer is one row (ordinal, new version) per write that went in.
+    /// </summary>
+    private const string BatchSql =
+        "WITH input AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) " +
+        "WITH ORDINALITY AS i(grain_type, grain_key, state_name, payload, expected, ord)), " +
+        "updated AS (UPDATE grain_state s SET payload = i.payload::jsonb, version = s.version + 1, updated_at = now() FROM input i " +
+        "WHERE i.expected IS NOT NULL AND s.grain_type = i.grain_type AND s.grain_key = i.grain_key AND s.state_name = i.state_name " +
+        "AND s.version = i.expected RETURNING i.ord, s.version), " +
+        "inserted AS (INSERT INTO grain_state (grain_type, grain_key, state_name, version, payload) " +
+        "SELECT grain_type, grain_key, state_name, 1, payload::jsonb FROM input WHERE expected IS NULL ORDER BY ord " +
+        "ON CONFLICT DO NOTHING RETURNING grain_type, grain_key, state_name, version), " +
+        "written AS (SELECT ord, version FROM updated UNION ALL " +
+        "SELECT i.ord, n.version FROM inserted n JOIN input i ON i.expected IS NULL AND i.grain_type = n.grain_type " +
+        "AND i.grain_key = n.grain_key AND i.state_name = n.state_name), " +
+        "journal AS (INSERT INTO grain_journal (grain_type, grain_key, state_name, version, kind, payload) " +
+        "SELECT i.grain_type, i.grain_key, i.state_name, w.version, j.kind, j.payload::jsonb " +
+        "FROM unnest($6::bigint[], $7::text[], $8::text[]) WITH ORDINALITY AS j(write, kind, payload, ord) " +
+        "JOIN written w ON w.ord = j.write JOIN input i ON i.ord = j.write ORDER BY j.ord) " +
+        "SELECT ord, version FROM written";
 
     private const string ReadJournalSql =
         "SELECT sequence, version, kind, payload, created_at FROM grain_journal " +
@@ -122,7 +153,7 @@ public sealed class GrainStateStore(NpgsqlDataSource dataSource)
             for (var i = 0; i < journal.Count; i++)
             {
                 kinds[i] = journal[i].Kind;
-                payloads[i] = System.Text.Encoding.UTF8.GetString(journal[i].Json);
+                payloads[i] = Encoding.UTF8.GetString(journal[i].Json);
             }
             parameters.Add(new NpgsqlParameter<string[]> { TypedValue = kinds });
             parameters.Add(new NpgsqlParameter<string[]> { TypedValue = payloads });
@@ -134,6 +165,121 @@ public sealed class GrainStateStore(NpgsqlDataSource dataSource)
             return version;
         }
         throw await ConflictAsync("writing", grainType, grainKey, stateName, expectedVersion, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Writes many states in one statement, one round trip: each row under the same rule as <see cref="WriteAsync"/>
+    /// (an insert when it expects no stored row, else an update of the version it names), with its journal rows,
+    /// which go in only for rows whose state write went in. Answers one outcome per write, in order: the new version,
+    /// or the error that write alone gets (a version conflict, a refused row). A failure of the round trip itself
+    /// (connection broken, server down) throws, as <see cref="WriteAsync"/> does: every write of it is in doubt.
+    /// The writes must name distinct rows.
+    /// </summary>
+    /// <remarks>
+    /// One statement over arrays rather than an <c>NpgsqlBatch</c> of per-row statements with savepoints: one
+    /// parse/plan (prepared once, whatever the batch size, since the text does not vary), one set of locks and one
+    /// commit, and per-row isolation for free from the WHERE clauses. The price is that a row the server refuses
+    /// (text jsonb cannot hold) fails the statement as a whole; since that undid everything, the writes are then
+    /// made one by one, so the bad row fails alone — a path taken only on a refusal.
+    /// </remarks>
+    internal async Task<WriteOutcome[]> WriteBatchAsync(IReadOnlyList<StateWrite> writes, CancellationToken cancellationToken)
+    {
+        if (writes.Count == 1)
+        {
+            return [await OutcomeOf(writes[0], cancellationToken).ConfigureAwait(false)];
+        }
+        long?[] versions;
+        try
+        {
+            versions = await WriteBatchCoreAsync(writes, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException refused) when (!DatabaseFaults.IsTransient(refused))
+        {
+            return await Task.WhenAll(writes.Select(write => OutcomeOf(write, cancellationToken))).ConfigureAwait(false);
+        }
+        catch (NpgsqlException error)
+        {
+            throw Translated(error);
+        }
+        var outcomes = new WriteOutcome[writes.Count];
+        for (var i = 0; i < writes.Count; i++)
+        {
+            outcomes[i] = versions[i] is { } version ? new WriteOutcome(version, null) : await ConflictOutcome(writes[i], cancellationToken).ConfigureAwait(false);
+        }
+        return outcomes;
+    }
+
+    /// <summary>One write on its own, its failure (whatever it is) its outcome.</summary>
+    private async Task<WriteOutcome> OutcomeOf(StateWrite write, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return new WriteOutcome(await WriteAsync(write.GrainType, write.GrainKey, write.StateName, write.Json, write.ExpectedVersion, write.Journal, cancellationToken).ConfigureAwait(false), null);
+        }
+        catch (Exception error)
+        {
+            return new WriteOutcome(0, error);
+        }
+    }
+
+    /// <summary>A write of a batch that its version check refused: the conflict, read on this failure path only.</summary>
+    private async Task<WriteOutcome> ConflictOutcome(StateWrite write, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return new WriteOutcome(0, await ConflictAsync("writing", write.GrainType, write.GrainKey, write.StateName, write.ExpectedVersion, cancellationToken).ConfigureAwait(false));
+        }
+        catch (NpgsqlException error)
+        {
+            return new WriteOutcome(0, Translated(error));
+        }
+    }
+
+    /// <summary>The new version of each write, or null where its version check refused it.</summary>
+    private async Task<long?[]> WriteBatchCoreAsync(IReadOnlyList<StateWrite> writes, CancellationToken cancellationToken)
+    {
+        var journalRows = writes.Sum(w => w.Journal.Count);
+        var types = new string[writes.Count];
+        var keys = new string[writes.Count];
+        var names = new string[writes.Count];
+        var payloads = new string[writes.Count];
+        var expected = new long?[writes.Count];
+        var journalOf = new long[journalRows];
+        var kinds = new string[journalRows];
+        var journalPayloads = new string[journalRows];
+        for (int i = 0, j = 0; i < writes.Count; i++)
+        {
+            var write = writes[i];
+            if (write.Json.IsEmpty)
+            {
+                throw new ArgumentException("A state payload must be a JSON document, not empty.", nameof(writes));
+            }
+            (types[i], keys[i], names[i], expected[i]) = (write.GrainType, write.GrainKey, write.StateName, write.ExpectedVersion);
+            payloads[i] = Encoding.UTF8.GetString(write.Json.Span);
+            foreach (var record in write.Journal)
+            {
+                (journalOf[j], kinds[j], journalPayloads[j]) = (i + 1, record.Kind, Encoding.UTF8.GetString(record.Json));
+                j++;
+            }
+        }
+        await using var command = dataSource.CreateCommand(BatchSql);
+        var parameters = command.Parameters;
+        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = types });
+        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = keys });
+        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = names });
+        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = payloads });
+        parameters.Add(new NpgsqlParameter<long?[]> { TypedValue = expected });
+        parameters.Add(new NpgsqlParameter<long[]> { TypedValue = journalOf });
+        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = kinds });
+        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = journalPayloads });
+
+        var versions = new long?[writes.Count];
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            versions[reader.GetInt64(0) - 1] = reader.GetInt64(1);
+        }
+        return versions;
     }
 
     /// <summary>Journal rows of one state and kind in commit order after <paramref name="afterSequence"/> (0: from the start), at most <paramref name="limit"/>.</summary>

@@ -66,6 +66,7 @@ internal sealed class JournaledStateAttributeMapper : IAttributeToFactoryMapper<
 
     private static JournaledState<TState> Create<TState>(IGrainContext context, string stateName) where TState : class, new() =>
         new(context, stateName, context.ActivationServices.GetRequiredService<GrainStateStore>(),
+            context.ActivationServices.GetRequiredService<StateCommitter>(),
             context.ActivationServices.GetRequiredService<StorageMetrics>(),
             context.ActivationServices.GetRequiredService<ILogger<JournaledState<TState>>>());
 }
@@ -73,7 +74,8 @@ internal sealed class JournaledStateAttributeMapper : IAttributeToFactoryMapper<
 /// <summary>
 /// Group commit on the activation's own scheduler. A write request does not write by itself: it
 /// joins the next commit, which snapshots state and journal on the activation (so it holds exactly
-/// the changes made so far), writes them in one statement that names the version it read, and
+/// the changes made so far), writes them in one statement that names the version it read (through the silo's
+/// <see cref="StateCommitter"/>, in a round trip shared with other grains' commits), and
 /// answers every request it covered only after PostgreSQL committed. While one commit is in flight,
 /// new requests accumulate and share the next one.
 /// </summary>
@@ -88,6 +90,7 @@ internal sealed class JournaledState<TState> : IJournaledState<TState>, ILifecyc
     private readonly IGrainContext _context;
     private readonly string _stateName;
     private readonly GrainStateStore _store;
+    private readonly StateCommitter _committer;
     private readonly StorageMetrics _metrics;
     private readonly ILogger _logger;
     private readonly string _grainType;
@@ -105,12 +108,13 @@ internal sealed class JournaledState<TState> : IJournaledState<TState>, ILifecyc
     private TaskCompletionSource? _holdRelease;
     private int _holdUntilPending;
 
-    public JournaledState(IGrainContext context, string stateName, GrainStateStore store, StorageMetrics metrics, ILogger logger)
+    public JournaledState(IGrainContext context, string stateName, GrainStateStore store, StateCommitter committer, StorageMetrics metrics, ILogger logger)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(stateName);
         _context = context;
         _stateName = stateName;
         _store = store;
+        _committer = committer;
         _metrics = metrics;
         _logger = logger;
         _grainType = PostgresGrainStorage.TypeOf(context.GrainId);
@@ -223,7 +227,7 @@ internal sealed class JournaledState<TState> : IJournaledState<TState>, ILifecyc
         var journal = _journal;
         _journal = [];
         var started = Stopwatch.GetTimestamp();
-        Version = await _store.WriteAsync(_grainType, _grainKey, _stateName, json, Version, journal, CancellationToken.None);
+        Version = await _committer.WriteAsync(_grainType, _grainKey, _stateName, json, Version, journal);
         _metrics.Wrote(Stopwatch.GetElapsedTime(started));
     }
 

@@ -32,6 +32,8 @@ public static class PersistenceServiceCollectionExtensions
         services.AddPostgresMigrations(typeof(GrainStateStore).Assembly, MigrationComponent);
         services.TryAddSingleton<GrainStateStore>();
         services.TryAddSingleton<StorageMetrics>();
+        services.AddOptions<StateCommitterOptions>();
+        services.TryAddSingleton<StateCommitter>();
         services.TryAddSingleton<IAttributeToFactoryMapper<JournaledStateAttribute>, JournaledStateAttributeMapper>();
         services.AddKeyedSingleton<IGrainStorage, PostgresGrainStorage>(PostgresGrainStorage.Name);
         services.AddSingleton<IIncomingGrainCallFilter, DatabaseFaultsFilter>();

@@ -1,6 +1,7 @@
 using Commerce.Hosting;
 using Commerce.Testing;
 using Commerce.Testing.Postgres;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Orleans;
 using Orleans.Concurrency;
@@ -73,6 +74,26 @@ public sealed class JournaledStateTests(PostgresDatabaseFixture database) : ICla
         Assert.Equal(501, await JournalRows(key));
         // Group commit: the 500 concurrent calls needed far fewer commits than callers.
         Assert.InRange(stored.Version, 2, 251);
+    }
+
+    [Fact]
+    public async Task Commits_of_many_grains_at_the_same_moment_share_round_trips_of_the_silos_committer()
+    {
+        var storage = _cluster.Silos.Single().ServiceProvider.GetRequiredService<StorageMetrics>();
+        var keys = Enumerable.Range(0, 200).Select(_ => "t-" + Guid.NewGuid().ToString("N")).ToArray();
+        await Task.WhenAll(keys.Select(key => Tally(key).Get()));
+        var before = storage.Totals();
+
+        await Task.WhenAll(keys.Select(key => Tally(key).Add("once")));
+
+        var after = storage.Totals();
+        // 200 grains' first commits, each its own activation's, went through the committer in fewer round trips.
+        Assert.Equal(200, after.BatchedWrites - before.BatchedWrites);
+        Assert.InRange(after.Batches - before.Batches, 1, 199);
+        foreach (var key in keys)
+        {
+            Assert.Equal(1, await JournalRows(key));
+        }
     }
 
     [Fact]
