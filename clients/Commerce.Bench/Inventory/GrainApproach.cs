@@ -20,13 +20,15 @@ internal sealed class GrainApproach : IReservationApproach, IGrainApproach
     private SiloWithClient? _silo;
 
     /// <param name="siloSettings">Configuration for the silo process beyond what every benchmark silo gets.</param>
-    public GrainApproach(string connectionString, IReadOnlyDictionary<string, string>? siloSettings = null)
+    /// <param name="name">The approach's name in the results, for a variant of the silo's configuration.</param>
+    public GrainApproach(string connectionString, IReadOnlyDictionary<string, string>? siloSettings = null, string name = "grain")
     {
         _connectionString = connectionString;
         _siloSettings = siloSettings;
+        Name = name;
     }
 
-    public string Name => "grain";
+    public string Name { get; }
 
     public bool Durable => true;
 
