@@ -32,7 +32,8 @@ public sealed record ApproachResult(
 /// <summary>Results on stdout (one JSON object per line), everything for humans on stderr.</summary>
 public static class Report
 {
-    private static readonly JsonSerializerOptions Json = new() { NumberHandling = JsonNumberHandling.Strict };
+    // snake_case for every result, whether its record names its properties or not.
+    private static readonly JsonSerializerOptions Json = new() { NumberHandling = JsonNumberHandling.Strict, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     /// <summary>Set when a correctness check failed: the process exits non-zero after printing everything.</summary>
     public static bool CheckFailed { get; private set; }
