@@ -61,6 +61,13 @@ public interface IFlashSaleGrain : IGrainWithStringKey
     Task<PurchaseResult> GetPurchase(string customerId, string purchaseId);
 
     /// <summary>
+    /// The customer's purchase when <paramref name="orderId"/> could take it for checkout now; otherwise
+    /// the refusal <see cref="ClaimForCheckout"/> would give (unknown, paid, expired, in another checkout). Claims nothing.
+    /// </summary>
+    [ReadOnly]
+    Task<PurchaseResult> GetPayablePurchase(string customerId, string purchaseId, string orderId);
+
+    /// <summary>
     /// The checkout saga of <paramref name="orderId"/> takes the purchase: from now on it cannot expire
     /// and no other order may take it, until <see cref="CompleteCheckout"/> or <see cref="ReleaseCheckout"/>.
     /// Idempotent for the same order.

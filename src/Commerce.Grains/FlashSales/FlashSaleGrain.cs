@@ -373,28 +373,22 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
         return Find(customerId, purchaseId) is not null ? new PurchaseResult(FlashSaleError.None, PurchaseView(purchaseId)) : NoSuchPurchase(purchaseId);
     }
 
+    public async Task<PurchaseResult> GetPayablePurchase(string customerId, string purchaseId, string orderId)
+    {
+        await _lastWrite;
+        return CheckoutRefusal(purchaseId, Find(customerId, purchaseId), orderId) ?? new PurchaseResult(FlashSaleError.None, PurchaseView(purchaseId));
+    }
+
     public async Task<PurchaseResult> ClaimForCheckout(string customerId, string purchaseId, string orderId)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(orderId);
         StorableText.EnsureStorable(orderId, nameof(orderId));
-        if (Find(customerId, purchaseId) is not { } purchase)
-        {
-            return NoSuchPurchase(purchaseId);
-        }
-        var refusal = purchase switch
-        {
-            { OrderId: var payer } when payer == orderId => null,
-            { State: PurchaseState.Paid } => new PurchaseResult(FlashSaleError.AlreadyPaid, null, $"Purchase {purchaseId} is paid already (order {purchase.OrderId})."),
-            { State: PurchaseState.Expired } => Expired(purchaseId),
-            { OrderId: not null } => new PurchaseResult(FlashSaleError.CheckoutInProgress, null, $"Purchase {purchaseId} is being checked out already (order {purchase.OrderId})."),
-            _ when Now >= purchase.PayBy => Expired(purchaseId),
-            _ => null,
-        };
-        if (refusal is not null)
+        var purchase = Find(customerId, purchaseId);
+        if (CheckoutRefusal(purchaseId, purchase, orderId) is { } refusal)
         {
             return refusal;
         }
-        if (purchase.OrderId is null)
+        if (purchase!.OrderId is null)
         {
             // From here the purchase waits for this order: it cannot expire under a running saga.
             _ledger.Change(purchaseId, PurchaseState.AwaitingPayment, orderId);
@@ -417,18 +411,21 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
         {
             return new PurchaseResult(FlashSaleError.CheckoutInProgress, null, $"Purchase {purchaseId} is not being checked out by order {orderId}.");
         }
-        if (purchase.State == PurchaseState.AwaitingPayment)
+        if (purchase.State == PurchaseState.Paid)
         {
-            // Both steps are idempotent by reservation id, so a saga resumed after a crash repeats them safely.
-            var inventory = Inventory(definition);
-            var moved = await inventory.ReserveFromAllocation(new ReserveFromAllocation(AllocationId, reservationId, purchase.Quantity, _options.PayWithin, Actor));
-            var sold = moved.Succeeded ? await inventory.Confirm(reservationId, orderId, Actor) : moved;
-            if (!sold.Succeeded)
-            {
-                // The claim keeps the units in the allocation, so this is a broken invariant: the saga retries, loudly.
-                throw new InvalidOperationException($"Flash sale {SaleId} could not sell purchase {purchaseId} to order {orderId}: {sold.Error} {sold.Message}");
-            }
+            await _lastWrite;
+            return new PurchaseResult(FlashSaleError.None, PurchaseView(purchaseId));
         }
+        // Both steps are idempotent by reservation id, so a saga resumed after a crash repeats them safely.
+        var inventory = Inventory(definition);
+        var moved = await inventory.ReserveFromAllocation(new ReserveFromAllocation(AllocationId, reservationId, purchase.Quantity, _options.PayWithin, Actor));
+        var sold = moved.Succeeded ? await inventory.Confirm(reservationId, orderId, Actor) : moved;
+        if (!sold.Succeeded)
+        {
+            // The claim keeps the units in the allocation, so this is a broken invariant: the saga retries, loudly.
+            throw new InvalidOperationException($"Flash sale {SaleId} could not sell purchase {purchaseId} to order {orderId}: {sold.Error} {sold.Message}");
+        }
+        // A repeat of this call interleaved at the awaits above may have recorded the payment already.
         if (purchase.State == PurchaseState.AwaitingPayment)
         {
             _ledger.Change(purchaseId, PurchaseState.Paid, orderId);
@@ -462,6 +459,18 @@ internal sealed class FlashSaleGrain : Grain, IFlashSaleGrain, IRemindable
         }
         await Write();
     }
+
+    /// <summary>Why <paramref name="orderId"/> may not take the purchase for checkout now, or null when it may (or holds it already).</summary>
+    private PurchaseResult? CheckoutRefusal(string purchaseId, SalePurchase? purchase, string orderId) => purchase switch
+    {
+        null => NoSuchPurchase(purchaseId),
+        { OrderId: var payer } when payer == orderId => null,
+        { State: PurchaseState.Paid } => new PurchaseResult(FlashSaleError.AlreadyPaid, null, $"Purchase {purchaseId} is paid already (order {purchase.OrderId})."),
+        { State: PurchaseState.Expired } => Expired(purchaseId),
+        { OrderId: not null } => new PurchaseResult(FlashSaleError.CheckoutInProgress, null, $"Purchase {purchaseId} is being checked out already (order {purchase.OrderId})."),
+        _ when Now >= purchase.PayBy => Expired(purchaseId),
+        _ => null,
+    };
 
     /// <summary>The customer's purchase, or null when the customer has no such purchase.</summary>
     private SalePurchase? Find(string customerId, string purchaseId) =>

@@ -119,15 +119,7 @@ internal sealed class OrderGrain(
                 ? new(PlaceOrderError.UnknownShippingMethod, null, message, "shipping.method")
                 : new(PlaceOrderError.UnknownRegion, null, message, "shipping.region"));
         }
-        var found = await Sale(source).GetPurchase(request.CustomerId, source.PurchaseId);
-        var payable = found.Purchase switch
-        {
-            null => found,
-            { State: PurchaseState.Paid } => new PurchaseResult(FlashSaleError.AlreadyPaid, null, $"Purchase {source.PurchaseId} is paid already (order {found.Purchase.OrderId})."),
-            { State: PurchaseState.Expired } => new PurchaseResult(FlashSaleError.PurchaseExpired, null, $"Purchase {source.PurchaseId} was not paid in time; its units went back to the sale."),
-            { OrderId: not null } => new PurchaseResult(FlashSaleError.CheckoutInProgress, null, $"Purchase {source.PurchaseId} is being checked out already (order {found.Purchase.OrderId})."),
-            _ => found,
-        };
+        var payable = await Sale(source).GetPayablePurchase(request.CustomerId, source.PurchaseId, OrderId);
         if (!payable.Succeeded)
         {
             return (null, null, PurchaseRefusal(payable));
