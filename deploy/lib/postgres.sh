@@ -325,7 +325,7 @@ pg_connection_string() {
         _pg_fail "usage: pg_connection_string <port> <dbname>"
         return 1
     fi
-    printf 'Host=127.0.0.1;Port=%s;Database=%s;Username=postgres;Pooling=true;Maximum Pool Size=100;No Reset On Close=true;Max Auto Prepare=64;Auto Prepare Min Usages=2\n' \
+    printf 'Host=127.0.0.1;Port=%s;Database=%s;Username=postgres;Pooling=true;Maximum Pool Size=100;No Reset On Close=true\n' \
         "$1" "$2"
 }
 

@@ -13,13 +13,13 @@ public sealed record StoredState(byte[] Json, long Version);
 /// <summary>A journal row to commit with a state write: its kind and its JSON document.</summary>
 public sealed record JournalRecord(string Kind, byte[] Json);
 
-/// <summary>A committed journal row: its global sequence number, the state version it was written with, and when.</summary>
 /// <summary>One state write of a batch: the row, its document, the version it expects (null: none stored yet) and its journal rows.</summary>
 public sealed record StateWrite(string GrainType, string GrainKey, string StateName, ReadOnlyMemory<byte> Json, long? ExpectedVersion, IReadOnlyList<JournalRecord> Journal);
 
 /// <summary>What one write of a batch came to: its new version, or the error that fails it alone.</summary>
 internal readonly record struct WriteOutcome(long Version, Exception? Error);
 
+/// <summary>A committed journal row: its global sequence number, the state version it was written with, and when.</summary>
 public sealed record StoredJournalRecord(long Sequence, long Version, string Kind, byte[] Json, DateTimeOffset CreatedAt);
 
 /// <summary>
@@ -102,17 +102,12 @@ public sealed class GrainStateStore(NpgsqlDataSource dataSource)
     public Task<StoredState?> ReadAsync(string grainType, string grainKey, string stateName, CancellationToken cancellationToken) =>
         Portable(ReadCoreAsync(grainType, grainKey, stateName, cancellationToken));
 
-    private async Task<StoredState?> ReadCoreAsync(string grainType, string grainKey, string stateName, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(ReadSql);
-        AddKey(command.Parameters, grainType, grainKey, stateName);
-        await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleRow, cancellationToken).ConfigureAwait(false);
-        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+    private Task<StoredState?> ReadCoreAsync(string grainType, string grainKey, string stateName, CancellationToken cancellationToken) =>
+        RunPreparedAsync(ReadSql, parameters => AddKey(parameters, grainType, grainKey, stateName), async (command, cancellationToken) =>
         {
-            return null;
-        }
-        return new StoredState(reader.GetFieldValue<byte[]>(0), reader.GetInt64(1));
-    }
+            await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleRow, cancellationToken).ConfigureAwait(false);
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? new StoredState(reader.GetFieldValue<byte[]>(0), reader.GetInt64(1)) : null;
+        }, cancellationToken);
 
     /// <summary>
     /// Writes <paramref name="json"/> if the stored version equals <paramref name="expectedVersion"/> (null: no
@@ -138,29 +133,30 @@ public sealed class GrainStateStore(NpgsqlDataSource dataSource)
             (_, 0) => UpdateSql,
             _ => UpdateWithJournalSql,
         };
-        await using var command = dataSource.CreateCommand(sql);
-        var parameters = command.Parameters;
-        AddKey(parameters, grainType, grainKey, stateName);
-        parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>> { TypedValue = json, NpgsqlDbType = NpgsqlDbType.Jsonb });
-        if (expectedVersion is { } expected)
+        void Bind(NpgsqlParameterCollection parameters)
         {
-            parameters.Add(new NpgsqlParameter<long> { TypedValue = expected });
-        }
-        if (journal.Count > 0)
-        {
-            var kinds = new string[journal.Count];
-            var payloads = new string[journal.Count];
-            for (var i = 0; i < journal.Count; i++)
+            AddKey(parameters, grainType, grainKey, stateName);
+            parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>> { TypedValue = json, NpgsqlDbType = NpgsqlDbType.Jsonb });
+            if (expectedVersion is { } expected)
             {
-                kinds[i] = journal[i].Kind;
-                payloads[i] = Encoding.UTF8.GetString(journal[i].Json);
+                parameters.Add(new NpgsqlParameter<long> { TypedValue = expected });
             }
-            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = kinds });
-            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = payloads });
+            if (journal.Count > 0)
+            {
+                var kinds = new string[journal.Count];
+                var payloads = new string[journal.Count];
+                for (var i = 0; i < journal.Count; i++)
+                {
+                    kinds[i] = journal[i].Kind;
+                    payloads[i] = Encoding.UTF8.GetString(journal[i].Json);
+                }
+                parameters.Add(new NpgsqlParameter<string[]> { TypedValue = kinds });
+                parameters.Add(new NpgsqlParameter<string[]> { TypedValue = payloads });
+            }
         }
 
         // One row (the new version) or none (the version check refused): a scalar, read whole.
-        if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long version)
+        if (await RunPreparedAsync(sql, Bind, (command, cancellationToken) => command.ExecuteScalarAsync(cancellationToken), cancellationToken).ConfigureAwait(false) is long version)
         {
             return version;
         }
@@ -262,24 +258,26 @@ public sealed class GrainStateStore(NpgsqlDataSource dataSource)
                 j++;
             }
         }
-        await using var command = dataSource.CreateCommand(BatchSql);
-        var parameters = command.Parameters;
-        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = types });
-        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = keys });
-        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = names });
-        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = payloads });
-        parameters.Add(new NpgsqlParameter<long?[]> { TypedValue = expected });
-        parameters.Add(new NpgsqlParameter<long[]> { TypedValue = journalOf });
-        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = kinds });
-        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = journalPayloads });
-
-        var versions = new long?[writes.Count];
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        return await RunPreparedAsync(BatchSql, parameters =>
         {
-            versions[reader.GetInt64(0) - 1] = reader.GetInt64(1);
-        }
-        return versions;
+            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = types });
+            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = keys });
+            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = names });
+            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = payloads });
+            parameters.Add(new NpgsqlParameter<long?[]> { TypedValue = expected });
+            parameters.Add(new NpgsqlParameter<long[]> { TypedValue = journalOf });
+            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = kinds });
+            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = journalPayloads });
+        }, async (command, cancellationToken) =>
+        {
+            var versions = new long?[writes.Count];
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                versions[reader.GetInt64(0) - 1] = reader.GetInt64(1);
+            }
+            return versions;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Journal rows of one state and kind in commit order after <paramref name="afterSequence"/> (0: from the start), at most <paramref name="limit"/>.</summary>
@@ -290,23 +288,25 @@ public sealed class GrainStateStore(NpgsqlDataSource dataSource)
         return Portable(ReadJournalCoreAsync(grainType, grainKey, stateName, kind, afterSequence, limit, cancellationToken));
     }
 
-    private async Task<IReadOnlyList<StoredJournalRecord>> ReadJournalCoreAsync(string grainType, string grainKey, string stateName, string kind,
-        long afterSequence, int limit, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(ReadJournalSql);
-        AddKey(command.Parameters, grainType, grainKey, stateName);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = kind });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterSequence });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
-        var records = new List<StoredJournalRecord>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+    private Task<IReadOnlyList<StoredJournalRecord>> ReadJournalCoreAsync(string grainType, string grainKey, string stateName, string kind,
+        long afterSequence, int limit, CancellationToken cancellationToken) =>
+        RunPreparedAsync(ReadJournalSql, parameters =>
         {
-            records.Add(new StoredJournalRecord(
-                reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetFieldValue<byte[]>(3), reader.GetFieldValue<DateTimeOffset>(4)));
-        }
-        return records;
-    }
+            AddKey(parameters, grainType, grainKey, stateName);
+            parameters.Add(new NpgsqlParameter<string> { TypedValue = kind });
+            parameters.Add(new NpgsqlParameter<long> { TypedValue = afterSequence });
+            parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        }, async (command, cancellationToken) =>
+        {
+            var records = new List<StoredJournalRecord>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                records.Add(new StoredJournalRecord(
+                    reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetFieldValue<byte[]>(3), reader.GetFieldValue<DateTimeOffset>(4)));
+            }
+            return (IReadOnlyList<StoredJournalRecord>)records;
+        }, cancellationToken);
 
     /// <summary>Deletes the stored state under the same version rule as <see cref="WriteAsync"/>; clearing nothing is a no-op.</summary>
     public Task ClearAsync(string grainType, string grainKey, string stateName, long? expectedVersion, CancellationToken cancellationToken) =>
@@ -323,10 +323,12 @@ public sealed class GrainStateStore(NpgsqlDataSource dataSource)
             }
             throw Conflict("clearing", grainType, grainKey, stateName, expectedVersion, stored);
         }
-        await using var command = dataSource.CreateCommand(DeleteSql);
-        AddKey(command.Parameters, grainType, grainKey, stateName);
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = expected });
-        if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
+        var deleted = await RunPreparedAsync(DeleteSql, parameters =>
+        {
+            AddKey(parameters, grainType, grainKey, stateName);
+            parameters.Add(new NpgsqlParameter<long> { TypedValue = expected });
+        }, (command, cancellationToken) => command.ExecuteNonQueryAsync(cancellationToken), cancellationToken).ConfigureAwait(false);
+        if (deleted != 1)
         {
             throw await ConflictAsync("clearing", grainType, grainKey, stateName, expectedVersion, cancellationToken).ConfigureAwait(false);
         }
@@ -370,12 +372,30 @@ public sealed class GrainStateStore(NpgsqlDataSource dataSource)
         parameters.Add(new NpgsqlParameter<string> { TypedValue = stateName });
     }
 
-    private async Task<long?> ReadVersionAsync(string grainType, string grainKey, string stateName, CancellationToken cancellationToken)
+    private Task<long?> ReadVersionAsync(string grainType, string grainKey, string stateName, CancellationToken cancellationToken) =>
+        RunPreparedAsync(ReadVersionSql, parameters => AddKey(parameters, grainType, grainKey, stateName), async (command, cancellationToken) =>
+        {
+            await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleRow, cancellationToken).ConfigureAwait(false);
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? reader.GetInt64(0) : (long?)null;
+        }, cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="sql"/> on a pooled connection of its own, prepared there explicitly: once per connection,
+    /// since Npgsql keeps a prepared statement for the connection's life, so later runs cost neither a round trip
+    /// nor planning. Not Npgsql's automatic preparation (which deploy/ therefore leaves off): when the run that would
+    /// prepare a statement automatically fails on its data (a value PostgreSQL refuses while binding it), Npgsql
+    /// 10.0.3 keeps the statement without its result description, and that connection's next run of it fails on
+    /// the first row the server sends back (Npgsql issue 6391, open) — although the server did commit that run. One
+    /// caller's bad row would fail a later caller's good write and leave its outcome in doubt.
+    /// </summary>
+    private async Task<T> RunPreparedAsync<T>(string sql, Action<NpgsqlParameterCollection> bind,
+        Func<NpgsqlCommand, CancellationToken, Task<T>> run, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(ReadVersionSql);
-        AddKey(command.Parameters, grainType, grainKey, stateName);
-        await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleRow, cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? reader.GetInt64(0) : null;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(sql, connection);
+        bind(command.Parameters);
+        await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+        return await run(command, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<InconsistentStateException> ConflictAsync(string operation, string grainType, string grainKey, string stateName, long? expectedVersion, CancellationToken cancellationToken)

@@ -18,12 +18,9 @@ public sealed class ConnectionUseTests(MigratedDatabaseFixture fixture) : IClass
     [Fact]
     public async Task Concurrent_journaled_writes_reads_and_cancelled_reads_on_a_small_pool_keep_every_connection_in_step()
     {
-        // As deploy/ connects (auto-prepared statements, no reset on close), with few connections so that each
-        // is handed from one operation to the next many times.
-        var connectionString = new NpgsqlConnectionStringBuilder(fixture.ConnectionString)
-        {
-            MaxPoolSize = 4, NoResetOnClose = true, MaxAutoPrepare = 64, AutoPrepareMinUsages = 2,
-        }.ConnectionString;
+        // As deploy/ connects (no reset on close; the store prepares its statements), with few connections so that
+        // each is handed from one operation to the next many times.
+        var connectionString = new NpgsqlConnectionStringBuilder(fixture.ConnectionString) { MaxPoolSize = 4, NoResetOnClose = true }.ConnectionString;
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         var store = new GrainStateStore(dataSource);
         var failures = new ConcurrentQueue<Exception>();
@@ -76,6 +73,35 @@ public sealed class ConnectionUseTests(MigratedDatabaseFixture fixture) : IClass
             Assert.Equal(WritesEach, version);
             Assert.Equal(journaled, (await store.ReadJournalAsync("SkuInventory", key, State, "ledger", 0, 1_000, CancellationToken.None)).Count);
         }
+    }
+
+    [Fact]
+    public async Task A_write_postgres_refuses_while_its_statement_is_being_prepared_leaves_the_next_write_on_that_connection_correct()
+    {
+        // One connection, so every write runs on it; automatic preparation on (a shop may configure it), so that
+        // the second run of a statement is the one that prepares it. Npgsql 10.0.3 leaves a statement whose
+        // automatic preparation failed on its data without a result description, and the third run then failed
+        // on the row the server sent back — after the server had committed it.
+        var connectionString = new NpgsqlConnectionStringBuilder(fixture.ConnectionString)
+        {
+            MaxPoolSize = 1, NoResetOnClose = true, MaxAutoPrepare = 64, AutoPrepareMinUsages = 2,
+        }.ConnectionString;
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        var store = new GrainStateStore(dataSource);
+        string Key() => $"sku-{Guid.NewGuid():N}";
+        JournalRecord[] Ledger() => [new("ledger", Json("""{"n":1}"""))];
+
+        Assert.Equal(1, await store.WriteAsync("SkuInventory", Key(), State, Json("""{"n":1}"""), null, Ledger(), CancellationToken.None));
+        // jsonb refuses an escaped NUL while binding the parameter.
+        var refused = await Assert.ThrowsAsync<DatabaseException>(() =>
+            store.WriteAsync("SkuInventory", Key(), State, Json("""{"n":"\u0000"}"""), null, Ledger(), CancellationToken.None));
+        Assert.Equal("22P05", refused.SqlState);
+
+        var next = Key();
+        Assert.Equal(1, await store.WriteAsync("SkuInventory", next, State, Json("""{"n":3}"""), null, Ledger(), CancellationToken.None));
+        Assert.Equal(2, await store.WriteAsync("SkuInventory", next, State, Json("""{"n":4}"""), 1, Ledger(), CancellationToken.None));
+        Assert.Equal(2, (await store.ReadAsync("SkuInventory", next, State, CancellationToken.None))!.Version);
+        Assert.Equal(2, (await store.ReadJournalAsync("SkuInventory", next, State, "ledger", 0, 10, CancellationToken.None)).Count);
     }
 
     [Fact]
