@@ -5,6 +5,7 @@ using Commerce.Bench.Dashboard;
 using Commerce.Bench.FlashSale;
 using Commerce.Bench.Harness;
 using Commerce.Bench.Inventory;
+using Commerce.Bench.Profiling;
 
 // Benchmarks are commands, not tests: deploy/bench provisions PostgreSQL and Redis, builds in
 // Release and calls this program. Results go to stdout as JSON lines; progress to stderr.
@@ -47,6 +48,11 @@ root.Subcommands.Add(checkout);
 var dashboard = new Command("dashboard", "What an open operator dashboard costs the hot-sku grain workload: closed and open windows alternating in one run (--seconds per window).") { seconds, clients, rounds };
 dashboard.SetAction(parse => DashboardCostBenchmark.RunAsync(parse.GetValue(seconds), parse.GetValue(clients), parse.GetValue(rounds), new BenchEnvironment()));
 root.Subcommands.Add(dashboard);
+
+var trace = new Argument<string>("trace") { Description = "A trace of CPU samples (dotnet-trace collect-linux --profile cpu-sampling)." };
+var profileReport = new Command("profile-report", "Where a process's CPU time went, by component, from a trace deploy/profile took.") { trace };
+profileReport.SetAction(parse => CpuProfileReport.Run(parse.GetValue(trace)!, Console.Out));
+root.Subcommands.Add(profileReport);
 
 var baseline = new Command("redis-flash-sale-app", "Hosts the baseline flash-sale HTTP app (the seeds' Redis flow); started by the flash-sale benchmark.") { urls, redis };
 baseline.SetAction(parse => RedisFlashSaleApp.RunAsync(parse.GetValue(urls)!, parse.GetValue(redis)!));
