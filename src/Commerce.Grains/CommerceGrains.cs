@@ -1,6 +1,7 @@
 using System.Reflection;
 using Commerce.Catalog;
 using Commerce.Grains.Carts;
+using Commerce.Grains.CatalogChanges;
 using Commerce.Grains.FlashSales;
 using Commerce.Grains.Inventory;
 using Commerce.Grains.Orders;
@@ -42,6 +43,7 @@ public static class CommerceGrains
         services.TryAddKeyedSingleton(Clock, TimeProvider.System);
         services.TryAddSingleton<OrderSagaInterceptor>();
         services.AddCommerceCatalog();
+        services.AddCatalogChangeConsumer();
         services.AddOrderIndex();
         services.AddPaymentGateway();
         return services;

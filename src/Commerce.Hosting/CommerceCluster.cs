@@ -20,7 +20,7 @@ public static class CommerceCluster
     /// <summary>The ADO.NET invariant Orleans' providers use to reach PostgreSQL.</summary>
     public const string Invariant = "Npgsql";
 
-    /// <summary>The migration component of Orleans' own tables (membership, reminders, OrleansQuery).</summary>
+    /// <summary>The migration component of Orleans' own tables (membership, reminders, streams, OrleansQuery).</summary>
     public const string MigrationComponent = "orleans";
 
     public static string ConnectionString(IConfiguration configuration) =>
@@ -90,8 +90,8 @@ public static class CommerceCluster
 
     /// <summary>
     /// What a silo keeps in PostgreSQL, whatever its clustering: grain state in the project's tables,
-    /// Orleans' ADO.NET reminders, and their schema (migrated before the silo starts); plus the
-    /// dashboards' data collection. Orleans' test host uses this alone.
+    /// Orleans' ADO.NET reminders, the catalog-change stream (<see cref="CatalogStream"/>), and their
+    /// schema (migrated before the silo starts); plus the dashboards' data collection. Orleans' test host uses this alone.
     /// </summary>
     public static ISiloBuilder UseCommercePostgres(this ISiloBuilder silo, string connectionString)
     {
@@ -104,6 +104,7 @@ public static class CommerceCluster
             o.Invariant = Invariant;
             o.ConnectionString = connectionString;
         });
+        silo.AddCatalogStream(connectionString);
         silo.AddDashboard();
         silo.AddSiloTelemetry();
         return silo;
@@ -129,6 +130,7 @@ public static class CommerceCluster
             o.Invariant = Invariant;
             o.ConnectionString = connectionString;
         });
+        client.AddCatalogStream(connectionString);
         client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = settings.ResponseTimeout);
         client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = settings.GatewayListRefreshPeriod);
         if (Telemetry.OtlpEndpoint(configuration) is not null)

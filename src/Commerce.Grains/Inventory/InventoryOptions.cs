@@ -16,6 +16,12 @@ public sealed class InventoryOptions
     /// </summary>
     public TimeSpan ExpiryBackstopPeriod { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// The most often a SKU publishes its available units on the catalog-change stream (the latest level
+    /// of the interval wins), so that a burst of reservations is one event, not one per reservation. Default 500 ms.
+    /// </summary>
+    public TimeSpan StockPublishInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>How long an observer subscription lasts unless renewed. Default 2 minutes.</summary>
     public TimeSpan ObserverLease { get; set; } = TimeSpan.FromMinutes(2);
 }

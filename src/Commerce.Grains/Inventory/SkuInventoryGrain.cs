@@ -1,4 +1,5 @@
 using Commerce.Catalog;
+using Commerce.Grains.CatalogChanges;
 using Commerce.Persistence;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans;
@@ -17,7 +18,8 @@ namespace Commerce.Grains.Inventory;
 /// discards the activation; the next call reloads what was committed. Holds expire on a grain timer
 /// due at the earliest expiry (and lazily on every call); a periodic reminder, registered while any
 /// hold exists, only wakes the grain after a restart or a collection so that expiry never waits for
-/// a caller.
+/// a caller. Committed availability goes to the search index through a <see cref="StockLevelPublisher"/>,
+/// which never holds up or fails a reservation.
 /// </summary>
 [Reentrant]
 [GrainType("SkuInventory")]
@@ -35,6 +37,7 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
     private readonly InventoryOptions _options;
     private readonly ILogger<SkuInventoryGrain> _logger;
     private readonly ObserverSet<IInventoryObserver> _observers;
+    private readonly StockLevelPublisher _stockFeed;
 
     /// <summary>
     /// Live expiring holds by id. Not in the state document: the ledger entry that placed each one says
@@ -67,6 +70,7 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
         CatalogStore catalog,
         [FromKeyedServices(CommerceGrains.Clock)] TimeProvider clock,
         IOptions<InventoryOptions> options,
+        ICatalogChangeFeed changes,
         ILogger<SkuInventoryGrain> logger)
     {
         _inventory = inventory;
@@ -75,6 +79,7 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
         _clock = clock;
         _options = options.Value;
         _observers = new ObserverSet<IInventoryObserver>(clock, _options.ObserverLease);
+        _stockFeed = new StockLevelPublisher(this, changes, _options.StockPublishInterval, logger);
     }
 
     private SkuInventoryState State => _inventory.State;
@@ -109,7 +114,14 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
             ScheduleExpiry();
             await EnsureBackstop();
         }
+        // A level left pending by a silo that died is published again by the next activation.
+        if (State.Known)
+        {
+            _stockFeed.Changed(Available);
+        }
     }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _stockFeed.FlushAsync();
 
     /// <summary>
     /// Rebuilds the live holds and the finished holds of the idempotency window from the ledger entries
@@ -741,6 +753,7 @@ internal sealed class SkuInventoryGrain : Grain, ISkuInventoryGrain, IRemindable
     {
         var after = Level();
         await Write();
+        _stockFeed.Changed(after.Available);
         if (after == before || _observers.Count == 0)
         {
             return;
