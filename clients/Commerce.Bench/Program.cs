@@ -6,6 +6,7 @@ using Commerce.Bench.FlashSale;
 using Commerce.Bench.Harness;
 using Commerce.Bench.Inventory;
 using Commerce.Bench.Profiling;
+using Commerce.Bench.Search;
 
 // Benchmarks are commands, not tests: deploy/bench provisions PostgreSQL and Redis, builds in
 // Release and calls this program. Results go to stdout as JSON lines; progress to stderr.
@@ -53,6 +54,10 @@ var trace = new Argument<string>("trace") { Description = "A trace of CPU sample
 var profileReport = new Command("profile-report", "Where a process's CPU time went, by component, from a trace deploy/profile took.") { trace };
 profileReport.SetAction(parse => CpuProfileReport.Run(parse.GetValue(trace)!, Console.Out));
 root.Subcommands.Add(profileReport);
+
+var indexLag = new Command("index-lag", "Catalog-change stream: p50/p99 from an acknowledged product change, and from a committed stock change, to the search-index writer having applied it.");
+indexLag.SetAction(_ => IndexLagBenchmark.RunAsync(new BenchEnvironment()));
+root.Subcommands.Add(indexLag);
 
 var baseline = new Command("redis-flash-sale-app", "Hosts the baseline flash-sale HTTP app (the seeds' Redis flow); started by the flash-sale benchmark.") { urls, redis };
 baseline.SetAction(parse => RedisFlashSaleApp.RunAsync(parse.GetValue(urls)!, parse.GetValue(redis)!));

@@ -397,6 +397,9 @@ public static class Repository
     /// <summary>The silo built in the same configuration as these tests (Debug or Release).</summary>
     public static string SiloAssembly { get; } = Path.Combine(Root, "silo", "Commerce.Silo", "bin", Configuration, "net10.0", "Commerce.Silo.dll");
 
+    /// <summary>The product silo with a recording search-index writer (tests/Commerce.Testing.IndexedSilo), built in the same configuration.</summary>
+    public static string IndexedSiloAssembly { get; } = Path.Combine(Root, "tests", "Commerce.Testing.IndexedSilo", "bin", Configuration, "net10.0", "Commerce.Testing.IndexedSilo.dll");
+
     private static string FindRoot()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);

@@ -16,9 +16,7 @@ public sealed class CatalogStreamCrashTests(ITestOutputHelper output)
 {
     private const int Changes = 200;
 
-    /// <summary>The indexing silo: the product silo plus a recording writer, delivering quickly and handing unconfirmed messages on after 2 s.</summary>
-    private static readonly string IndexedSilo = Path.Combine(Repository.Root, "tests", "Commerce.Testing.IndexedSilo", "bin", Repository.Configuration, "net10.0", "Commerce.Testing.IndexedSilo.dll");
-
+    /// <summary>The indexing silo (<see cref="Repository.IndexedSiloAssembly"/>) delivers quickly and hands unconfirmed messages on after 2 s.</summary>
     private static readonly Dictionary<string, string> QuickRedelivery = new()
     {
         ["Commerce__CatalogStream__PollPeriod"] = "00:00:00.100",
@@ -31,7 +29,7 @@ public sealed class CatalogStreamCrashTests(ITestOutputHelper output)
         await using var database = await PostgresTestDatabase.CreateAsync();
         await RecordingSearchIndex.CreateTableAsync(database.DataSource);
         await using var silos = await SiloGroup.StartAsync(database.ConnectionString, database.DataSource,
-            [("indexer", new SiloProcessOptions { Settings = ClusterHarness.SiloSettings.With(QuickRedelivery), Program = new SiloProgram(IndexedSilo, []) })]);
+            [("indexer", new SiloProcessOptions { Settings = ClusterHarness.SiloSettings.With(QuickRedelivery), Program = new SiloProgram(Repository.IndexedSiloAssembly, []) })]);
         await using var client = await ClusterClient.StartAsync(database.ConnectionString);
         var feed = client.Client.ServiceProvider.GetRequiredService<ICatalogChangeFeed>();
         var ids = Enumerable.Range(0, Changes).Select(i => $"crash-{i:D4}").ToList();
