@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Commerce.Gateway.Dashboard;
 using Commerce.Catalog;
+using Commerce.Catalog.Import;
 using Commerce.Gateway.Carts;
 using Commerce.Gateway.Catalog;
 using Commerce.Gateway.FlashSales;
@@ -44,6 +45,7 @@ public static class GatewayExtensions
         services.AddSingleton<CartFeeds>();
         services.AddHostedService<GatewayFeeds>();
         services.AddCommerceCatalog();
+        services.AddCatalogImports();
         services.AddOrderIndex();
         services.AddPaymentGateway();
         services.AddOperatorDashboard();
@@ -65,6 +67,7 @@ public static class GatewayExtensions
         app.MapFlashSalesApi();
         app.MapAccountsApi();
         app.MapCatalogApi();
+        app.MapCatalogImportApi();
         app.MapCartsApi();
         app.MapOrdersApi();
         app.MapPaymentsApi();
