@@ -2,6 +2,7 @@ using System.CommandLine;
 
 // commerce operator create --email ops@example.com --password '...'
 // commerce catalog seed --products 200 [--skus-per-product 3] [--stock 50] [--seed 7]
+// commerce catalog import FILE [--gateway http://127.0.0.1:5080] (operator key from --operator-key or COMMERCE_OPERATOR_KEY)
 // The database comes from --connection or Commerce__Postgres__ConnectionString (deploy/run prints it).
 namespace Commerce.Cli;
 
@@ -31,11 +32,19 @@ public static class CommerceCli
         var seedCatalog = new Command("seed", "Creates a realistic catalog with Bogus, with stock.") { products, skusPerProduct, stock, seed };
         seedCatalog.SetAction((parse, ct) => CatalogSeeder.Run(Database(parse), parse.GetValue(products), parse.GetValue(skusPerProduct), parse.GetValue(stock), parse.GetValue(seed), Console.Out, ct));
 
+        var importFile = new Argument<string>("FILE") { Description = "The CSV file: a header row, then one row per SKU (see README, Importing a catalog)." };
+        var gateway = new Option<Uri>("--gateway") { Description = "The gateway's base URL.", DefaultValueFactory = _ => new Uri("http://127.0.0.1:5080") };
+        var operatorKey = new Option<string>("--operator-key") { Description = "The gateway's operator key (default: the COMMERCE_OPERATOR_KEY environment variable)." };
+        var importCatalog = new Command("import", "Imports a CSV file of products and SKUs through the gateway, showing its progress.") { importFile, gateway, operatorKey };
+        importCatalog.SetAction((parse, ct) => CatalogImportCommand.Run(parse.GetValue(importFile)!, parse.GetValue(gateway)!,
+            parse.GetValue(operatorKey) ?? Environment.GetEnvironmentVariable("COMMERCE_OPERATOR_KEY"), Console.Out,
+            inPlace: !Console.IsOutputRedirected, pollInterval: TimeSpan.FromMilliseconds(500), ct));
+
         var root = new RootCommand("Commerce administration")
         {
             connection,
             new Command("operator", "Operator accounts.") { createOperator },
-            new Command("catalog", "The product catalog.") { seedCatalog },
+            new Command("catalog", "The product catalog.") { seedCatalog, importCatalog },
         };
         return await root.Parse(args).InvokeAsync();
     }

@@ -113,4 +113,31 @@ public sealed class CatalogImportApiTests(GatewayServer server) : IClassFixture<
         using var anonymous = server.Anonymous();
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync($"/api/v1/catalog/imports/{job.JobId}")).StatusCode);
     }
+
+    [Fact]
+    public async Task The_cli_imports_a_file_through_the_gateway_shows_progress_and_the_bad_rows_and_fails_when_rows_were_rejected()
+    {
+        var p = "cli-" + Guid.NewGuid().ToString("N")[..8];
+        var file = Path.Combine(Path.GetTempPath(), p + ".csv");
+        await File.WriteAllTextAsync(file, await Csv([Row(p, p + "-a"), Row(p, p + "-b", "free")]).ReadAsStringAsync());
+        try
+        {
+            var output = new StringWriter();
+            var exit = await Commerce.Cli.CatalogImportCommand.Run(file, server.BaseAddress, GatewayServer.OperatorKey, output, inPlace: false, TimeSpan.FromMilliseconds(20), CancellationToken.None);
+
+            var text = output.ToString();
+            Assert.Equal(1, exit);
+            Assert.Contains("[##############################] 100% 2/2 rows", text);
+            Assert.Contains("Completed: 1 applied, 0 unchanged, 1 rejected of 2 rows.", text);
+            Assert.Contains("line 3, price:", text);
+            using var anonymous = server.Anonymous();
+            Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync($"/api/v1/catalog/products/{p}")).StatusCode);
+
+            Assert.Equal(2, await Commerce.Cli.CatalogImportCommand.Run(file, server.BaseAddress, "wrong key", new StringWriter(), false, TimeSpan.FromMilliseconds(20), CancellationToken.None));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 }
