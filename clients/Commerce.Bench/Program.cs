@@ -4,6 +4,7 @@ using Commerce.Bench.Checkout;
 using Commerce.Bench.Dashboard;
 using Commerce.Bench.FlashSale;
 using Commerce.Bench.Harness;
+using Commerce.Bench.Import;
 using Commerce.Bench.Inventory;
 using Commerce.Bench.Profiling;
 using Commerce.Bench.Search;
@@ -58,6 +59,11 @@ root.Subcommands.Add(profileReport);
 var indexLag = new Command("index-lag", "Catalog-change stream: p50/p99 from an acknowledged product change, and from a committed stock change, to the search-index writer having applied it.");
 indexLag.SetAction(_ => IndexLagBenchmark.RunAsync(new BenchEnvironment()));
 root.Subcommands.Add(indexLag);
+
+var rows = new Option<int>("--rows") { Description = "Rows (SKUs) in the generated import file (import only).", DefaultValueFactory = _ => 100_000 };
+var import = new Command("import", "A generated 100,000-row catalog CSV imported through the API by the background job, then the same file again: rows/s of each.") { rows };
+import.SetAction(parse => ImportBenchmark.RunAsync(parse.GetValue(rows), new BenchEnvironment()));
+root.Subcommands.Add(import);
 
 var baseline = new Command("redis-flash-sale-app", "Hosts the baseline flash-sale HTTP app (the seeds' Redis flow); started by the flash-sale benchmark.") { urls, redis };
 baseline.SetAction(parse => RedisFlashSaleApp.RunAsync(parse.GetValue(urls)!, parse.GetValue(redis)!));
