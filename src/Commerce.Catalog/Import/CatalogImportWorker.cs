@@ -1,3 +1,4 @@
+using Commerce.Grains.CatalogChanges;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -27,9 +28,11 @@ public sealed class ImportJobSignal
 /// the job row itself is the state. Workers of every process claim jobs with FOR UPDATE SKIP LOCKED and hold them
 /// by a lease each chunk renews; a crashed worker's job is claimed again once its lease runs out and resumes after
 /// its last committed chunk, and the fencing token in every chunk's transaction keeps a late worker from
-/// committing after the take-over.
+/// committing after the take-over. The products each chunk changed go on the catalog-change stream once the
+/// chunk has committed, so the search index follows an import as it runs.
 /// </summary>
-internal sealed class CatalogImportWorker(CatalogImportRunner runner, ImportJobSignal signal, IOptions<CatalogImportOptions> options, ILogger<CatalogImportWorker> logger)
+internal sealed class CatalogImportWorker(CatalogImportRunner runner, ImportJobSignal signal, ICatalogChangeFeed changes,
+    IOptions<CatalogImportOptions> options, ILogger<CatalogImportWorker> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -42,7 +45,7 @@ internal sealed class CatalogImportWorker(CatalogImportRunner runner, ImportJobS
         {
             try
             {
-                while (await runner.RunNextJob(chunkCommitted: null, stoppingToken))
+                while (await runner.RunNextJob(PublishChanges, stoppingToken))
                 {
                 }
                 await signal.WaitAsync(options.Value.PollInterval, stoppingToken);
@@ -57,6 +60,27 @@ internal sealed class CatalogImportWorker(CatalogImportRunner runner, ImportJobS
                 logger.LogWarning(e, "Catalog imports could not be claimed");
                 await Task.Delay(options.Value.PollInterval, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }
+        }
+    }
+
+    /// <summary>
+    /// After a chunk's commit. A publish that fails is logged, not retried into the job: the chunk's rows are in,
+    /// and its changed products stay recorded in catalog_import_chunks for a re-index.
+    /// </summary>
+    private async Task PublishChanges(CommittedChunk chunk, CancellationToken cancellationToken)
+    {
+        if (chunk.ChangedProducts.Count == 0)
+        {
+            return;
+        }
+        try
+        {
+            await changes.ProductsChangedAsync(chunk.ChangedProducts);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Catalog import {JobId}: the {Count} products changed by rows {FirstRow}+ could not be published for the search index",
+                chunk.JobId, chunk.ChangedProducts.Count, chunk.FirstRow);
         }
     }
 }
