@@ -74,7 +74,7 @@ internal static class CatalogSeeder
                 var size = sizes[s % sizes.Length];
                 var options = new Dictionary<string, string> { ["size"] = size, ["colour"] = colour };
                 var sku = new SkuDraft($"{productId}-{s + 1}", productId, $"{title}, {colour}, {size}", options, new Money(basePrice + s * 2m, "EUR"), true, null);
-                await catalog.UpsertSku(sku, cancellationToken);
+                await catalog.UpsertSku(sku, "cli:catalog-seed", cancellationToken);
                 skus.Add(new SeedSku(sku, stock));
             }
         }

@@ -35,7 +35,7 @@ internal sealed class StockPlan
         await Parallel.ForEachAsync(Units, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (sku, _) =>
         {
             await catalog.UpsertProduct(new ProductDraft("p-" + sku.Key, "Product " + sku.Key, "", null, true));
-            await catalog.UpsertSku(new SkuDraft(sku.Key, "p-" + sku.Key, "Item " + sku.Key, new Dictionary<string, string>(), new Money(10m, "EUR"), true, null));
+            await catalog.UpsertSku(new SkuDraft(sku.Key, "p-" + sku.Key, "Item " + sku.Key, new Dictionary<string, string>(), new Money(10m, "EUR"), true, null), "test:inventory-audit");
             var result = await Commerce.Testing.Eventually.Answered(() =>
                 grains.GetGrain<ISkuInventoryGrain>(sku.Key).Receive(new ReceiveStock(Warehouse, sku.Value, "test", "cluster test stock", OperationId: $"receive-{sku.Key}")));
             Assert.Equal(StockChangeError.None, result.Error);

@@ -52,7 +52,7 @@ public sealed class DashboardSilo : SiloServer
         var sku = prefix + "-" + Guid.NewGuid().ToString("N")[..8];
         var catalog = Services.GetRequiredService<CatalogStore>();
         await catalog.UpsertProduct(new ProductDraft("p-" + sku, "Product " + sku, "", null, true));
-        await catalog.UpsertSku(new SkuDraft(sku, "p-" + sku, "Item " + sku, new Dictionary<string, string> { ["size"] = "M" }, new Money(25m, "EUR"), true, null));
+        await catalog.UpsertSku(new SkuDraft(sku, "p-" + sku, "Item " + sku, new Dictionary<string, string> { ["size"] = "M" }, new Money(25m, "EUR"), true, null), "test:dashboard");
         return sku;
     }
 

@@ -65,12 +65,12 @@ internal sealed class Shop(TestSilo silo, PostgresDatabaseFixture database)
         var code = Silos.NewKey(prefix);
         var catalog = silo.Services.GetRequiredService<CatalogStore>();
         await catalog.UpsertProduct(new ProductDraft("p-" + code, "Product " + code, "", null, true));
-        await catalog.UpsertSku(new SkuDraft(code, "p-" + code, "Item " + code, new Dictionary<string, string> { ["size"] = "M" }, new Money(price, "EUR"), true, purchaseLimit));
+        await catalog.UpsertSku(new SkuDraft(code, "p-" + code, "Item " + code, new Dictionary<string, string> { ["size"] = "M" }, new Money(price, "EUR"), true, purchaseLimit), "test:shop");
         return code;
     }
 
     public Task SetPrice(string sku, decimal price, bool active = true) =>
-        Catalog.UpsertSku(new SkuDraft(sku, "p-" + sku, "Item " + sku, new Dictionary<string, string> { ["size"] = "M" }, new Money(price, "EUR"), active, null));
+        Catalog.UpsertSku(new SkuDraft(sku, "p-" + sku, "Item " + sku, new Dictionary<string, string> { ["size"] = "M" }, new Money(price, "EUR"), active, null), "test:shop");
 
     public ISkuInventoryGrain Inventory(string sku) => Silo.GrainFactory.GetGrain<ISkuInventoryGrain>(sku);
 

@@ -38,7 +38,7 @@ public static class BenchDatabase
         await Parallel.ForEachAsync(skus, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (sku, cancellationToken) =>
         {
             await catalog.UpsertProduct(new ProductDraft("p-" + sku, "Bench product " + sku, "", null, true), cancellationToken);
-            await catalog.UpsertSku(new SkuDraft(sku, "p-" + sku, "Bench item " + sku, new Dictionary<string, string>(), new Money(10m, "EUR"), true, null), cancellationToken);
+            await catalog.UpsertSku(new SkuDraft(sku, "p-" + sku, "Bench item " + sku, new Dictionary<string, string>(), new Money(10m, "EUR"), true, null), "bench", cancellationToken);
         });
     }
 
