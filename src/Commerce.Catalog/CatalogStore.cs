@@ -56,21 +56,27 @@ public sealed partial class CatalogStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// Creates or updates a SKU of product <see cref="SkuDraft.ProductId"/>; true when it was created, null when its product does not exist.
-    /// A new or changed price is recorded in the price history as set by <paramref name="changedBy"/>, in the same transaction.
+    /// Creates or updates a SKU of product <see cref="SkuDraft.ProductId"/>, the one product it ever belongs to: refused when that
+    /// product does not exist or the SKU is another's. A new or changed price is recorded in the price history as set by
+    /// <paramref name="changedBy"/>, in the same transaction.
     /// </summary>
-    public async Task<bool?> UpsertSku(SkuDraft sku, string changedBy, CancellationToken cancellationToken = default)
+    public async Task<SkuWrite> UpsertSku(SkuDraft sku, string changedBy, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         if (await LockProduct(connection, transaction, sku.ProductId, cancellationToken) is null)
         {
-            return null;
+            return new SkuWrite(false, new CatalogRefusal(CatalogRefusalKind.Unprocessable, "unknown-product", "productId", $"There is no product '{sku.ProductId}': create it first."));
         }
         var existing = (await LockSkus(connection, transaction, [sku.Code], cancellationToken)).GetValueOrDefault(sku.Code);
+        if (existing is not null && existing.ProductId != sku.ProductId)
+        {
+            return new SkuWrite(false, new CatalogRefusal(CatalogRefusalKind.Conflict, "sku-of-another-product", "productId",
+                $"SKU '{sku.Code}' belongs to product '{existing.ProductId}'; a SKU never moves to another product."));
+        }
         await WriteSku(connection, transaction, sku with { Images = sku.Images ?? [] }, existing, changedBy, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return existing is null;
+        return new SkuWrite(existing is null, null);
     }
 
     /// <summary>
@@ -235,7 +241,7 @@ public sealed partial class CatalogStore(NpgsqlDataSource dataSource)
     {
         var price = new Money(Cents(sku.Price.Amount), sku.Price.Currency);
         var images = sku.Images ?? [];
-        if (old is not null && old.ProductId == sku.ProductId && old.Title == sku.Title && old.Price == price && old.Active == sku.Active && old.PurchaseLimit == sku.PurchaseLimit &&
+        if (old is not null && old.Title == sku.Title && old.Price == price && old.Active == sku.Active && old.PurchaseLimit == sku.PurchaseLimit &&
             old.Options.Count == sku.Options.Count && !old.Options.Except(sku.Options).Any() && old.Images.SequenceEqual(images))
         {
             return false;
@@ -245,7 +251,7 @@ public sealed partial class CatalogStore(NpgsqlDataSource dataSource)
             """
             INSERT INTO catalog_skus (sku, product_id, title, options, price, currency, active, purchase_limit, images)
             VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9::jsonb)
-            ON CONFLICT (sku) DO UPDATE SET product_id = EXCLUDED.product_id, title = EXCLUDED.title, options = EXCLUDED.options,
+            ON CONFLICT (sku) DO UPDATE SET title = EXCLUDED.title, options = EXCLUDED.options,
                 price = EXCLUDED.price, currency = EXCLUDED.currency, active = EXCLUDED.active,
                 purchase_limit = EXCLUDED.purchase_limit, images = EXCLUDED.images, updated_at = now()
             """);

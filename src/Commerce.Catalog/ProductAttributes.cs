@@ -21,7 +21,9 @@ public static class ProductAttributes
             var field = "attributes." + name;
             if (!byName.TryGetValue(name, out var definition))
             {
-                yield return (field, $"The category defines no attribute '{name}' (it defines: {string.Join(", ", byName.Keys.Order(StringComparer.Ordinal))}).");
+                yield return (field, byName.Count == 0
+                    ? $"The category defines no attributes, so not '{name}'."
+                    : $"The category defines no attribute '{name}' (it defines: {string.Join(", ", byName.Keys.Order(StringComparer.Ordinal))}).");
                 continue;
             }
             var problem = definition.Type switch

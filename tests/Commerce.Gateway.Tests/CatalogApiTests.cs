@@ -168,6 +168,13 @@ public sealed class CatalogApiTests(GatewayServer server) : IClassFixture<Gatewa
         Assert.All(history, h => Assert.InRange(h.GetProperty("changedAt").GetDateTimeOffset(), before, DateTimeOffset.UtcNow.AddMinutes(1)));
         Assert.True(history[0].GetProperty("changedAt").GetDateTimeOffset() >= history[1].GetProperty("changedAt").GetDateTimeOffset());
         await (await operators.GetAsync("/api/v1/catalog/skus/no-such-sku/price-history")).AssertProblem(HttpStatusCode.NotFound, code: "unknown-sku");
+
+        // A SKU belongs to one product for life: moving it is refused, and leaves no price behind.
+        var other = Unique("other");
+        await PutProduct(operators, other, new { title = "Other" });
+        await (await operators.PutAsJsonAsync($"/api/v1/catalog/skus/{sku}", new { productId = other, title = "Moved", price = new { amount = 99m, currency = "EUR" } }))
+            .AssertProblem(HttpStatusCode.Conflict, "productId", "sku-of-another-product");
+        Assert.Equal(2, (await PriceHistory(operators, sku)).Length);
     }
 
     [Fact]

@@ -76,7 +76,7 @@ internal static class CatalogApi
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         operators.MapPut("/skus/{sku}", PutSku)
             .WithName("PutSku").WithSummary("Creates or updates a SKU of a product: options, price and currency, active, purchase limit, images (operators)")
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         operators.MapGet("/skus/{sku}/price-history", GetPriceHistory)
             .WithName("GetPriceHistory").WithSummary("Every price a SKU had, newest first, with who set it and when (operators)");
         CategoriesApi.MapCategories(api, operators);
@@ -219,13 +219,13 @@ internal static class CatalogApi
             return errors.Problem();
         }
         var draft = new SkuDraft(sku, request.ProductId!, request.Title!, request.Options ?? [], request.Price!, request.Active ?? true, request.PurchaseLimit, request.Images ?? []);
-        var created = await catalog.UpsertSku(draft, ChangedBy(user));
-        if (created is null)
+        var write = await catalog.UpsertSku(draft, ChangedBy(user));
+        if (write.Refusal is { } refusal)
         {
-            return Problems.Unprocessable("unknown-product", "productId", $"There is no product '{request.ProductId}': create it first.");
+            return Refused(refusal);
         }
         var product = (await catalog.GetProduct(request.ProductId!, activeOnly: false))!;
-        return created.Value ? TypedResults.Created($"/api/v1/catalog/products/{request.ProductId}", product) : TypedResults.Ok(product);
+        return write.Created ? TypedResults.Created($"/api/v1/catalog/products/{request.ProductId}", product) : TypedResults.Ok(product);
     }
 
     private static async Task<Results<Ok<PriceHistory>, ValidationProblem, ProblemHttpResult>> GetPriceHistory(string sku, CatalogStore catalog, int limit = 100)
