@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Commerce.Grains;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -181,7 +182,7 @@ public sealed partial class CatalogStore
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                var price = reader.IsDBNull(4) ? null : new Grains.Money(Cents(reader.GetDecimal(4)), reader.GetString(5).Trim());
+                var price = reader.IsDBNull(4) ? null : new Money(Cents(reader.GetDecimal(4)), reader.GetString(5).Trim());
                 products.Add(new ProductSummary(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3),
                     price, reader.GetFieldValue<DateTimeOffset>(6)));
                 total = reader.GetInt64(7);

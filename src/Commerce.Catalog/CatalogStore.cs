@@ -107,9 +107,17 @@ public sealed partial class CatalogStore(NpgsqlDataSource dataSource)
         {
             var old = existing.GetValueOrDefault(draft.Code);
             var sku = old is null ? draft with { Images = draft.Images ?? [] } : draft with { Active = old.Active, PurchaseLimit = old.PurchaseLimit, Images = draft.Images ?? old.Images };
-            if (await WriteSku(connection, transaction, sku, old, changedBy, cancellationToken))
+            if (!await WriteSku(connection, transaction, sku, old, changedBy, cancellationToken))
             {
-                _ = old is null ? created++ : updated++;
+                continue;
+            }
+            if (old is null)
+            {
+                created++;
+            }
+            else
+            {
+                updated++;
             }
         }
         await transaction.CommitAsync(cancellationToken);
@@ -124,7 +132,7 @@ public sealed partial class CatalogStore(NpgsqlDataSource dataSource)
         await using var command = dataSource.CreateCommand(
             """
             SELECT h.price, h.currency, h.changed_by, h.changed_at FROM catalog_skus s
-            LEFT JOIN LATERAL (SELECT * FROM catalog_price_history h WHERE h.sku = s.sku ORDER BY h.changed_at DESC, h.history_id DESC LIMIT $2) h ON true
+            LEFT JOIN LATERAL (SELECT h.price, h.currency, h.changed_by, h.changed_at FROM catalog_price_history h WHERE h.sku = s.sku ORDER BY h.changed_at DESC, h.history_id DESC LIMIT $2) h ON true
             WHERE s.sku = $1
             """);
         command.Parameters.Add(new() { Value = sku });

@@ -77,6 +77,10 @@ public sealed class CatalogApiTests(GatewayServer server) : IClassFixture<Gatewa
         await (await operators.PostAsJsonAsync($"/api/v1/catalog/categories/{middle}/move", new { parentId = middle })).AssertProblem(HttpStatusCode.Conflict, "parentId", "parent-in-own-subtree");
         await (await operators.PutAsJsonAsync($"/api/v1/catalog/categories/{top}", new { name = "Top", slug = top, parentId = middle })).AssertProblem(HttpStatusCode.Conflict, "parentId");
         await (await operators.PostAsJsonAsync($"/api/v1/catalog/categories/{top}/move", new { parentId = "no-such-category" })).AssertProblem(HttpStatusCode.UnprocessableEntity, "parentId", "unknown-parent");
+        // A sibling under the new parent already has the slug: the move would give two categories one path.
+        var twin = Unique("twin");
+        await PutCategory(operators, twin, slug: bottom);
+        await (await operators.PostAsJsonAsync($"/api/v1/catalog/categories/{bottom}/move", new { parentId = (string?)null })).AssertProblem(HttpStatusCode.Conflict, "slug", "slug-taken");
 
         var leaf = await Category(operators, bottom);
         Assert.Equal($"/{top}/{middle}/{bottom}", leaf.GetProperty("path").GetString());
@@ -175,6 +179,25 @@ public sealed class CatalogApiTests(GatewayServer server) : IClassFixture<Gatewa
         await (await operators.PutAsJsonAsync($"/api/v1/catalog/skus/{sku}", new { productId = other, title = "Moved", price = new { amount = 99m, currency = "EUR" } }))
             .AssertProblem(HttpStatusCode.Conflict, "productId", "sku-of-another-product");
         Assert.Equal(2, (await PriceHistory(operators, sku)).Length);
+    }
+
+    [Fact]
+    public async Task A_sku_keeps_its_images_in_order_and_a_bad_image_is_refused_naming_it()
+    {
+        using var operators = await server.Operator();
+        var product = Unique("vase");
+        await PutProduct(operators, product, new { title = "Vase" });
+        var sku = Unique("vase-sku");
+        object Body(object[] images) => new { productId = product, title = "Vase", price = new { amount = 30m, currency = "EUR" }, images };
+
+        await (await operators.PutAsJsonAsync($"/api/v1/catalog/skus/{sku}", Body([new { url = "https://img.example.com/a.jpg" }, new { url = "ftp://img.example.com/b.jpg" }])))
+            .AssertProblem(HttpStatusCode.BadRequest, "images[1].url");
+        var created = await (await operators.PutAsJsonAsync($"/api/v1/catalog/skus/{sku}",
+            Body([new { url = "https://img.example.com/b.jpg", alt = "Side" }, new { url = "https://img.example.com/a.jpg", alt = "Front" }]))).Read<JsonElement>(HttpStatusCode.Created);
+
+        var images = created.GetProperty("skus")[0].GetProperty("images").EnumerateArray().ToList();
+        Assert.Equal(["https://img.example.com/b.jpg", "https://img.example.com/a.jpg"], images.Select(i => i.GetProperty("url").GetString()));
+        Assert.Equal("Front", images[1].GetProperty("alt").GetString());
     }
 
     [Fact]
