@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Commerce.Accounts;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Commerce.Gateway.Tests;
 
@@ -171,6 +173,15 @@ public sealed class CatalogApiTests(GatewayServer server) : IClassFixture<Gatewa
         Assert.All(history, h => Assert.Equal("operator:bootstrap", h.GetProperty("changedBy").GetString()));
         Assert.All(history, h => Assert.InRange(h.GetProperty("changedAt").GetDateTimeOffset(), before, DateTimeOffset.UtcNow.AddMinutes(1)));
         Assert.True(history[0].GetProperty("changedAt").GetDateTimeOffset() >= history[1].GetProperty("changedAt").GetDateTimeOffset());
+
+        // An operator who signs in with an account is recorded by its account id.
+        var email = $"ops-{Guid.NewGuid():N}@example.com";
+        var (_, account) = await server.Services.GetRequiredService<AccountStore>().Register(email, "operator password", AccountRole.Operator);
+        using var anonymous = server.Anonymous();
+        var tokens = await (await anonymous.PostAsJsonAsync("/api/v1/accounts/login", new { email, password = "operator password" })).Read<GatewayServer.TokenResponse>();
+        using var accountOperator = server.WithToken(tokens.AccessToken);
+        await PutSku(accountOperator, sku, product, 11m);
+        Assert.Equal(account!.AccountId, (await PriceHistory(operators, sku))[0].GetProperty("changedBy").GetString());
         await (await operators.GetAsync("/api/v1/catalog/skus/no-such-sku/price-history")).AssertProblem(HttpStatusCode.NotFound, code: "unknown-sku");
 
         // A SKU belongs to one product for life: moving it is refused, and leaves no price behind.
@@ -178,7 +189,7 @@ public sealed class CatalogApiTests(GatewayServer server) : IClassFixture<Gatewa
         await PutProduct(operators, other, new { title = "Other" });
         await (await operators.PutAsJsonAsync($"/api/v1/catalog/skus/{sku}", new { productId = other, title = "Moved", price = new { amount = 99m, currency = "EUR" } }))
             .AssertProblem(HttpStatusCode.Conflict, "productId", "sku-of-another-product");
-        Assert.Equal(2, (await PriceHistory(operators, sku)).Length);
+        Assert.Equal(3, (await PriceHistory(operators, sku)).Length);
     }
 
     [Fact]
