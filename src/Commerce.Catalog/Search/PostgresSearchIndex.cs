@@ -1,0 +1,390 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Commerce.Grains;
+using Npgsql;
+
+namespace Commerce.Catalog.Search;
+
+/// <summary>
+/// Search in PostgreSQL (migration 0005_search): full-text search over weighted documents in search_products,
+/// facets counted over the matches in the same statement, typo correction against search_words, suggestions from
+/// search_suggestions. Writes take one transaction-scoped advisory lock, so that the suggestion counts and stock
+/// flags recomputed from the documents never race another writer.
+/// </summary>
+public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource) : ISearchIndex, ISearchIndexWriter
+{
+    /// <summary>ts_rank's weights of D, C, B, A (description, attributes and options, brand and category, title).</summary>
+    private const string Weights = "'{0.1, 0.2, 0.4, 1.0}'";
+
+    /// <summary>An out-of-stock product ranks as if it matched half as well.</summary>
+    private const string OutOfStockFactor = "0.5";
+
+    /// <summary>Highlights are marked with STX/ETX, which catalog text does not use, then HTML-escaped and turned into &lt;mark&gt;.</summary>
+    private const char MarkStart = '\u0002', MarkEnd = '\u0003';
+
+    private const int FacetValues = 20;
+
+    private const long WriterLock = 0x5EA2C4;
+
+    public async Task IndexProductsAsync(IReadOnlyCollection<string> productIds, CancellationToken cancellationToken)
+    {
+        if (productIds.Count == 0)
+        {
+            return;
+        }
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await LockWriters(connection, cancellationToken);
+        string[] titles, brands, categories;
+        await using (var rebuild = new NpgsqlCommand(RebuildDocuments, connection))
+        {
+            rebuild.Parameters.Add(new() { Value = productIds.Distinct(StringComparer.Ordinal).ToArray() });
+            await using var reader = await rebuild.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            (titles, brands, categories) = (reader.GetFieldValue<string[]>(0), reader.GetFieldValue<string[]>(1), reader.GetFieldValue<string[]>(2));
+        }
+        await using (var recount = new NpgsqlCommand(RecountSuggestions, connection))
+        {
+            recount.Parameters.Add(new() { Value = titles });
+            recount.Parameters.Add(new() { Value = brands });
+            recount.Parameters.Add(new() { Value = categories });
+            await recount.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task SetStockAsync(IReadOnlyCollection<SkuStock> levels, CancellationToken cancellationToken)
+    {
+        if (levels.Count == 0)
+        {
+            return;
+        }
+        // The last level of a SKU reported twice in one call is the one that counts.
+        var latest = levels.GroupBy(l => l.Sku, StringComparer.Ordinal).Select(g => g.Last()).ToArray();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await LockWriters(connection, cancellationToken);
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand(
+                    """
+                    INSERT INTO search_stock (sku, available) SELECT * FROM unnest($1::text[], $2::int[])
+                    ON CONFLICT (sku) DO UPDATE SET available = EXCLUDED.available
+                    """) { Parameters = { new() { Value = latest.Select(l => l.Sku).ToArray() }, new() { Value = latest.Select(l => l.Available).ToArray() } } },
+                new NpgsqlBatchCommand(
+                    $"""
+                    UPDATE search_products p SET available = a.available, in_stock = a.available > 0
+                    FROM ({Availability} s.product_id IN (SELECT product_id FROM catalog_skus WHERE sku = ANY($1)) GROUP BY s.product_id) a
+                    WHERE p.product_id = a.product_id
+                    """) { Parameters = { new() { Value = latest.Select(l => l.Sku).ToArray() } } },
+            },
+        };
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    private static async Task LockWriters(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({WriterLock})", connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Units available per product over its active SKUs (a negative level counts as none); callers add WHERE and GROUP BY.</summary>
+    private const string Availability =
+        "SELECT s.product_id, coalesce(sum(greatest(st.available, 0)), 0)::int AS available FROM catalog_skus s LEFT JOIN search_stock st USING (sku) WHERE s.active AND";
+
+    /// <summary>
+    /// Rebuilds the documents of $1 in one statement: inactive or missing products leave the index, the others are
+    /// upserted with their category path, facets, prices, stock and weighted document, their words join the
+    /// vocabulary. Answers the folded titles, brands and the category ids before and after, whose suggestions to recount.
+    /// </summary>
+    private const string RebuildDocuments =
+        $$"""
+        WITH wanted AS (SELECT unnest($1::text[]) AS product_id),
+        old AS (SELECT s.title, s.brand, s.category_ids FROM search_products s JOIN wanted USING (product_id)),
+        gone AS (
+            DELETE FROM search_products s USING wanted w WHERE s.product_id = w.product_id
+                AND NOT EXISTS (SELECT 1 FROM catalog_products p WHERE p.product_id = w.product_id AND p.active)),
+        trees AS (
+            SELECT c.category_id, c.name, array_agg(a.category_id ORDER BY a.path) AS ids, string_agg(a.name, ' ' ORDER BY a.path) AS names
+            FROM catalog_categories c JOIN catalog_categories a ON c.path = a.path OR starts_with(c.path, a.path || '/')
+            WHERE c.category_id IN (SELECT p.category_id FROM catalog_products p JOIN wanted USING (product_id))
+            GROUP BY c.category_id, c.name),
+        docs AS (
+            SELECT p.product_id, p.title, p.description, p.brand, p.category_id, t.name AS category_name, coalesce(t.ids, '{}') AS category_ids,
+                coalesce(t.names, '') AS category_names, attributes.facets || options.facets AS facets, attributes.words || ' ' || options.words AS values,
+                skus.min_price, skus.max_price, skus.currency, coalesce(stock.available, 0) AS available, p.created_at
+            FROM catalog_products p JOIN wanted USING (product_id)
+            LEFT JOIN trees t ON t.category_id = p.category_id
+            CROSS JOIN LATERAL (
+                SELECT coalesce(array_agg(DISTINCT a.key || '=' || (a.value #>> '{}')), '{}') AS facets, coalesce(string_agg(a.value #>> '{}', ' '), '') AS words
+                FROM jsonb_each(p.attributes) a WHERE jsonb_typeof(a.value) IN ('string', 'number', 'boolean')) attributes
+            CROSS JOIN LATERAL (
+                SELECT coalesce(array_agg(DISTINCT o.key || '=' || o.value), '{}') AS facets, coalesce(string_agg(DISTINCT o.value, ' '), '') AS words
+                FROM catalog_skus s, jsonb_each_text(s.options) o WHERE s.product_id = p.product_id AND s.active) options
+            CROSS JOIN LATERAL (
+                SELECT min(s.price) AS min_price, max(s.price) AS max_price, min(s.currency) AS currency
+                FROM catalog_skus s WHERE s.product_id = p.product_id AND s.active) skus
+            LEFT JOIN LATERAL ({{Availability}} s.product_id = p.product_id GROUP BY s.product_id) stock ON true
+            WHERE p.active),
+        upserted AS (
+            INSERT INTO search_products (product_id, title, description, brand, category_id, category_name, category_ids, facets,
+                min_price, max_price, currency, available, in_stock, created_at, document)
+            SELECT d.product_id, d.title, d.description, d.brand, d.category_id, d.category_name, d.category_ids, d.facets,
+                d.min_price, d.max_price, d.currency, d.available, d.available > 0, d.created_at,
+                setweight(to_tsvector('commerce_search', d.title), 'A')
+                    || setweight(to_tsvector('commerce_search', concat_ws(' ', d.brand, d.category_names)), 'B')
+                    || setweight(to_tsvector('commerce_search', d.values), 'C')
+                    || setweight(to_tsvector('commerce_search', d.description), 'D')
+            FROM docs d
+            ON CONFLICT (product_id) DO UPDATE SET title = EXCLUDED.title, description = EXCLUDED.description, brand = EXCLUDED.brand,
+                category_id = EXCLUDED.category_id, category_name = EXCLUDED.category_name, category_ids = EXCLUDED.category_ids,
+                facets = EXCLUDED.facets, min_price = EXCLUDED.min_price, max_price = EXCLUDED.max_price, currency = EXCLUDED.currency,
+                available = EXCLUDED.available, in_stock = EXCLUDED.in_stock, created_at = EXCLUDED.created_at,
+                document = EXCLUDED.document, indexed_at = now()
+            RETURNING title, brand, category_ids),
+        vocabulary AS (
+            INSERT INTO search_words (word)
+            SELECT DISTINCT w FROM docs d, regexp_split_to_table(search_fold(concat_ws(' ', d.title, d.brand, d.category_names, d.values)), '[^[:alnum:]]+') w
+            WHERE length(w) >= 2
+            ON CONFLICT DO NOTHING),
+        touched AS (SELECT title, brand, category_ids FROM old UNION ALL SELECT title, brand, category_ids FROM upserted)
+        SELECT ARRAY(SELECT DISTINCT search_fold(title) FROM touched),
+            ARRAY(SELECT DISTINCT search_fold(brand) FROM touched WHERE brand IS NOT NULL),
+            ARRAY(SELECT DISTINCT c FROM touched, unnest(category_ids) c)
+        """;
+
+    /// <summary>Recounts the suggestions of the titles $1, brands $2 and categories $3 from the documents; a count of zero removes one.</summary>
+    private const string RecountSuggestions =
+        """
+        WITH counted AS (
+            SELECT 'product' AS kind, search_fold(title) AS key, min(title) AS label, count(*)::int AS products
+            FROM search_products WHERE search_fold(title) = ANY($1) GROUP BY 2
+            UNION ALL
+            SELECT 'brand', search_fold(brand), min(brand), count(*)::int FROM search_products WHERE search_fold(brand) = ANY($2) GROUP BY 2
+            UNION ALL
+            SELECT 'category', c.category_id, c.name, (SELECT count(*)::int FROM search_products s WHERE s.category_ids @> ARRAY[c.category_id])
+            FROM catalog_categories c WHERE c.category_id = ANY($3)),
+        removed AS (
+            DELETE FROM search_suggestions g
+            WHERE ((g.kind = 'product' AND g.key = ANY($1)) OR (g.kind = 'brand' AND g.key = ANY($2)) OR (g.kind = 'category' AND g.key = ANY($3)))
+                AND NOT EXISTS (SELECT 1 FROM counted c WHERE c.kind = g.kind AND c.key = g.key AND c.products > 0))
+        INSERT INTO search_suggestions (kind, key, label, products) SELECT kind, key, label, products FROM counted WHERE products > 0
+        ON CONFLICT (kind, key) DO UPDATE SET label = EXCLUDED.label, products = EXCLUDED.products
+        """;
+
+    public async Task<SearchResults> SearchAsync(SearchQuery query, CancellationToken cancellationToken)
+    {
+        var (matched, results) = await Search(query, query.Text, cancellationToken);
+        if (matched > 0 || await Correct(query.Text, cancellationToken) is not { } corrected)
+        {
+            return results;
+        }
+        var (_, again) = await Search(query, corrected, cancellationToken);
+        return again with { DidYouMean = corrected };
+    }
+
+    /// <summary>
+    /// The query with each word that is not in the vocabulary replaced by its nearest word there: among the eight
+    /// nearest by trigram distance, the one fewest edits away, at most one edit for words of up to four letters and
+    /// two for longer ones. Null when no word changed. Stop words and words under three letters stay as typed.
+    /// </summary>
+    private async Task<string?> Correct(string text, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT coalesce((
+                SELECT n.word FROM (SELECT v.word FROM search_words v ORDER BY v.word <-> i.word LIMIT 8) n
+                WHERE length(i.word) >= 3 AND numnode(plainto_tsquery('commerce_search', i.word)) > 0
+                    AND levenshtein(n.word, i.word) <= CASE WHEN length(i.word) <= 4 THEN 1 ELSE 2 END
+                ORDER BY levenshtein(n.word, i.word), n.word <-> i.word, n.word LIMIT 1), i.word), i.word
+            FROM regexp_split_to_table(search_fold($1), '[^[:alnum:]]+') WITH ORDINALITY i(word, position)
+            WHERE i.word <> '' ORDER BY i.position
+            """);
+        command.Parameters.Add(new() { Value = text });
+        var words = new List<string>();
+        var changed = false;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            words.Add(reader.GetString(0));
+            changed |= reader.GetString(0) != reader.GetString(1);
+        }
+        return changed ? string.Join(' ', words) : null;
+    }
+
+    /// <summary>One statement: the matches with a flag per filter, then the page, the counts and every facet from them.</summary>
+    private async Task<(long Matched, SearchResults Results)> Search(SearchQuery query, string text, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand();
+        string Parameter(object value)
+        {
+            command.Parameters.Add(new() { Value = value });
+            return "$" + command.Parameters.Count;
+        }
+        var textParameter = Parameter(text);
+        var flags = new List<(string Name, string Condition)>
+        {
+            ("category", query.Categories.Count > 0 ? $"s.category_ids && {Parameter(query.Categories.ToArray())}::text[]" : "true"),
+            ("brand", query.Brands.Count > 0 ? $"s.brand = ANY({Parameter(query.Brands.ToArray())}::text[])" : "true"),
+            ("price", query.PriceRanges.Count > 0 ? "(" + string.Join(" OR ", query.PriceRanges.Select(PriceCondition)) + ")" : "true"),
+            ("stock", query.InStock switch { true => "s.in_stock", false => "NOT s.in_stock", null => "true" }),
+        };
+        var attributes = query.Attributes.Where(a => a.Value.Count > 0).ToList();
+        var attributeNames = new List<string>();
+        foreach (var (name, values) in attributes)
+        {
+            flags.Add(($"attribute_{attributeNames.Count}", $"s.facets && {Parameter(values.Select(v => name + "=" + v).ToArray())}::text[]"));
+            attributeNames.Add(Parameter(name));
+        }
+        string AllBut(string except) => string.Join(" AND ", flags.Where(f => f.Name != except).Select(f => "ok_" + f.Name).DefaultIfEmpty("true"));
+        var all = AllBut("");
+        // An attribute facet's value counts with every filter but the one on its own attribute.
+        var attributeCondition = string.Join(" AND ", flags.Where(f => !f.Name.StartsWith("attribute_", StringComparison.Ordinal)).Select(f => "ok_" + f.Name)
+            .Concat(attributeNames.Select((name, i) => $"(ok_attribute_{i} OR split_part(f.value, '=', 1) = {name})")));
+        var order = query.Sort switch
+        {
+            SearchSort.PriceAscending => "min_price ASC NULLS LAST, product_id",
+            SearchSort.PriceDescending => "min_price DESC NULLS LAST, product_id",
+            SearchSort.Newest => "created_at DESC, product_id",
+            _ => "score DESC, product_id",
+        };
+        var bucket = "CASE " + string.Join(" ", PriceRanges.All.Select(r => r.To is { } to ? $"WHEN min_price < {to.ToString(CultureInfo.InvariantCulture)} THEN '{r.Key}'" : $"ELSE '{r.Key}'")) + " END";
+        var limit = Parameter(query.Limit);
+        var offset = Parameter((query.Page - 1) * query.Limit);
+        var titleOptions = Parameter($"HighlightAll=true, StartSel={MarkStart}, StopSel={MarkEnd}");
+        var descriptionOptions = Parameter($"MaxFragments=2, MaxWords=30, MinWords=12, FragmentDelimiter=\" … \", StartSel={MarkStart}, StopSel={MarkEnd}");
+        command.CommandText =
+            $"""
+            WITH q AS (SELECT websearch_to_tsquery('commerce_search', {textParameter}) AS query),
+            m AS MATERIALIZED (
+                SELECT s.product_id, s.brand, s.category_id, s.category_name, s.facets, s.in_stock, s.min_price, s.created_at,
+                    ts_rank({Weights}, s.document, q.query) * CASE WHEN s.in_stock THEN 1 ELSE {OutOfStockFactor} END AS score,
+                    {string.Join(", ", flags.Select(f => $"{f.Condition} AS ok_{f.Name}"))}
+                FROM search_products s, q WHERE s.document @@ q.query),
+            page AS (SELECT product_id, row_number() OVER (ORDER BY {order}) AS position FROM m WHERE {all} ORDER BY {order} LIMIT {limit} OFFSET {offset})
+            SELECT (SELECT count(*) FROM m), (SELECT count(*) FROM m WHERE {all}),
+                (SELECT coalesce(json_agg(json_build_object('productId', s.product_id, 'title', s.title, 'brand', s.brand,
+                        'categoryId', s.category_id, 'categoryName', s.category_name, 'minPrice', s.min_price, 'maxPrice', s.max_price,
+                        'currency', s.currency, 'inStock', s.in_stock,
+                        'titleHighlight', ts_headline('commerce_search', s.title, q.query, {titleOptions}),
+                        'descriptionHighlight', ts_headline('commerce_search', s.description, q.query, {descriptionOptions})) ORDER BY page.position), '[]')
+                    FROM page JOIN search_products s USING (product_id), q),
+                (SELECT coalesce(json_agg(json_build_array(value, label, count)), '[]') FROM (
+                    SELECT category_id AS value, min(category_name) AS label, count(*) AS count FROM m
+                    WHERE category_id IS NOT NULL AND {AllBut("category")} GROUP BY category_id ORDER BY count DESC, value LIMIT {FacetValues}) f),
+                (SELECT coalesce(json_agg(json_build_array(value, value, count)), '[]') FROM (
+                    SELECT brand AS value, count(*) AS count FROM m
+                    WHERE brand IS NOT NULL AND {AllBut("brand")} GROUP BY brand ORDER BY count DESC, value LIMIT {FacetValues}) f),
+                (SELECT coalesce(json_agg(json_build_array(value, value, count)), '[]') FROM (
+                    SELECT {bucket} AS value, count(*) AS count FROM m WHERE min_price IS NOT NULL AND {AllBut("price")} GROUP BY 1) f),
+                (SELECT coalesce(json_agg(json_build_array(value, value, count)), '[]') FROM (
+                    SELECT in_stock::text AS value, count(*) AS count FROM m WHERE {AllBut("stock")} GROUP BY in_stock ORDER BY in_stock DESC) f),
+                (SELECT coalesce(json_agg(json_build_array(value, value, count)), '[]') FROM (
+                    SELECT f.value, count(*) AS count FROM m, unnest(m.facets) f(value)
+                    WHERE {attributeCondition} GROUP BY f.value ORDER BY count DESC, f.value LIMIT 500) f)
+            """;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        var facets = new SearchFacets(
+            ReadFacet(reader.GetString(3), query.Categories, v => v),
+            ReadFacet(reader.GetString(4), query.Brands, v => v),
+            ReadFacet(reader.GetString(5), query.PriceRanges, v => PriceRanges.Find(v)!.Label)
+                .OrderBy(v => PriceRanges.All.ToList().FindIndex(r => r.Key == v.Value)).ToList(),
+            ReadFacet(reader.GetString(6), query.InStock is { } stock ? [stock ? "true" : "false"] : [], v => v == "true" ? "In stock" : "Out of stock"),
+            ReadAttributeFacets(reader.GetString(7), query.Attributes));
+        return (reader.GetInt64(0), new SearchResults(reader.GetInt64(1), query.Page, query.Limit, null, ReadHits(reader.GetString(2)), facets));
+    }
+
+    private static string PriceCondition(string key)
+    {
+        var range = PriceRanges.Find(key) ?? throw new ArgumentException($"There is no price range '{key}'.", nameof(key));
+        var from = $"s.min_price >= {range.From.ToString(CultureInfo.InvariantCulture)}";
+        return range.To is { } to ? $"({from} AND s.min_price < {to.ToString(CultureInfo.InvariantCulture)})" : $"({from})";
+    }
+
+    private static List<SearchHit> ReadHits(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.EnumerateArray().Select(hit =>
+        {
+            string? Text(string name) => hit.GetProperty(name).ValueKind == JsonValueKind.Null ? null : hit.GetProperty(name).GetString();
+            Money? Price(string name) => hit.GetProperty(name).ValueKind == JsonValueKind.Null ? null : new Money(Cents(hit.GetProperty(name).GetDecimal()), Text("currency")!.Trim());
+            return new SearchHit(Text("productId")!, Text("title")!, Text("brand"), Text("categoryId"), Text("categoryName"), Price("minPrice"), Price("maxPrice"),
+                hit.GetProperty("inStock").GetBoolean(), Highlight(Text("titleHighlight")!), Highlight(Text("descriptionHighlight")!));
+        }).ToList();
+    }
+
+    private static List<FacetValue> ReadFacet(string json, IReadOnlyCollection<string> selected, Func<string, string> label)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.EnumerateArray().Select(v =>
+        {
+            var value = v[0].GetString()!;
+            return new FacetValue(value, v[1].GetString() is { } l && l != value ? l : label(value), v[2].GetInt64(), selected.Contains(value));
+        }).ToList();
+    }
+
+    private static List<AttributeFacet> ReadAttributeFacets(string json, IReadOnlyDictionary<string, IReadOnlyList<string>> selected)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.EnumerateArray()
+            .Select(v => (Pair: v[0].GetString()!.Split('=', 2), Count: v[2].GetInt64()))
+            .GroupBy(v => v.Pair[0], StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new AttributeFacet(g.Key, g.Take(FacetValues)
+                .Select(v => new FacetValue(v.Pair[1], v.Pair[1], v.Count, selected.TryGetValue(g.Key, out var chosen) && chosen.Contains(v.Pair[1]))).ToList()))
+            .ToList();
+    }
+
+    /// <summary>numeric(19,4) reads back as 12.5000: show 12.50, keeping the digits of a price that really has four (as the catalog does).</summary>
+    private static decimal Cents(decimal amount) => decimal.Round(amount, 2) == amount ? decimal.Round(amount, 2) : amount;
+
+    /// <summary>ts_headline's marked text as HTML: everything escaped, the marks made &lt;mark&gt;.</summary>
+    private static string Highlight(string marked)
+    {
+        var html = new StringBuilder(marked.Length + 16);
+        foreach (var c in marked)
+        {
+            html.Append(c switch
+            {
+                MarkStart => "<mark>",
+                MarkEnd => "</mark>",
+                '<' => "&lt;",
+                '>' => "&gt;",
+                '&' => "&amp;",
+                '"' => "&quot;",
+                '\'' => "&#39;",
+                _ => c.ToString(),
+            });
+        }
+        return html.ToString();
+    }
+
+    public async Task<IReadOnlyList<Suggestion>> SuggestAsync(string prefix, int limit, CancellationToken cancellationToken)
+    {
+        // LIKE's own characters are matched as themselves; three folded characters or more are found at any word start
+        // through the trigram index, shorter ones at the start of a label through the btree.
+        var escaped = prefix.Trim().Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal);
+        var anywhere = escaped.Length >= 3;
+        await using var command = dataSource.CreateCommand(
+            $"""
+            SELECT kind, key, label, products FROM search_suggestions
+            WHERE {(anywhere ? "folded LIKE '%' || search_fold($1) || '%' AND (folded LIKE search_fold($1) || '%' OR folded LIKE '% ' || search_fold($1) || '%')" : "folded LIKE search_fold($1) || '%'")}
+            ORDER BY folded LIKE search_fold($1) || '%' DESC, products DESC, length(label), label, kind LIMIT $2
+            """);
+        command.Parameters.Add(new() { Value = escaped });
+        command.Parameters.Add(new() { Value = limit });
+        var suggestions = new List<Suggestion>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var kind = reader.GetString(0) switch { "brand" => SuggestionKind.Brand, "category" => SuggestionKind.Category, _ => SuggestionKind.Product };
+            suggestions.Add(new Suggestion(kind, reader.GetString(2), kind == SuggestionKind.Category ? reader.GetString(1) : null, reader.GetInt32(3)));
+        }
+        return suggestions;
+    }
+}
