@@ -18,6 +18,7 @@ var buyers = new Option<int>("--buyers") { Description = "Simulated buyers joini
 var units = new Option<int>("--units") { Description = "Units in the flash sale.", DefaultValueFactory = _ => 1_000 };
 var urls = new Option<string>("--urls") { Description = "Where the baseline app listens.", DefaultValueFactory = _ => "http://127.0.0.1:5099" };
 var rounds = new Option<int>("--rounds") { Description = "Rounds of one closed and one open window (dashboard only).", DefaultValueFactory = _ => 10 };
+var products = new Option<int>("--products") { Description = "Generated products, 4 SKUs each (search only).", DefaultValueFactory = _ => 100_000 };
 var redis = new Option<string>("--redis") { Description = "The baseline app's Redis (host:port).", Required = true };
 
 var root = new RootCommand("Commerce benchmarks (see docs/benchmarks.md; run them through deploy/bench).");
@@ -64,6 +65,10 @@ var rows = new Option<int>("--rows") { Description = "Rows (SKUs) in the generat
 var import = new Command("import", "A generated 100,000-row catalog CSV imported through the API by the background job, then the same file again: rows/s of each.") { rows };
 import.SetAction(parse => ImportBenchmark.RunAsync(parse.GetValue(rows), new BenchEnvironment()));
 root.Subcommands.Add(import);
+
+var search = new Command("search", "Search and autocomplete p50/p99 on a generated catalog (100,000 products, 400,000 SKUs) in PostgreSQL, with facets, filters and misspellings.") { seconds, clients, products };
+search.SetAction(parse => SearchBenchmark.RunAsync(parse.GetValue(seconds), parse.GetValue(clients), parse.GetValue(products), new BenchEnvironment()));
+root.Subcommands.Add(search);
 
 var baseline = new Command("redis-flash-sale-app", "Hosts the baseline flash-sale HTTP app (the seeds' Redis flow); started by the flash-sale benchmark.") { urls, redis };
 baseline.SetAction(parse => RedisFlashSaleApp.RunAsync(parse.GetValue(urls)!, parse.GetValue(redis)!));

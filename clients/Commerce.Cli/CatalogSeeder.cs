@@ -1,9 +1,7 @@
-using Bogus;
 using Commerce.Catalog;
-using Commerce.Grains;
+using Commerce.Catalog.Generation;
 using Commerce.Grains.Inventory;
 using Commerce.Hosting;
-using Commerce.Persistence;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -13,7 +11,8 @@ using Orleans;
 namespace Commerce.Cli;
 
 /// <summary>
-/// <c>catalog seed</c>: products with sizes and colours, prices in EUR, and stock. Ids come from the
+/// <c>catalog seed</c>: a generated catalog (<see cref="CatalogGenerator"/>: categories, brands, attributes, sizes and
+/// colours, prices in EUR) and stock. Ids come from the
 /// seed and the position, so running it again updates the same products and SKUs, and stock
 /// receipts carry an operation id, so a re-run does not add stock twice.
 /// </summary>
@@ -54,31 +53,11 @@ internal static class CatalogSeeder
         return 0;
     }
 
-    /// <summary>Generates and upserts the catalog; returns each SKU with the stock to receive.</summary>
+    /// <summary>Generates and upserts the catalog (categories, brands, attributes, SKUs by size and colour); returns each SKU with the stock to receive.</summary>
     public static async Task<List<SeedSku>> WriteCatalog(NpgsqlDataSource dataSource, int products, int skusPerProduct, int stock, int seed, CancellationToken cancellationToken)
     {
-        await PostgresMigrator.MigrateAsync(dataSource, typeof(CatalogStore).Assembly, "catalog", cancellationToken);
-        var catalog = new CatalogStore(dataSource);
-        var faker = new Faker("en") { Random = new Randomizer(seed) };
-        string[] sizes = ["XS", "S", "M", "L", "XL", "XXL"];
-        var skus = new List<SeedSku>();
-        for (var p = 0; p < products; p++)
-        {
-            var productId = $"seed-{seed}-{p + 1:D6}";
-            var title = faker.Commerce.ProductName();
-            await catalog.UpsertProduct(new ProductDraft(productId, title, faker.Commerce.ProductDescription(), faker.Company.CompanyName(), true), cancellationToken);
-            var basePrice = decimal.Parse(faker.Commerce.Price(5, 300, 2), System.Globalization.CultureInfo.InvariantCulture);
-            var colour = faker.Commerce.Color();
-            for (var s = 0; s < skusPerProduct; s++)
-            {
-                var size = sizes[s % sizes.Length];
-                var options = new Dictionary<string, string> { ["size"] = size, ["colour"] = colour };
-                var sku = new SkuDraft($"{productId}-{s + 1}", productId, $"{title}, {colour}, {size}", options, new Money(basePrice + s * 2m, "EUR"), true, null);
-                await catalog.UpsertSku(sku, "cli:catalog-seed", cancellationToken);
-                skus.Add(new SeedSku(sku, stock));
-            }
-        }
-        return skus;
+        var skus = await new CatalogGenerator(seed, products, skusPerProduct).WriteAsync(dataSource, cancellationToken);
+        return skus.Select(sku => new SeedSku(sku, stock)).ToList();
     }
 
     public static async Task ReceiveStock(IGrainFactory grains, IReadOnlyList<SeedSku> skus)

@@ -189,18 +189,22 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource) : ISearchIn
 
     /// <summary>
     /// The query with each word that is not in the vocabulary replaced by its nearest word there: among the eight
-    /// nearest by trigram distance, the one fewest edits away, at most one edit for words of up to four letters and
-    /// two for longer ones. Null when no word changed. Stop words and words under three letters stay as typed.
+    /// nearest by trigram distance, the one fewest edits away (two swapped letters count as one), at most one edit for
+    /// words of up to four letters and two for longer ones. Null when no word changed. Stop words and words under three letters stay as typed.
     /// </summary>
     private async Task<string?> Correct(string text, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
             """
             SELECT coalesce((
-                SELECT n.word FROM (SELECT v.word FROM search_words v ORDER BY v.word <-> i.word LIMIT 8) n
+                SELECT n.word FROM (
+                    -- Two letters swapped are one slip, not two edits: same letters, edit distance two.
+                    SELECT v.word, levenshtein(v.word, i.word) - CASE WHEN levenshtein(v.word, i.word) = 2 AND array(SELECT unnest(string_to_array(v.word, NULL)) ORDER BY 1) = array(SELECT unnest(string_to_array(i.word, NULL)) ORDER BY 1) THEN 1 ELSE 0 END AS edits,
+                        v.word <-> i.word AS distance
+                    FROM search_words v ORDER BY v.word <-> i.word LIMIT 8) n
                 WHERE length(i.word) >= 3 AND numnode(plainto_tsquery('commerce_search', i.word)) > 0
-                    AND levenshtein(n.word, i.word) <= CASE WHEN length(i.word) <= 4 THEN 1 ELSE 2 END
-                ORDER BY levenshtein(n.word, i.word), n.word <-> i.word, n.word LIMIT 1), i.word), i.word
+                    AND n.edits <= CASE WHEN length(i.word) <= 4 THEN 1 ELSE 2 END
+                ORDER BY n.edits, n.distance, n.word LIMIT 1), i.word), i.word
             FROM regexp_split_to_table(search_fold($1), '[^[:alnum:]]+') WITH ORDINALITY i(word, position)
             WHERE i.word <> '' ORDER BY i.position
             """);
@@ -275,17 +279,17 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource) : ISearchIn
                     FROM page JOIN search_products s USING (product_id), q),
                 (SELECT coalesce(json_agg(json_build_array(value, label, count)), '[]') FROM (
                     SELECT category_id AS value, min(category_name) AS label, count(*) AS count FROM m
-                    WHERE category_id IS NOT NULL AND {AllBut("category")} GROUP BY category_id ORDER BY count DESC, value LIMIT {FacetValues}) f),
+                    WHERE category_id IS NOT NULL AND {AllBut("category")} GROUP BY category_id ORDER BY count DESC, category_id COLLATE "C" LIMIT {FacetValues}) f),
                 (SELECT coalesce(json_agg(json_build_array(value, value, count)), '[]') FROM (
                     SELECT brand AS value, count(*) AS count FROM m
-                    WHERE brand IS NOT NULL AND {AllBut("brand")} GROUP BY brand ORDER BY count DESC, value LIMIT {FacetValues}) f),
+                    WHERE brand IS NOT NULL AND {AllBut("brand")} GROUP BY brand ORDER BY count DESC, brand COLLATE "C" LIMIT {FacetValues}) f),
                 (SELECT coalesce(json_agg(json_build_array(value, value, count)), '[]') FROM (
                     SELECT {bucket} AS value, count(*) AS count FROM m WHERE min_price IS NOT NULL AND {AllBut("price")} GROUP BY 1) f),
                 (SELECT coalesce(json_agg(json_build_array(value, value, count)), '[]') FROM (
                     SELECT in_stock::text AS value, count(*) AS count FROM m WHERE {AllBut("stock")} GROUP BY in_stock ORDER BY in_stock DESC) f),
                 (SELECT coalesce(json_agg(json_build_array(value, value, count)), '[]') FROM (
                     SELECT f.value, count(*) AS count FROM m, unnest(m.facets) f(value)
-                    WHERE {attributeCondition} GROUP BY f.value ORDER BY count DESC, f.value LIMIT 500) f)
+                    WHERE {attributeCondition} GROUP BY f.value ORDER BY count DESC, f.value COLLATE "C" LIMIT 500) f)
             """;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
