@@ -256,6 +256,8 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource) : ISearchIn
             SearchSort.Newest => "created_at DESC, product_id",
             _ => "score DESC, product_id",
         };
+        // Ranking reads every match's document: only worth it when the order is by relevance.
+        var score = query.Sort == SearchSort.Relevance ? $"ts_rank({Weights}, s.document, q.query) * CASE WHEN s.in_stock THEN 1 ELSE {OutOfStockFactor} END" : "0";
         var bucket = "CASE " + string.Join(" ", PriceRanges.All.Select(r => r.To is { } to ? $"WHEN min_price < {to.ToString(CultureInfo.InvariantCulture)} THEN '{r.Key}'" : $"ELSE '{r.Key}'")) + " END";
         var limit = Parameter(query.Limit);
         var offset = Parameter((query.Page - 1) * query.Limit);
@@ -266,10 +268,10 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource) : ISearchIn
             WITH q AS (SELECT websearch_to_tsquery('commerce_search', {textParameter}) AS query),
             m AS MATERIALIZED (
                 SELECT s.product_id, s.brand, s.category_id, s.category_name, s.facets, s.in_stock, s.min_price, s.created_at,
-                    ts_rank({Weights}, s.document, q.query) * CASE WHEN s.in_stock THEN 1 ELSE {OutOfStockFactor} END AS score,
+                    {score} AS score,
                     {string.Join(", ", flags.Select(f => $"{f.Condition} AS ok_{f.Name}"))}
                 FROM search_products s, q WHERE s.document @@ q.query),
-            page AS (SELECT product_id, row_number() OVER (ORDER BY {order}) AS position FROM m WHERE {all} ORDER BY {order} LIMIT {limit} OFFSET {offset})
+            page AS (SELECT product_id, row_number() OVER (ORDER BY {order}) AS position FROM (SELECT * FROM m WHERE {all} ORDER BY {order} LIMIT {limit} OFFSET {offset}) top)
             SELECT (SELECT count(*) FROM m), (SELECT count(*) FROM m WHERE {all}),
                 (SELECT coalesce(json_agg(json_build_object('productId', s.product_id, 'title', s.title, 'brand', s.brand,
                         'categoryId', s.category_id, 'categoryName', s.category_name, 'minPrice', s.min_price, 'maxPrice', s.max_price,
