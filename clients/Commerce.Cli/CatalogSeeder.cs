@@ -1,5 +1,6 @@
 using Commerce.Catalog;
 using Commerce.Catalog.Generation;
+using Commerce.Grains.CatalogChanges;
 using Commerce.Grains.Inventory;
 using Commerce.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -35,11 +36,8 @@ internal static class CatalogSeeder
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         var skus = await WriteCatalog(dataSource, products, skusPerProduct, stock, seed, cancellationToken);
         await output.WriteLineAsync($"{products} products and {skus.Count} SKUs written.");
-        if (stock == 0)
-        {
-            return 0;
-        }
-        // Stock lives in the SKU inventory grains: reach them through the cluster like any client.
+        // Stock lives in the SKU inventory grains, and the search index follows the catalog-change stream:
+        // reach both through the cluster like any client.
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         // The cluster's settings (Commerce__Cluster__ClusterId, ...) from the environment; the database as given.
         builder.Configuration.AddEnvironmentVariables();
@@ -47,8 +45,17 @@ internal static class CatalogSeeder
         builder.UseOrleansClient(client => client.AddCommerceClient(builder.Configuration));
         using var host = builder.Build();
         await host.StartAsync(cancellationToken);
-        await ReceiveStock(host.Services.GetRequiredService<IGrainFactory>(), skus);
-        await output.WriteLineAsync($"{stock} units received for each SKU at warehouse 'main'.");
+        var changes = host.Services.GetRequiredService<ICatalogChangeFeed>();
+        foreach (var batch in skus.Select(s => s.Sku.ProductId).Distinct(StringComparer.Ordinal).Chunk(1_000))
+        {
+            await changes.ProductsChangedAsync(batch);
+        }
+        await output.WriteLineAsync("Published for the search index.");
+        if (stock > 0)
+        {
+            await ReceiveStock(host.Services.GetRequiredService<IGrainFactory>(), skus);
+            await output.WriteLineAsync($"{stock} units received for each SKU at warehouse 'main'.");
+        }
         await host.StopAsync(cancellationToken);
         return 0;
     }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Commerce.Catalog;
 using Commerce.Gateway.Identity;
 using Commerce.Grains;
+using Commerce.Grains.CatalogChanges;
 using Commerce.Grains.Inventory;
 using Commerce.Persistence;
 using Microsoft.AspNetCore.Builder;
@@ -111,7 +112,7 @@ internal static class CatalogApi
             (await category)?.Breadcrumbs ?? [], product.Attributes, product.VariantOptions, variants));
     }
 
-    private static async Task<Results<Created<Product>, Ok<Product>, ValidationProblem, ProblemHttpResult>> PutProduct(string productId, ProductRequest request, CatalogStore catalog)
+    private static async Task<Results<Created<Product>, Ok<Product>, ValidationProblem, ProblemHttpResult>> PutProduct(string productId, ProductRequest request, CatalogStore catalog, ICatalogChangeFeed changes)
     {
         var attributes = request.Attributes ?? [];
         var variantOptions = request.VariantOptions ?? [];
@@ -160,21 +161,27 @@ internal static class CatalogApi
         {
             return UnknownCategory(request.CategoryId!);
         }
+        await changes.ProductsChangedAsync([productId]);
         var product = (await catalog.GetProduct(productId, activeOnly: false))!;
         return created.Value ? TypedResults.Created($"/api/v1/catalog/products/{productId}", product) : TypedResults.Ok(product);
     }
 
-    private static async Task<Results<Ok<Product>, ValidationProblem, ProblemHttpResult>> ArchiveProduct(string productId, CatalogStore catalog)
+    private static async Task<Results<Ok<Product>, ValidationProblem, ProblemHttpResult>> ArchiveProduct(string productId, CatalogStore catalog, ICatalogChangeFeed changes)
     {
         if (!Identifiers.IsCode(productId))
         {
             return Problems.Invalid("productId", "A product id is " + Identifiers.CodeRule);
         }
-        return await catalog.ArchiveProduct(productId) ? TypedResults.Ok((await catalog.GetProduct(productId, activeOnly: false))!) : UnknownProduct(productId);
+        if (!await catalog.ArchiveProduct(productId))
+        {
+            return UnknownProduct(productId);
+        }
+        await changes.ProductsChangedAsync([productId]);
+        return TypedResults.Ok((await catalog.GetProduct(productId, activeOnly: false))!);
     }
 
     private static async Task<Results<Ok<VariantsResponse>, ValidationProblem, ProblemHttpResult>> BuildVariants(
-        string productId, VariantsRequest request, ClaimsPrincipal user, CatalogStore catalog)
+        string productId, VariantsRequest request, ClaimsPrincipal user, CatalogStore catalog, ICatalogChangeFeed changes)
     {
         var overrides = request.Overrides ?? [];
         var errors = new FieldErrors()
@@ -200,10 +207,18 @@ internal static class CatalogApi
         var plan = new VariantPlan(request.SkuPrefix!, request.Price!, request.Images,
             overrides.Select(o => new VariantOverride(o.Options!, o.Price, o.Images)).ToList());
         var write = await catalog.BuildVariants(productId, plan, ChangedBy(user));
-        return write.Refusal is { } refusal ? Refused(refusal) : TypedResults.Ok(new VariantsResponse(write.Skus, write.Created, write.Updated));
+        if (write.Refusal is { } refusal)
+        {
+            return Refused(refusal);
+        }
+        if (write.Created + write.Updated > 0)
+        {
+            await changes.ProductsChangedAsync([productId]);
+        }
+        return TypedResults.Ok(new VariantsResponse(write.Skus, write.Created, write.Updated));
     }
 
-    private static async Task<Results<Created<Product>, Ok<Product>, ValidationProblem, ProblemHttpResult>> PutSku(string sku, SkuRequest request, ClaimsPrincipal user, CatalogStore catalog)
+    private static async Task<Results<Created<Product>, Ok<Product>, ValidationProblem, ProblemHttpResult>> PutSku(string sku, SkuRequest request, ClaimsPrincipal user, CatalogStore catalog, ICatalogChangeFeed changes)
     {
         var errors = new FieldErrors()
             .Check(Identifiers.IsCode(sku), "sku", "A SKU is " + Identifiers.CodeRule)
@@ -224,6 +239,7 @@ internal static class CatalogApi
         {
             return Refused(refusal);
         }
+        await changes.ProductsChangedAsync([request.ProductId!]);
         var product = (await catalog.GetProduct(request.ProductId!, activeOnly: false))!;
         return write.Created ? TypedResults.Created($"/api/v1/catalog/products/{request.ProductId}", product) : TypedResults.Ok(product);
     }

@@ -1,4 +1,5 @@
 using Commerce.Catalog;
+using Commerce.Grains.CatalogChanges;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -75,7 +76,7 @@ internal static class CategoriesApi
         return await catalog.ListCategoryProducts(categoryId, order!.Value, page, limit) is { } listing ? TypedResults.Ok(listing) : UnknownCategory(categoryId);
     }
 
-    private static async Task<Results<Created<Category>, Ok<Category>, ValidationProblem, ProblemHttpResult>> Put(string categoryId, CategoryRequest request, CatalogStore catalog)
+    private static async Task<Results<Created<Category>, Ok<Category>, ValidationProblem, ProblemHttpResult>> Put(string categoryId, CategoryRequest request, CatalogStore catalog, ICatalogChangeFeed changes)
     {
         var errors = new FieldErrors()
             .Check(Identifiers.IsCode(categoryId), "categoryId", "A category id is " + Identifiers.CodeRule)
@@ -105,10 +106,11 @@ internal static class CategoriesApi
         {
             return CatalogApi.Refused(refusal);
         }
+        await changes.ProductsChangedAsync(write.ChangedProductIds);
         return write.Created ? TypedResults.Created($"/api/v1/catalog/categories/{categoryId}", write.Category!) : TypedResults.Ok(write.Category!);
     }
 
-    private static async Task<Results<Ok<Category>, ValidationProblem, ProblemHttpResult>> Move(string categoryId, MoveCategoryRequest request, CatalogStore catalog)
+    private static async Task<Results<Ok<Category>, ValidationProblem, ProblemHttpResult>> Move(string categoryId, MoveCategoryRequest request, CatalogStore catalog, ICatalogChangeFeed changes)
     {
         var errors = new FieldErrors()
             .Check(Identifiers.IsCode(categoryId), "categoryId", "A category id is " + Identifiers.CodeRule)
@@ -119,17 +121,28 @@ internal static class CategoriesApi
             return errors.Problem();
         }
         var write = await catalog.MoveCategory(categoryId, request.ParentId, request.Position ?? 0);
-        return write.Refusal is { } refusal ? CatalogApi.Refused(refusal) : TypedResults.Ok(write.Category!);
+        return await Published(write, changes);
     }
 
-    private static async Task<Results<Ok<Category>, ValidationProblem, ProblemHttpResult>> Archive(string categoryId, CatalogStore catalog)
+    private static async Task<Results<Ok<Category>, ValidationProblem, ProblemHttpResult>> Archive(string categoryId, CatalogStore catalog, ICatalogChangeFeed changes)
     {
         if (!Identifiers.IsCode(categoryId))
         {
             return InvalidCategoryId();
         }
         var write = await catalog.ArchiveCategory(categoryId);
-        return write.Refusal is { } refusal ? CatalogApi.Refused(refusal) : TypedResults.Ok(write.Category!);
+        return await Published(write, changes);
+    }
+
+    /// <summary>A refused write as its problem; a committed one's products (the whole subtree's) on the catalog-change stream, then the category.</summary>
+    private static async Task<Results<Ok<Category>, ValidationProblem, ProblemHttpResult>> Published(CategoryWrite write, ICatalogChangeFeed changes)
+    {
+        if (write.Refusal is { } refusal)
+        {
+            return CatalogApi.Refused(refusal);
+        }
+        await changes.ProductsChangedAsync(write.ChangedProductIds);
+        return TypedResults.Ok(write.Category!);
     }
 
     private static bool IsAttributeName(string? name) =>
