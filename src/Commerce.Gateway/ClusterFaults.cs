@@ -33,7 +33,8 @@ internal static class ClusterFaults
     {
         public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
         {
-            if (!TransientFaults.IsTransient(exception) || context.Response.HasStarted)
+            // A request its client abandoned has nobody to answer.
+            if (!TransientFaults.IsTransient(exception) || context.Response.HasStarted || context.RequestAborted.IsCancellationRequested)
             {
                 return false;
             }
