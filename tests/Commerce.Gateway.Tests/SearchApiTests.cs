@@ -8,10 +8,13 @@ namespace Commerce.Gateway.Tests;
 /// <summary>
 /// The gateway on a database holding a small fixed catalog, written straight into the catalog tables and indexed
 /// with <see cref="ISearchIndexWriter"/> as the stream consumer will: phones under electronics, kitchen things,
-/// one inactive product. Tests that change the index use products of their own.
+/// one inactive product. Tests that change the index use products of their own. The gateway's search cache is off,
+/// so that a search right after a change sees it (SearchCacheTests test the cache on this index).
 /// </summary>
 public sealed class SearchServer : GatewayServer, IAsyncLifetime
 {
+    protected override IDictionary<string, string?> ExtraSettings => new Dictionary<string, string?> { [SearchCacheOptions.Section + ":Duration"] = "00:00:00" };
+
     public static readonly string[] Products = ["p-iphone", "p-case", "p-galaxy", "p-pixel", "p-cafe", "p-cups-1", "p-cups-2", "p-retired"];
 
     async Task IAsyncLifetime.InitializeAsync()
