@@ -50,11 +50,11 @@ public sealed class SearchCacheTests(SearchServer server) : IClassFixture<Search
         }
     }
 
-    private (CountingIndex Counted, CachedSearchIndex Cached, ManualClock Clock) Cached()
+    private (CountingIndex Counted, CachedSearchIndex Cached, ManualClock Clock) Cached(int maxEntries = 1_000)
     {
         var counted = new CountingIndex(server.Services.GetRequiredService<PostgresSearchIndex>());
         var clock = new ManualClock();
-        return (counted, new CachedSearchIndex(counted, Options.Create(new SearchCacheOptions { Duration = Window }), clock), clock);
+        return (counted, new CachedSearchIndex(counted, Options.Create(new SearchCacheOptions { Duration = Window, MaxEntries = maxEntries }), clock), clock);
     }
 
     private static List<string> Ids(SearchResults results) => results.Hits.Select(h => h.ProductId).ToList();
@@ -140,5 +140,21 @@ public sealed class SearchCacheTests(SearchServer server) : IClassFixture<Search
         counted.Gate.SetResult();
         Assert.Equal(["p-iphone", "p-case"], Ids(await patient));
         Assert.Equal(3, counted.Searches);
+    }
+
+    [Fact]
+    public async Task When_full_new_searches_go_uncached_until_an_entry_expires()
+    {
+        var (counted, cached, clock) = Cached(maxEntries: 1);
+        await cached.SearchAsync(SearchQuery.For("phones"), default);
+        await cached.SearchAsync(SearchQuery.For("cups"), default);
+        await cached.SearchAsync(SearchQuery.For("cups"), default);
+        await cached.SearchAsync(SearchQuery.For("phones"), default);
+        Assert.Equal(3, counted.Searches);
+
+        clock.Now += Window;
+        await cached.SearchAsync(SearchQuery.For("cups"), default);
+        await cached.SearchAsync(SearchQuery.For("cups"), default);
+        Assert.Equal(4, counted.Searches);
     }
 }

@@ -14,8 +14,12 @@ public sealed class SearchCacheOptions
     /// </summary>
     public TimeSpan Duration { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Answers held at most (per searches and per suggestions); past it, new queries go uncached until entries expire.</summary>
-    public int MaxEntries { get; set; } = 10_000;
+    /// <summary>
+    /// Answers held at most, of searches and of suggestions each (a search's answer is some 10–30 KB); past it, new
+    /// queries go uncached until entries expire. Only answered queries enter, and PostgreSQL answers at most a few
+    /// hundred a second, so within one window this is rarely reached.
+    /// </summary>
+    public int MaxEntries { get; set; } = 1_000;
 }
 
 /// <summary>
