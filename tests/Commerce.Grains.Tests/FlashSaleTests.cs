@@ -147,7 +147,9 @@ public sealed class FlashSaleTests(PostgresDatabaseFixture database) : IClassFix
     public async Task An_unused_token_expires_and_its_units_go_to_the_next_customer()
     {
         await using var silo = await StartSilo();
-        var (sale, _, probe) = await ScheduledSale(silo, stock: 1, units: 1, tokenLifetime: TimeSpan.FromMilliseconds(500));
+        // Long enough that "next" can still buy with its token on a loaded machine (it failed once at 500 ms under a
+        // load average of 20), short enough that the slow token's expiry does not make the test slow.
+        var (sale, _, probe) = await ScheduledSale(silo, stock: 1, units: 1, tokenLifetime: TimeSpan.FromSeconds(2));
         await JoinInOrder(sale, ["slow", "next"]);
         await sale.StartNow("ops");
         var slowToken = await probe.AdmissionOf("slow");
