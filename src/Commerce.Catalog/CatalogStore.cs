@@ -151,7 +151,7 @@ public sealed partial class CatalogStore(NpgsqlDataSource dataSource)
         return found ? changes : null;
     }
 
-    /// <summary>The SKUs among <paramref name="codes"/> that exist, by code. A SKU of an inactive product counts as inactive.</summary>
+    /// <summary>The SKUs among <paramref name="codes"/> that exist, by code. A SKU of a product shoppers do not see (inactive, or in an archived category) counts as inactive: carts do not sell it.</summary>
     public async Task<IReadOnlyDictionary<string, Sku>> GetSkus(IReadOnlyCollection<string> codes, CancellationToken cancellationToken = default)
     {
         var found = new Dictionary<string, Sku>(StringComparer.Ordinal);
@@ -160,7 +160,7 @@ public sealed partial class CatalogStore(NpgsqlDataSource dataSource)
             return found;
         }
         await using var command = dataSource.CreateCommand(
-            $"SELECT {SkuColumns}, p.active FROM catalog_skus s JOIN catalog_products p USING (product_id) WHERE s.sku = ANY($1)");
+            $"SELECT {SkuColumns}, {VisibleProduct} FROM catalog_skus s JOIN catalog_products p USING (product_id) WHERE s.sku = ANY($1)");
         command.Parameters.Add(new() { Value = codes.ToArray() });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

@@ -270,6 +270,8 @@ public sealed class CatalogApiTests(GatewayServer server) : IClassFixture<Gatewa
         var (inRoot, inChild, archived) = (Unique("rake"), Unique("spade"), Unique("hoe"));
         await PutProduct(operators, inRoot, new { title = "Rake", categoryId = root });
         await PutProduct(operators, inChild, new { title = "Spade", categoryId = child });
+        var spade = Unique("spade-sku");
+        await PutSku(operators, spade, inChild, 12m);
         await PutProduct(operators, archived, new { title = "Hoe", categoryId = root });
         (await operators.PostAsync($"/api/v1/catalog/products/{archived}/archive", null)).EnsureSuccessStatusCode();
         Assert.Equal(HttpStatusCode.NotFound, (await shopper.GetAsync($"/api/v1/catalog/products/{archived}")).StatusCode);
@@ -280,6 +282,9 @@ public sealed class CatalogApiTests(GatewayServer server) : IClassFixture<Gatewa
         Assert.Equal(HttpStatusCode.NotFound, (await shopper.GetAsync($"/api/v1/catalog/categories/{child}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await shopper.GetAsync($"/api/v1/catalog/categories/{child}/products")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await shopper.GetAsync($"/api/v1/catalog/products/{inChild}")).StatusCode);
+        // Nor can it be bought: a cart refuses a SKU of a product under an archived category.
+        using var buyer = await server.NewCustomer();
+        await (await buyer.PostAsJsonAsync("/api/v1/cart/items", new { sku = spade, quantity = 1 })).AssertProblem(HttpStatusCode.UnprocessableEntity, field: "sku", code: "sku-not-for-sale");
         var listing = await (await shopper.GetAsync($"/api/v1/catalog/categories/{root}/products")).Read<JsonElement>();
         Assert.Equal([inRoot], listing.GetProperty("products").EnumerateArray().Select(p => p.GetProperty("productId").GetString()));
         var tree = await (await shopper.GetAsync("/api/v1/catalog/categories")).Read<JsonElement>();
