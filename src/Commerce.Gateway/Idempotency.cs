@@ -18,6 +18,9 @@ internal static class Idempotency
 
     public const string RequiredMessage = "An Idempotency-Key header (1 to 255 printable characters) is required, so that a retried request acts once.";
 
+    /// <summary>Where the key is optional: what a malformed one is told.</summary>
+    public const string FormatMessage = "An Idempotency-Key is 1 to 255 printable characters.";
+
     /// <summary>A hash of the request body as bound, to tell a retry from another request under the same key.</summary>
     public static string Fingerprint<T>(T body) => Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(body)));
 

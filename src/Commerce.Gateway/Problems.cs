@@ -1,3 +1,4 @@
+using Commerce.Grains;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -91,12 +92,11 @@ internal sealed class FieldErrors
 /// <summary>Shapes of identifiers that come in through routes and bodies.</summary>
 internal static class Identifiers
 {
-    public const string CodeRule = "1 to 128 printable characters without spaces.";
+    public const string CodeRule = Codes.Rule;
     public const string SlugRule = "1 to 64 lower-case letters, digits and dashes, starting with a letter or digit.";
 
-    /// <summary>SKUs, warehouse ids: printable, no spaces, at most 128 characters.</summary>
-    public static bool IsCode(string? value) =>
-        !string.IsNullOrEmpty(value) && value.Length <= 128 && value.All(c => c > ' ' && c < 0x7f);
+    /// <summary>SKUs, products, categories, warehouse ids: <see cref="Codes"/>.</summary>
+    public static bool IsCode(string? value) => Codes.IsValid(value);
 
     /// <summary>Sale ids: lower-case letters, digits and dashes, at most 64, chosen by the operator so that creation can be retried.</summary>
     public static bool IsSlug(string? value) =>

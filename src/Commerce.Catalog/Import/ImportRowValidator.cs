@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Commerce.Grains;
 using Commerce.Persistence;
 
 namespace Commerce.Catalog.Import;
@@ -56,9 +57,9 @@ internal sealed class ImportRowValidator(IReadOnlyDictionary<string, int> column
         }
 
         var productId = Field("product_id");
-        if (!IsCode(productId))
+        if (!Codes.IsValid(productId))
         {
-            Fail("product_id", "A product id is " + CodeRule);
+            Fail("product_id", "A product id is " + Codes.Rule);
         }
         var productTitle = Field("product_title");
         CheckTitle(productTitle, "product_title", Fail);
@@ -73,16 +74,16 @@ internal sealed class ImportRowValidator(IReadOnlyDictionary<string, int> column
             Fail("brand", $"A brand has at most {MaxBrand} characters.");
         }
         var categoryId = Field("category_id");
-        if (categoryId.Length > 0 && !IsCode(categoryId))
+        if (categoryId.Length > 0 && !Codes.IsValid(categoryId))
         {
-            Fail("category_id", "A category id is " + CodeRule);
+            Fail("category_id", "A category id is " + Codes.Rule);
         }
         var attributes = Attributes(Field("attributes"), Fail);
 
         var sku = Field("sku");
-        if (!IsCode(sku))
+        if (!Codes.IsValid(sku))
         {
-            Fail("sku", "A SKU is " + CodeRule);
+            Fail("sku", "A SKU is " + Codes.Rule);
         }
         else if (_skuLines.TryGetValue(sku, out var firstLine))
         {
@@ -105,7 +106,7 @@ internal sealed class ImportRowValidator(IReadOnlyDictionary<string, int> column
         var active = Active(Field("active"), Fail);
 
         var product = new ImportedProduct(productId, productTitle, description, brand.Length == 0 ? null : brand, categoryId.Length == 0 ? null : categoryId, attributes ?? "{}");
-        if (IsCode(productId))
+        if (Codes.IsValid(productId))
         {
             if (_products.TryGetValue(productId, out var first))
             {
@@ -124,10 +125,6 @@ internal sealed class ImportRowValidator(IReadOnlyDictionary<string, int> column
             : (new ImportedRow(row.Line, product, new ImportedSku(sku, skuTitle, options!, price!.Value, currency, active!.Value, images!)), errors);
     }
 
-    /// <summary>The gateway's rule for ids that come in through routes and bodies (Identifiers.IsCode), so an imported id can be addressed there.</summary>
-    public static bool IsCode(string? value) => !string.IsNullOrEmpty(value) && value.Length <= 128 && value.All(c => c > ' ' && c < 0x7f);
-
-    public const string CodeRule = "1 to 128 printable characters without spaces.";
 
     private static IEnumerable<string> Disagreements(ImportedProduct first, ImportedProduct other)
     {

@@ -41,7 +41,7 @@ internal static class CatalogImportApi
     {
         if (idempotencyKey is not null && !Identifiers.IsIdempotencyKey(idempotencyKey))
         {
-            return Problems.Invalid(Idempotency.KeyHeader, "An Idempotency-Key is 1 to 255 printable characters.");
+            return Problems.Invalid(Idempotency.KeyHeader, Idempotency.FormatMessage);
         }
         var file = await ReadFile(request, options.Value.MaxFileBytes, cancellationToken);
         if (file is null)

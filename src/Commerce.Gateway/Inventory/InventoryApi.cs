@@ -76,7 +76,7 @@ internal static class InventoryApi
             .Check(Identifiers.IsCode(request.WarehouseId), "warehouseId", "A warehouse id is " + Identifiers.CodeRule)
             .Check(request.Quantity is > 0, "quantity", "The quantity received must be a whole number above zero.")
             .Check(request.Note is null || request.Note.Length <= 500, "note", "A note is at most 500 characters.")
-            .Check(idempotencyKey is null || Identifiers.IsIdempotencyKey(idempotencyKey), Idempotency.KeyHeader, "An Idempotency-Key is 1 to 255 printable characters.");
+            .Check(idempotencyKey is null || Identifiers.IsIdempotencyKey(idempotencyKey), Idempotency.KeyHeader, Idempotency.FormatMessage);
         if (errors.Any)
         {
             return errors.Problem();
@@ -93,7 +93,7 @@ internal static class InventoryApi
             .Check(Identifiers.IsCode(request.WarehouseId), "warehouseId", "A warehouse id is " + Identifiers.CodeRule)
             .Check(request.Delta is not null and not 0, "delta", "An adjustment is a whole number of units, positive or negative, not zero.")
             .Check(!string.IsNullOrWhiteSpace(request.Reason) && request.Reason.Length <= 500, "reason", "Every adjustment needs a reason (at most 500 characters).")
-            .Check(idempotencyKey is null || Identifiers.IsIdempotencyKey(idempotencyKey), Idempotency.KeyHeader, "An Idempotency-Key is 1 to 255 printable characters.");
+            .Check(idempotencyKey is null || Identifiers.IsIdempotencyKey(idempotencyKey), Idempotency.KeyHeader, Idempotency.FormatMessage);
         if (errors.Any)
         {
             return errors.Problem();
