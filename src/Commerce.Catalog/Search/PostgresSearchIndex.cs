@@ -179,7 +179,7 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource) : ISearchIn
     public async Task<SearchResults> SearchAsync(SearchQuery query, CancellationToken cancellationToken)
     {
         var (matched, results) = await Search(query, query.Text, cancellationToken);
-        if (matched > 0 || await Correct(query.Text, cancellationToken) is not { } corrected)
+        if (matched || await Correct(query.Text, cancellationToken) is not { } corrected)
         {
             return results;
         }
@@ -220,8 +220,12 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource) : ISearchIn
         return changed ? string.Join(' ', words) : null;
     }
 
-    /// <summary>One statement: the matches with a flag per filter, then the page, the counts and every facet from them.</summary>
-    private async Task<(long Matched, SearchResults Results)> Search(SearchQuery query, string text, CancellationToken cancellationToken)
+    /// <summary>
+    /// One statement: the matches that fail at most one filter (no facet counts a product that fails two) with a flag per
+    /// filter, then from them the page, the counts and every facet: the category, brand, price and stock facets in one
+    /// grouping pass, the attribute values in one more.
+    /// </summary>
+    private async Task<(bool Matched, SearchResults Results)> Search(SearchQuery query, string text, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand();
         string Parameter(object value)
@@ -230,16 +234,25 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource) : ISearchIn
             return "$" + command.Parameters.Count;
         }
         var textParameter = Parameter(text);
-        var flags = new List<(string Name, string Condition)>
+        var flags = new List<(string Name, string Condition)>();
+        if (query.Categories.Count > 0)
         {
-            ("category", query.Categories.Count > 0 ? $"s.category_ids && {Parameter(query.Categories.ToArray())}::text[]" : "true"),
-            ("brand", query.Brands.Count > 0 ? $"s.brand = ANY({Parameter(query.Brands.ToArray())}::text[])" : "true"),
-            ("price", query.PriceRanges.Count > 0 ? "(" + string.Join(" OR ", query.PriceRanges.Select(PriceCondition)) + ")" : "true"),
-            ("stock", query.InStock switch { true => "s.in_stock", false => "NOT s.in_stock", null => "true" }),
-        };
-        var attributes = query.Attributes.Where(a => a.Value.Count > 0).ToList();
+            flags.Add(("category", $"s.category_ids && {Parameter(query.Categories.ToArray())}::text[]"));
+        }
+        if (query.Brands.Count > 0)
+        {
+            flags.Add(("brand", $"s.brand = ANY({Parameter(query.Brands.ToArray())}::text[])"));
+        }
+        if (query.PriceRanges.Count > 0)
+        {
+            flags.Add(("price", "(" + string.Join(" OR ", query.PriceRanges.Select(PriceCondition)) + ")"));
+        }
+        if (query.InStock is { } inStock)
+        {
+            flags.Add(("stock", inStock ? "s.in_stock" : "NOT s.in_stock"));
+        }
         var attributeNames = new List<string>();
-        foreach (var (name, values) in attributes)
+        foreach (var (name, values) in query.Attributes.Where(a => a.Value.Count > 0))
         {
             flags.Add(($"attribute_{attributeNames.Count}", $"s.facets && {Parameter(values.Select(v => name + "=" + v).ToArray())}::text[]"));
             attributeNames.Add(Parameter(name));
@@ -248,7 +261,7 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource) : ISearchIn
         var all = AllBut("");
         // An attribute facet's value counts with every filter but the one on its own attribute.
         var attributeCondition = string.Join(" AND ", flags.Where(f => !f.Name.StartsWith("attribute_", StringComparison.Ordinal)).Select(f => "ok_" + f.Name)
-            .Concat(attributeNames.Select((name, i) => $"(ok_attribute_{i} OR split_part(f.value, '=', 1) = {name})")));
+            .Concat(attributeNames.Select((name, i) => $"(ok_attribute_{i} OR split_part(value, '=', 1) = {name})")).DefaultIfEmpty("true"));
         var order = query.Sort switch
         {
             SearchSort.PriceAscending => "min_price ASC NULLS LAST, product_id",
@@ -256,42 +269,56 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource) : ISearchIn
             SearchSort.Newest => "created_at DESC, product_id",
             _ => "score DESC, product_id",
         };
-        // Ranking reads every match's document: only worth it when the order is by relevance.
-        var score = query.Sort == SearchSort.Relevance ? $"ts_rank({Weights}, s.document, q.query) * CASE WHEN s.in_stock THEN 1 ELSE {OutOfStockFactor} END" : "0";
-        var bucket = "CASE " + string.Join(" ", PriceRanges.All.Select(r => r.To is { } to ? $"WHEN min_price < {to.ToString(CultureInfo.InvariantCulture)} THEN '{r.Key}'" : $"ELSE '{r.Key}'")) + " END";
+        // Ranking reads a match's document: only worth it when the order is by relevance, and only for the matches the
+        // page can come from (those that pass every filter).
+        var passesAll = string.Join(" AND ", flags.Select(f => f.Condition).DefaultIfEmpty("true"));
+        var score = query.Sort == SearchSort.Relevance
+            ? $"CASE WHEN {passesAll} THEN ts_rank({Weights}, s.document, q.query) * CASE WHEN s.in_stock THEN 1 ELSE {OutOfStockFactor} END END"
+            : "0";
+        var failsAtMostOne = flags.Count > 1 ? " AND " + string.Join(" + ", flags.Select(f => $"(NOT coalesce({f.Condition}, false))::int")) + " <= 1" : "";
+        // The price facet's bucket: how many of the ranges' upper bounds the lowest price reaches (0 for the first range).
+        var bounds = string.Join(", ", PriceRanges.All.Where(r => r.To is not null).Select(r => r.To!.Value.ToString(CultureInfo.InvariantCulture)));
+        var bucketKeys = string.Join(", ", PriceRanges.All.Select(r => $"'{r.Key}'"));
         var limit = Parameter(query.Limit);
         var offset = Parameter((query.Page - 1) * query.Limit);
         var titleOptions = Parameter($"HighlightAll=true, StartSel={MarkStart}, StopSel={MarkEnd}");
         var descriptionOptions = Parameter($"MaxFragments=2, MaxWords=30, MinWords=12, FragmentDelimiter=\" … \", StartSel={MarkStart}, StopSel={MarkEnd}");
+        // GROUPING() of the four grouped columns tells the sets apart: 7 category, 11 brand, 13 price bucket, 14 stock, 15 all.
         command.CommandText =
             $"""
             WITH q AS (SELECT websearch_to_tsquery('commerce_search', {textParameter}) AS query),
             m AS MATERIALIZED (
                 SELECT s.product_id, s.brand, s.category_id, s.category_name, s.facets, s.in_stock, s.min_price, s.created_at,
-                    {score} AS score,
-                    {string.Join(", ", flags.Select(f => $"{f.Condition} AS ok_{f.Name}"))}
-                FROM search_products s, q WHERE s.document @@ q.query),
+                    (ARRAY[{bucketKeys}])[width_bucket(s.min_price, ARRAY[{bounds}]::numeric[]) + 1] AS bucket,
+                    {score} AS score
+                    {string.Concat(flags.Select(f => $", coalesce({f.Condition}, false) AS ok_{f.Name}"))}
+                FROM search_products s, q WHERE s.document @@ q.query{failsAtMostOne}),
+            g AS (
+                SELECT GROUPING(category_id, brand, bucket, in_stock) AS set, category_id, brand, bucket, in_stock,
+                    min(category_name) FILTER (WHERE {AllBut("category")}) AS category_name,
+                    count(*) FILTER (WHERE {AllBut("category")}) AS by_category, count(*) FILTER (WHERE {AllBut("brand")}) AS by_brand,
+                    count(*) FILTER (WHERE {AllBut("price")}) AS by_price, count(*) FILTER (WHERE {AllBut("stock")}) AS by_stock,
+                    count(*) FILTER (WHERE {all}) AS total
+                FROM m GROUP BY GROUPING SETS ((category_id), (brand), (bucket), (in_stock), ())),
             page AS (SELECT product_id, row_number() OVER (ORDER BY {order}) AS position FROM (SELECT * FROM m WHERE {all} ORDER BY {order} LIMIT {limit} OFFSET {offset}) top)
-            SELECT (SELECT count(*) FROM m), (SELECT count(*) FROM m WHERE {all}),
+            SELECT EXISTS (SELECT FROM m) OR EXISTS (SELECT FROM search_products s, q WHERE s.document @@ q.query),
+                (SELECT total FROM g WHERE set = 15),
                 (SELECT coalesce(json_agg(json_build_object('productId', s.product_id, 'title', s.title, 'brand', s.brand,
                         'categoryId', s.category_id, 'categoryName', s.category_name, 'minPrice', s.min_price, 'maxPrice', s.max_price,
                         'currency', s.currency, 'inStock', s.in_stock,
                         'titleHighlight', ts_headline('commerce_search', s.title, q.query, {titleOptions}),
                         'descriptionHighlight', ts_headline('commerce_search', s.description, q.query, {descriptionOptions})) ORDER BY page.position), '[]')
                     FROM page JOIN search_products s USING (product_id), q),
-                (SELECT coalesce(json_agg(json_build_array(value, label, count)), '[]') FROM (
-                    SELECT category_id AS value, min(category_name) AS label, count(*) AS count FROM m
-                    WHERE category_id IS NOT NULL AND {AllBut("category")} GROUP BY category_id ORDER BY count DESC, category_id COLLATE "C" LIMIT {FacetValues}) f),
+                (SELECT coalesce(json_agg(json_build_array(category_id, category_name, by_category)), '[]') FROM (
+                    SELECT category_id, category_name, by_category FROM g WHERE set = 7 AND category_id IS NOT NULL AND by_category > 0
+                    ORDER BY by_category DESC, category_id COLLATE "C" LIMIT {FacetValues}) f),
+                (SELECT coalesce(json_agg(json_build_array(brand, brand, by_brand)), '[]') FROM (
+                    SELECT brand, by_brand FROM g WHERE set = 11 AND brand IS NOT NULL AND by_brand > 0 ORDER BY by_brand DESC, brand COLLATE "C" LIMIT {FacetValues}) f),
+                (SELECT coalesce(json_agg(json_build_array(bucket, bucket, by_price)), '[]') FROM g WHERE set = 13 AND bucket IS NOT NULL AND by_price > 0),
+                (SELECT coalesce(json_agg(json_build_array(in_stock::text, in_stock::text, by_stock) ORDER BY in_stock DESC), '[]') FROM g WHERE set = 14 AND by_stock > 0),
                 (SELECT coalesce(json_agg(json_build_array(value, value, count)), '[]') FROM (
-                    SELECT brand AS value, count(*) AS count FROM m
-                    WHERE brand IS NOT NULL AND {AllBut("brand")} GROUP BY brand ORDER BY count DESC, brand COLLATE "C" LIMIT {FacetValues}) f),
-                (SELECT coalesce(json_agg(json_build_array(value, value, count)), '[]') FROM (
-                    SELECT {bucket} AS value, count(*) AS count FROM m WHERE min_price IS NOT NULL AND {AllBut("price")} GROUP BY 1) f),
-                (SELECT coalesce(json_agg(json_build_array(value, value, count)), '[]') FROM (
-                    SELECT in_stock::text AS value, count(*) AS count FROM m WHERE {AllBut("stock")} GROUP BY in_stock ORDER BY in_stock DESC) f),
-                (SELECT coalesce(json_agg(json_build_array(value, value, count)), '[]') FROM (
-                    SELECT f.value, count(*) AS count FROM m, unnest(m.facets) f(value)
-                    WHERE {attributeCondition} GROUP BY f.value ORDER BY count DESC, f.value COLLATE "C" LIMIT 500) f)
+                    SELECT value, count(*) AS count FROM (SELECT unnest(facets) AS value{string.Concat(flags.Select(f => ", ok_" + f.Name))} FROM m) u
+                    WHERE {attributeCondition} GROUP BY value ORDER BY count DESC, value COLLATE "C" LIMIT 500) f)
             """;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
@@ -302,7 +329,7 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource) : ISearchIn
                 .OrderBy(v => PriceRanges.All.ToList().FindIndex(r => r.Key == v.Value)).ToList(),
             ReadFacet(reader.GetString(6), query.InStock is { } stock ? [stock ? "true" : "false"] : [], v => v == "true" ? "In stock" : "Out of stock"),
             ReadAttributeFacets(reader.GetString(7), query.Attributes));
-        return (reader.GetInt64(0), new SearchResults(reader.GetInt64(1), query.Page, query.Limit, null, ReadHits(reader.GetString(2)), facets));
+        return (reader.GetBoolean(0), new SearchResults(reader.IsDBNull(1) ? 0 : reader.GetInt64(1), query.Page, query.Limit, null, ReadHits(reader.GetString(2)), facets));
     }
 
     private static string PriceCondition(string key)
