@@ -100,5 +100,8 @@ public sealed record CategoryWrite(Category? Category, bool Created, CatalogRefu
 /// <summary>A SKU write: whether it created the SKU, or the refusal. The product it changed is the draft's.</summary>
 public sealed record SkuWrite(bool Created, CatalogRefusal? Refusal);
 
-/// <summary>The variant SKUs of a product after a build, how many it created and changed, or the refusal. The product id is the caller's.</summary>
-public sealed record VariantsWrite(IReadOnlyList<Sku> Skus, int Created, int Updated, CatalogRefusal? Refusal);
+/// <summary>
+/// The variant SKUs of a product after a build, how many it created and changed, how many of the product's other SKUs it
+/// deactivated, or the refusal. The product id is the caller's.
+/// </summary>
+public sealed record VariantsWrite(IReadOnlyList<Sku> Skus, int Created, int Updated, int Deactivated, CatalogRefusal? Refusal);

@@ -82,7 +82,8 @@ public sealed partial class CatalogStore(NpgsqlDataSource dataSource)
     /// <summary>
     /// Builds the product's variant SKUs, one per combination of its variant options (in name order: <c>PREFIX-black-S</c>), priced by the
     /// plan. Idempotent: a SKU the plan would not change is not written; an existing one keeps its activity and purchase limit (and its
-    /// stock, which inventory holds), and its images unless the plan gives some. Price changes enter the history as set by <paramref name="changedBy"/>.
+    /// stock, which inventory holds), and its images unless the plan gives some; the product's other active SKUs are deactivated.
+    /// Price changes enter the history as set by <paramref name="changedBy"/>.
     /// </summary>
     public async Task<VariantsWrite> BuildVariants(string productId, VariantPlan plan, string changedBy, CancellationToken cancellationToken = default)
     {
@@ -95,7 +96,7 @@ public sealed partial class CatalogStore(NpgsqlDataSource dataSource)
         var planned = Variants.Plan(product, plan);
         if (planned.Refusal is { } refusal)
         {
-            return new VariantsWrite([], 0, 0, refusal);
+            return new VariantsWrite([], 0, 0, 0, refusal);
         }
         var existing = await LockSkus(connection, transaction, planned.Skus.Select(s => s.Code).ToList(), cancellationToken);
         if (existing.Values.FirstOrDefault(s => s.ProductId != productId) is { } taken)
@@ -120,10 +121,11 @@ public sealed partial class CatalogStore(NpgsqlDataSource dataSource)
                 updated++;
             }
         }
-        await transaction.CommitAsync(cancellationToken);
         var codes = planned.Skus.Select(s => s.Code).ToHashSet(StringComparer.Ordinal);
+        var deactivated = await DeactivateOtherSkus(connection, transaction, productId, codes, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         var skus = (await GetProduct(productId, activeOnly: false, cancellationToken))!.Skus.Where(s => codes.Contains(s.Code)).ToList();
-        return new VariantsWrite(skus, created, updated, null);
+        return new VariantsWrite(skus, created, updated, deactivated, null);
     }
 
     /// <summary>The prices SKU <paramref name="sku"/> had, newest first; null when there is no such SKU.</summary>
@@ -242,6 +244,20 @@ public sealed partial class CatalogStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
+    /// After a variant build: the product's active SKUs the build did not make (combinations no longer in its options, codes of an
+    /// earlier prefix) become inactive, so that shoppers cannot buy a combination the product no longer has. Their price, images and
+    /// stock (inventory's) are left as they are: a PUT with active true brings one back. Answers how many it deactivated.
+    /// </summary>
+    private static async Task<int> DeactivateOtherSkus(NpgsqlConnection connection, NpgsqlTransaction transaction, string productId, IReadOnlyCollection<string> built, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "UPDATE catalog_skus SET active = false, updated_at = now() WHERE product_id = $1 AND active AND sku <> ALL($2)", connection, transaction);
+        command.Parameters.Add(new() { Value = productId });
+        command.Parameters.Add(new() { Value = built.ToArray() });
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
     /// Writes <paramref name="sku"/> (its images set) unless it equals <paramref name="old"/>, the locked row; a new or changed price
     /// adds a price-history row in the same transaction. True when it wrote.
     /// </summary>
@@ -286,7 +302,7 @@ public sealed partial class CatalogStore(NpgsqlDataSource dataSource)
         return true;
     }
 
-    private static VariantsWrite VariantsRefused(CatalogRefusalKind kind, string code, string field, string message) => new([], 0, 0, new CatalogRefusal(kind, code, field, message));
+    private static VariantsWrite VariantsRefused(CatalogRefusalKind kind, string code, string field, string message) => new([], 0, 0, 0, new CatalogRefusal(kind, code, field, message));
 
     /// <summary>numeric(19,4) reads back as 12.5000: show 12.50, keeping the digits of a price that really has four.</summary>
     private static decimal Cents(decimal amount) => decimal.Round(amount, 2) == amount ? decimal.Round(amount, 2) : amount;

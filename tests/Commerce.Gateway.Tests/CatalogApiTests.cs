@@ -155,6 +155,34 @@ public sealed class CatalogApiTests(GatewayServer server) : IClassFixture<Gatewa
     }
 
     [Fact]
+    public async Task A_rebuild_with_fewer_option_values_deactivates_the_removed_combinations_and_leaves_their_stock()
+    {
+        using var operators = await server.Operator();
+        using var shopper = server.Anonymous();
+        var tees = Unique("tees");
+        await PutCategory(operators, tees, attributes: ApparelAttributes);
+        var product = Unique("tee");
+        var prefix = product.ToUpperInvariant();
+        var request = new { skuPrefix = prefix, price = new { amount = 19.90m, currency = "EUR" } };
+        await PutProduct(operators, product, new { title = "Tee", categoryId = tees, variantOptions = new { size = new[] { "S", "M", "L" }, colour = new[] { "black", "white" } } });
+        (await operators.PostAsJsonAsync($"/api/v1/catalog/products/{product}/variants", request)).EnsureSuccessStatusCode();
+        (await operators.PostAsJsonAsync($"/api/v1/inventory/{prefix}-white-L/receipts", new { warehouseId = "main", quantity = 7 })).EnsureSuccessStatusCode();
+
+        await PutProduct(operators, product, new { title = "Tee", categoryId = tees, variantOptions = new { size = new[] { "S", "M" }, colour = new[] { "black" } } });
+        var rebuilt = await (await operators.PostAsJsonAsync($"/api/v1/catalog/products/{product}/variants", request)).Read<JsonElement>();
+
+        Assert.Equal((0, 0, 4), (rebuilt.GetProperty("created").GetInt32(), rebuilt.GetProperty("updated").GetInt32(), rebuilt.GetProperty("deactivated").GetInt32()));
+        Assert.Equal([$"{prefix}-black-M", $"{prefix}-black-S"], rebuilt.GetProperty("skus").EnumerateArray().Select(s => s.GetProperty("code").GetString()).Order(StringComparer.Ordinal));
+        var page = await (await shopper.GetAsync($"/api/v1/catalog/products/{product}")).Read<JsonElement>();
+        Assert.Equal([$"{prefix}-black-M", $"{prefix}-black-S"], page.GetProperty("skus").EnumerateArray().Select(s => s.GetProperty("code").GetString()).Order(StringComparer.Ordinal));
+        var stock = await (await operators.GetAsync($"/api/v1/inventory/{prefix}-white-L/stock")).Read<JsonElement>();
+        Assert.Equal(7, stock.GetProperty("warehouses").EnumerateArray().Sum(w => w.GetProperty("onHand").GetInt32()));
+        // The same request again deactivates nothing more.
+        var again = await (await operators.PostAsJsonAsync($"/api/v1/catalog/products/{product}/variants", request)).Read<JsonElement>();
+        Assert.Equal(0, again.GetProperty("deactivated").GetInt32());
+    }
+
+    [Fact]
     public async Task Every_price_change_is_kept_with_operator_and_time_and_an_unchanged_price_adds_no_row()
     {
         using var operators = await server.Operator();

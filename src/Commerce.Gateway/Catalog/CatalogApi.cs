@@ -26,7 +26,7 @@ public sealed record VariantsRequest(string? SkuPrefix, Money? Price, List<SkuIm
 /// <summary>For every combination holding all of <paramref name="Options"/>: its own price, its own images, or both.</summary>
 public sealed record VariantOverrideRequest(Dictionary<string, string>? Options, Money? Price, List<SkuImage>? Images);
 
-public sealed record VariantsResponse(IReadOnlyList<Sku> Skus, int Created, int Updated);
+public sealed record VariantsResponse(IReadOnlyList<Sku> Skus, int Created, int Updated, int Deactivated);
 
 public sealed record PriceHistory(string Sku, IReadOnlyList<PriceChange> Changes);
 
@@ -211,11 +211,11 @@ internal static class CatalogApi
         {
             return Refused(refusal);
         }
-        if (write.Created + write.Updated > 0)
+        if (write.Created + write.Updated + write.Deactivated > 0)
         {
             await changes.ProductsChangedAsync([productId]);
         }
-        return TypedResults.Ok(new VariantsResponse(write.Skus, write.Created, write.Updated));
+        return TypedResults.Ok(new VariantsResponse(write.Skus, write.Created, write.Updated, write.Deactivated));
     }
 
     private static async Task<Results<Created<Product>, Ok<Product>, ValidationProblem, ProblemHttpResult>> PutSku(string sku, SkuRequest request, ClaimsPrincipal user, CatalogStore catalog, ICatalogChangeFeed changes)
