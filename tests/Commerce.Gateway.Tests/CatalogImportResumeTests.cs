@@ -1,6 +1,8 @@
 using System.Net;
 using Commerce.Catalog.Import;
+using Commerce.Grains.CatalogChanges;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using static Commerce.Gateway.Tests.CatalogImports;
 
@@ -56,5 +58,49 @@ public sealed class CatalogImportResumeTests(ImportRunnerServer server) : IClass
         await reader.ReadAsync();
         Assert.Equal((4L, 35L), (reader.GetInt64(0), reader.GetInt64(1)));
         Assert.False(await runner.RunNextJob(null, CancellationToken.None));
+    }
+
+    /// <summary>A change feed that refuses every publish while <see cref="Failing"/>, as a stream provider that is away.</summary>
+    private sealed class FlakyFeed : ICatalogChangeFeed
+    {
+        public bool Failing { get; set; } = true;
+
+        public List<string> Published { get; } = [];
+
+        public Task ProductsChangedAsync(IReadOnlyCollection<string> productIds)
+        {
+            if (Failing)
+            {
+                throw new InvalidOperationException("The catalog-change stream is away.");
+            }
+            Published.AddRange(productIds);
+            return Task.CompletedTask;
+        }
+
+        public Task StockChangedAsync(string sku, int available) => Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task A_chunk_whose_publish_failed_is_published_again_once_the_stream_is_back_and_then_no_more()
+    {
+        var p = "pub-" + Guid.NewGuid().ToString("N")[..8];
+        using var operators = await server.Operator();
+        await Submit(operators, Enumerable.Range(0, 12).Select(i => Row($"{p}-{i / 4}", $"{p}-{i:00}")));
+        var feed = new FlakyFeed();
+        var publisher = new ImportChangePublisher(server.Services.GetRequiredService<CatalogImportStore>(), feed, NullLogger<ImportChangePublisher>.Instance);
+        List<string> Ours() => feed.Published.Where(id => id.StartsWith(p, StringComparison.Ordinal)).Distinct().Order(StringComparer.Ordinal).ToList();
+
+        // Both chunks (rows 0-9 and 10-11) commit while the stream refuses them, and again at the next poll.
+        Assert.True(await server.Services.GetRequiredService<CatalogImportRunner>().RunNextJob(publisher.PublishCommitted, CancellationToken.None));
+        await publisher.PublishLeftOver(CancellationToken.None);
+        Assert.Empty(Ours());
+
+        feed.Failing = false;
+        await publisher.PublishLeftOver(CancellationToken.None);
+        Assert.Equal([$"{p}-0", $"{p}-1", $"{p}-2"], Ours());
+
+        feed.Published.Clear();
+        await publisher.PublishLeftOver(CancellationToken.None);
+        Assert.Empty(Ours());
     }
 }

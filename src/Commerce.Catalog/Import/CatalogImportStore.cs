@@ -20,6 +20,9 @@ internal sealed record ImportClaim(Guid JobId, Guid Owner, byte[] File, int Proc
 /// <summary>What one committed chunk did: the products whose rows changed anything, for the search index to follow.</summary>
 public sealed record CommittedChunk(Guid JobId, int FirstRow, int Rows, int Applied, int Unchanged, int Rejected, IReadOnlyList<string> ChangedProducts);
 
+/// <summary>A committed chunk's changed products, to go on the catalog-change stream.</summary>
+public sealed record ChunkChanges(Guid JobId, int FirstRow, IReadOnlyList<string> ChangedProducts);
+
 /// <summary>Import jobs and their chunks in PostgreSQL (<c>catalog_import_*</c>), and the set-based SQL that applies a chunk.</summary>
 public sealed class CatalogImportStore(NpgsqlDataSource dataSource)
 {
@@ -169,7 +172,7 @@ public sealed class CatalogImportStore(NpgsqlDataSource dataSource)
         {
             Parameters = { new() { Value = claim.JobId }, new() { Value = errors.Select(e => e.Line).ToArray() }, new() { Value = errors.Select(e => e.Field).ToArray() }, new() { Value = errors.Select(e => e.Message).ToArray() } },
         });
-        record.BatchCommands.Add(new("INSERT INTO catalog_import_chunks (job_id, first_row, row_count, changed_products) VALUES ($1, $2, $3, $4)")
+        record.BatchCommands.Add(new("INSERT INTO catalog_import_chunks (job_id, first_row, row_count, changed_products, published) VALUES ($1, $2, $3, $4, cardinality($4) = 0)")
         {
             Parameters = { new() { Value = claim.JobId }, new() { Value = firstRow }, new() { Value = rows }, new() { Value = chunk.ChangedProducts.ToArray() } },
         });
@@ -181,6 +184,30 @@ public sealed class CatalogImportStore(NpgsqlDataSource dataSource)
         await record.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return chunk;
+    }
+
+    /// <summary>Records that the chunk's changed products are on the catalog-change stream.</summary>
+    internal async Task MarkPublished(ChunkChanges chunk, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("UPDATE catalog_import_chunks SET published = true WHERE job_id = $1 AND first_row = $2");
+        command.Parameters.Add(new() { Value = chunk.JobId });
+        command.Parameters.Add(new() { Value = chunk.FirstRow });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The oldest committed chunks, at most <paramref name="limit"/>, whose changed products were not published.</summary>
+    internal async Task<IReadOnlyList<ChunkChanges>> Unpublished(int limit, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT job_id, first_row, changed_products FROM catalog_import_chunks WHERE NOT published ORDER BY committed_at, job_id, first_row LIMIT $1");
+        command.Parameters.Add(new() { Value = limit });
+        var chunks = new List<ChunkChanges>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            chunks.Add(new ChunkChanges(reader.GetGuid(0), reader.GetInt32(1), reader.GetFieldValue<string[]>(2)));
+        }
+        return chunks;
     }
 
     /// <summary>Ends a job the claim still holds: completed, or failed with why.</summary>

@@ -1,4 +1,3 @@
-using Commerce.Grains.CatalogChanges;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -29,9 +28,10 @@ public sealed class ImportJobSignal
 /// by a lease each chunk renews; a crashed worker's job is claimed again once its lease runs out and resumes after
 /// its last committed chunk, and the fencing token in every chunk's transaction keeps a late worker from
 /// committing after the take-over. The products each chunk changed go on the catalog-change stream once the
-/// chunk has committed, so the search index follows an import as it runs.
+/// chunk has committed, so the search index follows an import as it runs; a chunk whose publish failed is
+/// published again at the next poll (<see cref="ImportChangePublisher"/>).
 /// </summary>
-internal sealed class CatalogImportWorker(CatalogImportRunner runner, ImportJobSignal signal, ICatalogChangeFeed changes,
+internal sealed class CatalogImportWorker(CatalogImportRunner runner, ImportJobSignal signal, ImportChangePublisher publisher,
     IOptions<CatalogImportOptions> options, ILogger<CatalogImportWorker> logger)
     : BackgroundService
 {
@@ -45,7 +45,8 @@ internal sealed class CatalogImportWorker(CatalogImportRunner runner, ImportJobS
         {
             try
             {
-                while (await runner.RunNextJob(PublishChanges, stoppingToken))
+                await publisher.PublishLeftOver(stoppingToken);
+                while (await runner.RunNextJob(publisher.PublishCommitted, stoppingToken))
                 {
                 }
                 await signal.WaitAsync(options.Value.PollInterval, stoppingToken);
@@ -62,27 +63,6 @@ internal sealed class CatalogImportWorker(CatalogImportRunner runner, ImportJobS
             }
         }
     }
-
-    /// <summary>
-    /// After a chunk's commit. A publish that fails is logged, not retried into the job: the chunk's rows are in,
-    /// and its changed products stay recorded in catalog_import_chunks for a re-index.
-    /// </summary>
-    private async Task PublishChanges(CommittedChunk chunk, CancellationToken cancellationToken)
-    {
-        if (chunk.ChangedProducts.Count == 0)
-        {
-            return;
-        }
-        try
-        {
-            await changes.ProductsChangedAsync(chunk.ChangedProducts);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            logger.LogWarning(e, "Catalog import {JobId}: the {Count} products changed by rows {FirstRow}+ could not be published for the search index",
-                chunk.JobId, chunk.ChangedProducts.Count, chunk.FirstRow);
-        }
-    }
 }
 
 public static class CatalogImportServiceCollectionExtensions
@@ -93,6 +73,7 @@ public static class CatalogImportServiceCollectionExtensions
         services.AddOptions<CatalogImportOptions>().BindConfiguration(CatalogImportOptions.Section);
         services.AddSingleton<CatalogImportStore>();
         services.AddSingleton<CatalogImportRunner>();
+        services.AddSingleton<ImportChangePublisher>();
         services.AddSingleton<ImportJobSignal>();
         services.AddHostedService<CatalogImportWorker>();
         return services;
