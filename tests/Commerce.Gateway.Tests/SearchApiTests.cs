@@ -1,5 +1,6 @@
 using System.Net;
 using Commerce.Catalog.Search;
+using Commerce.Grains;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -242,6 +243,66 @@ public sealed class SearchApiTests(SearchServer server) : IClassFixture<SearchSe
         using var shopper = server.Anonymous();
         Assert.Empty(await (await shopper.GetAsync("/api/v1/search/suggest?q=hurr")).Read<IReadOnlyList<Suggestion>>());
         Assert.Empty(await (await shopper.GetAsync("/api/v1/search/suggest?q=petr")).Read<IReadOnlyList<Suggestion>>());
+    }
+
+    [Fact]
+    public async Task Prices_filter_sort_and_bucket_in_the_store_currency_only()
+    {
+        await server.Sql(
+            """
+            INSERT INTO catalog_products (product_id, title, description) VALUES
+                ('p-kettle-mixed', 'Copper kettle', 'Priced in euros and in dollars.'),
+                ('p-kettle-dollars', 'Enamel kettle', 'Priced in dollars only.'),
+                ('p-kettle-euros', 'Steel kettle', 'Priced in euros.');
+            INSERT INTO catalog_skus (sku, product_id, title, price, currency) VALUES
+                ('kettle-mixed-eur', 'p-kettle-mixed', 'Copper kettle', 40, 'EUR'),
+                ('kettle-mixed-usd', 'p-kettle-mixed', 'Copper kettle, US', 5, 'USD'),
+                ('kettle-dollars', 'p-kettle-dollars', 'Enamel kettle', 10, 'USD'),
+                ('kettle-euros', 'p-kettle-euros', 'Steel kettle', 20, 'EUR');
+            """);
+        await server.Services.GetRequiredService<ISearchIndexWriter>().IndexProductsAsync(["p-kettle-mixed", "p-kettle-dollars", "p-kettle-euros"], default);
+
+        // The store sells in EUR (the default of Commerce:Checkout:Currency): dollar prices are not compared with euro ones.
+        var cheapest = await Search("q=kettle&sort=price-asc");
+        Assert.Equal(["p-kettle-euros", "p-kettle-mixed", "p-kettle-dollars"], Ids(cheapest));
+        var mixed = cheapest.Hits.Single(h => h.ProductId == "p-kettle-mixed");
+        Assert.Equal((new Money(40m, "EUR"), new Money(40m, "EUR")), (mixed.MinPrice, mixed.MaxPrice));
+        Assert.Null(cheapest.Hits.Single(h => h.ProductId == "p-kettle-dollars").MinPrice);
+        Assert.Equal(new Dictionary<string, long> { ["0-25"] = 1, ["25-50"] = 1 }, Counts(cheapest.Facets.Prices));
+        Assert.Equal(["p-kettle-euros"], Ids(await Search("q=kettle&price=0-25")));
+    }
+
+    [Fact]
+    public async Task A_word_no_product_has_any_more_leaves_the_vocabulary_so_no_typo_is_corrected_to_it()
+    {
+        var writer = server.Services.GetRequiredService<ISearchIndexWriter>();
+        await server.Sql(
+            """
+            INSERT INTO catalog_products (product_id, title, description) VALUES
+                ('p-zeppelin-model', 'Zeppelin model', 'A kit to build.'), ('p-zeppelin-poster', 'Zeppelin poster', 'Printed on paper.');
+            """);
+        await writer.IndexProductsAsync(["p-zeppelin-model", "p-zeppelin-poster"], default);
+        Assert.Equal("zeppelin", (await Search("q=zepelin")).DidYouMean);
+
+        // One product renamed: the other still has the word, so it stays.
+        await server.Sql("UPDATE catalog_products SET title = 'Airship model' WHERE product_id = 'p-zeppelin-model'");
+        await writer.IndexProductsAsync(["p-zeppelin-model"], default);
+        Assert.Equal((true, true), (await InVocabulary("zeppelin"), await InVocabulary("airship")));
+
+        // The last product with it leaves the index: so does the word, and the typo is no longer "corrected" into nothing.
+        await server.Sql("UPDATE catalog_products SET active = false WHERE product_id = 'p-zeppelin-poster'");
+        await writer.IndexProductsAsync(["p-zeppelin-poster"], default);
+        Assert.Equal((false, false, true), (await InVocabulary("zeppelin"), await InVocabulary("poster"), await InVocabulary("model")));
+        var typo = await Search("q=zepelin");
+        Assert.Null(typo.DidYouMean);
+        Assert.Equal(0, typo.Total);
+    }
+
+    private async Task<bool> InVocabulary(string word)
+    {
+        await using var command = server.Services.GetRequiredService<NpgsqlDataSource>().CreateCommand("SELECT EXISTS (SELECT FROM search_words WHERE word = $1)");
+        command.Parameters.Add(new() { Value = word });
+        return (bool)(await command.ExecuteScalarAsync())!;
     }
 
     [Theory]

@@ -29,7 +29,7 @@ public static class SearchBenchmark
         var written = stopwatch.Elapsed;
         Report.Progress($"search: {products:N0} products, {skus.Count:N0} SKUs, {generator.Categories.Count} categories written in {written.TotalSeconds:N1} s");
 
-        var index = new PostgresSearchIndex(dataSource);
+        var index = new PostgresSearchIndex(dataSource, Options.Create(new SearchPricingOptions()));
         var random = new Random(42);
         stopwatch.Restart();
         // About one SKU in five is sold out, so that the in-stock facet and ranking have something to do.

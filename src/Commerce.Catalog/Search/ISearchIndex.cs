@@ -44,7 +44,7 @@ public sealed record SearchResults(long Total, int Page, int Limit, string? DidY
 
 /// <summary>
 /// A product found. The highlights are HTML: the text escaped, the words that matched inside &lt;mark&gt;; the
-/// description's is a snippet around its matches. Prices are the active SKUs' lowest and highest, null without any.
+/// description's is a snippet around its matches. Prices are the active SKUs' lowest and highest in the store's currency, null without any.
 /// </summary>
 public sealed record SearchHit(
     string ProductId,
@@ -79,7 +79,7 @@ public enum SuggestionKind { Product, Brand, Category }
 /// <summary>A completion: a product title or brand to search for, or a category (its id to filter by); how many products carry it.</summary>
 public sealed record Suggestion(SuggestionKind Kind, string Text, string? CategoryId, int Products);
 
-/// <summary>The fixed price buckets of the price facet, by the product's lowest active SKU price (any currency).</summary>
+/// <summary>The fixed price buckets of the price facet, by the product's lowest active SKU price in the store's currency (<see cref="SearchPricingOptions"/>).</summary>
 public static class PriceRanges
 {
     public sealed record Range(string Key, decimal From, decimal? To)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Commerce.Grains;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Commerce.Catalog.Search;
@@ -10,9 +11,9 @@ namespace Commerce.Catalog.Search;
 /// Search in PostgreSQL (migration 0005_search): full-text search over weighted documents in search_products,
 /// facets counted over the matches in the same statement, typo correction against search_words, suggestions from
 /// search_suggestions. Writes take one transaction-scoped advisory lock, so that the suggestion counts and stock
-/// flags recomputed from the documents never race another writer.
+/// flags recomputed from the documents never race another writer. Prices are the SKUs' in the store's currency.
 /// </summary>
-public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource) : ISearchIndex, ISearchIndexWriter
+public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource, IOptions<SearchPricingOptions> pricing) : ISearchIndex, ISearchIndexWriter
 {
     /// <summary>ts_rank's weights of D, C, B, A (description, attributes and options, brand and category, title).</summary>
     private const string Weights = "'{0.1, 0.2, 0.4, 1.0}'";
@@ -40,6 +41,7 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource) : ISearchIn
         await using (var rebuild = new NpgsqlCommand(RebuildDocuments, connection))
         {
             rebuild.Parameters.Add(new() { Value = productIds.Distinct(StringComparer.Ordinal).ToArray() });
+            rebuild.Parameters.Add(new() { Value = pricing.Value.Currency });
             await using var reader = await rebuild.ExecuteReaderAsync(cancellationToken);
             await reader.ReadAsync(cancellationToken);
             (titles, brands, categories) = (reader.GetFieldValue<string[]>(0), reader.GetFieldValue<string[]>(1), reader.GetFieldValue<string[]>(2));
@@ -98,13 +100,13 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource) : ISearchIn
 
     /// <summary>
     /// Rebuilds the documents of $1 in one statement: inactive or missing products leave the index, the others are
-    /// upserted with their category path, facets, prices, stock and weighted document, their words join the
-    /// vocabulary. Answers the folded titles, brands and the category ids before and after, whose suggestions to recount.
+    /// upserted with their category path, facets, prices in the store's currency $2, stock and weighted document,
+    /// their words join the vocabulary and words no product has any more leave it. Answers the folded titles, brands and the category ids before and after, whose suggestions to recount.
     /// </summary>
     private const string RebuildDocuments =
         $$"""
         WITH wanted AS (SELECT unnest($1::text[]) AS product_id),
-        old AS (SELECT s.title, s.brand, s.category_ids FROM search_products s JOIN wanted USING (product_id)),
+        old AS (SELECT s.title, s.brand, s.category_ids, s.words FROM search_products s JOIN wanted USING (product_id)),
         gone AS (
             DELETE FROM search_products s USING wanted w WHERE s.product_id = w.product_id
                 AND NOT EXISTS (SELECT 1 FROM catalog_products p WHERE p.product_id = w.product_id AND p.active)),
@@ -127,14 +129,16 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource) : ISearchIn
                 FROM catalog_skus s, jsonb_each_text(s.options) o WHERE s.product_id = p.product_id AND s.active) options
             CROSS JOIN LATERAL (
                 SELECT min(s.price) AS min_price, max(s.price) AS max_price, min(s.currency) AS currency
-                FROM catalog_skus s WHERE s.product_id = p.product_id AND s.active) skus
+                FROM catalog_skus s WHERE s.product_id = p.product_id AND s.active AND s.currency = $2) skus
             LEFT JOIN LATERAL ({{Availability}} s.product_id = p.product_id GROUP BY s.product_id) stock ON true
             WHERE p.active),
         upserted AS (
             INSERT INTO search_products (product_id, title, description, brand, category_id, category_name, category_ids, facets,
-                min_price, max_price, currency, available, in_stock, created_at, document)
+                min_price, max_price, currency, available, in_stock, created_at, words, document)
             SELECT d.product_id, d.title, d.description, d.brand, d.category_id, d.category_name, d.category_ids, d.facets,
                 d.min_price, d.max_price, d.currency, d.available, d.available > 0, d.created_at,
+                ARRAY(SELECT DISTINCT w FROM regexp_split_to_table(search_fold(concat_ws(' ', d.title, d.brand, d.category_names, d.values)), '[^[:alnum:]]+') w
+                    WHERE length(w) >= 2),
                 setweight(to_tsvector('commerce_search', d.title), 'A')
                     || setweight(to_tsvector('commerce_search', concat_ws(' ', d.brand, d.category_names)), 'B')
                     || setweight(to_tsvector('commerce_search', d.values), 'C')
@@ -144,13 +148,17 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource) : ISearchIn
                 category_id = EXCLUDED.category_id, category_name = EXCLUDED.category_name, category_ids = EXCLUDED.category_ids,
                 facets = EXCLUDED.facets, min_price = EXCLUDED.min_price, max_price = EXCLUDED.max_price, currency = EXCLUDED.currency,
                 available = EXCLUDED.available, in_stock = EXCLUDED.in_stock, created_at = EXCLUDED.created_at,
-                document = EXCLUDED.document, indexed_at = now()
-            RETURNING title, brand, category_ids),
+                words = EXCLUDED.words, document = EXCLUDED.document, indexed_at = now()
+            RETURNING title, brand, category_ids, words),
         vocabulary AS (
-            INSERT INTO search_words (word)
-            SELECT DISTINCT w FROM docs d, regexp_split_to_table(search_fold(concat_ws(' ', d.title, d.brand, d.category_names, d.values)), '[^[:alnum:]]+') w
-            WHERE length(w) >= 2
+            INSERT INTO search_words (word) SELECT DISTINCT unnest(words) FROM upserted
             ON CONFLICT DO NOTHING),
+        -- Words the rebuilt products had and have no more, to be dropped unless another product still has them (this
+        -- statement sees the other products' rows as they were, and the rebuilt ones' new words in upserted).
+        dropped AS MATERIALIZED (SELECT unnest(words) AS word FROM old EXCEPT SELECT unnest(words) FROM upserted),
+        pruned AS (
+            DELETE FROM search_words v USING dropped d WHERE v.word = d.word
+                AND NOT EXISTS (SELECT FROM search_products s WHERE s.words @> ARRAY[d.word] AND s.product_id NOT IN (SELECT product_id FROM wanted))),
         touched AS (SELECT title, brand, category_ids FROM old UNION ALL SELECT title, brand, category_ids FROM upserted)
         SELECT ARRAY(SELECT DISTINCT search_fold(title) FROM touched),
             ARRAY(SELECT DISTINCT search_fold(brand) FROM touched WHERE brand IS NOT NULL),

@@ -14,6 +14,7 @@ public static class SearchServiceCollectionExtensions
     public static IServiceCollection AddCommerceSearch(this IServiceCollection services)
     {
         services.AddOptions<SearchCacheOptions>().BindConfiguration(SearchCacheOptions.Section);
+        services.AddOptions<SearchPricingOptions>().BindConfiguration(SearchPricingOptions.Section);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<PostgresSearchIndex>();
         services.AddSingleton<ISearchIndex>(provider =>
