@@ -218,6 +218,25 @@ public sealed class SearchApiTests(SearchServer server) : IClassFixture<SearchSe
     }
 
     [Fact]
+    public async Task Suggestions_follow_a_renamed_title_and_long_prefixes_are_completed_too()
+    {
+        using var shopper = server.Anonymous();
+        async Task<List<string>> Suggest(string q) =>
+            [.. (await (await shopper.GetAsync("/api/v1/search/suggest?q=" + Uri.EscapeDataString(q))).Read<IReadOnlyList<Suggestion>>()).Select(s => s.Text)];
+        var writer = server.Services.GetRequiredService<ISearchIndexWriter>();
+        await server.Sql("INSERT INTO catalog_products (product_id, title, description) VALUES ('p-quill', 'Goose quill pen', 'Writes in ink.')");
+        await writer.IndexProductsAsync(["p-quill"], default);
+        Assert.Equal(["Goose quill pen"], await Suggest("qui"));
+        Assert.Equal(["Goose quill pen"], await Suggest("goose quill p"));
+
+        await server.Sql("UPDATE catalog_products SET title = 'Goose feather pen' WHERE product_id = 'p-quill'");
+        await writer.IndexProductsAsync(["p-quill"], default);
+        Assert.Empty(await Suggest("qui"));
+        Assert.Equal(["Goose feather pen"], await Suggest("fea"));
+        Assert.Equal(["Goose feather pen"], await Suggest("GOOSE FEATHER"));
+    }
+
+    [Fact]
     public async Task Stock_changes_and_reindexing_move_a_product_through_the_results()
     {
         var writer = server.Services.GetRequiredService<ISearchIndexWriter>();

@@ -46,11 +46,12 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource, IOptions<Se
             await reader.ReadAsync(cancellationToken);
             (titles, brands, categories) = (reader.GetFieldValue<string[]>(0), reader.GetFieldValue<string[]>(1), reader.GetFieldValue<string[]>(2));
         }
-        await using (var recount = new NpgsqlCommand(RecountSuggestions, connection))
+        await using (var recount = new NpgsqlBatch(connection))
         {
-            recount.Parameters.Add(new() { Value = titles });
-            recount.Parameters.Add(new() { Value = brands });
-            recount.Parameters.Add(new() { Value = categories });
+            foreach (var sql in new[] { RecountSuggestions, RemovePrefixes, AddPrefixes })
+            {
+                recount.BatchCommands.Add(new NpgsqlBatchCommand(sql) { Parameters = { new() { Value = titles }, new() { Value = brands }, new() { Value = categories } } });
+            }
             await recount.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
@@ -183,6 +184,26 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource, IOptions<Se
         INSERT INTO search_suggestions (kind, key, label, products) SELECT kind, key, label, products FROM counted WHERE products > 0
         ON CONFLICT (kind, key) DO UPDATE SET label = EXCLUDED.label, products = EXCLUDED.products
         """;
+
+    /// <summary>The suggestions of the titles $1, brands $2 and categories $3, as keys of search_suggestion_prefixes.</summary>
+    private const string Touched =
+        "SELECT 'product' AS kind, unnest($1::text[]) AS key UNION ALL SELECT 'brand', unnest($2::text[]) UNION ALL SELECT 'category', unnest($3::text[])";
+
+    private const string RemovePrefixes = $"DELETE FROM search_suggestion_prefixes p USING ({Touched}) t WHERE p.kind = t.kind AND p.key = t.key";
+
+    /// <summary>Lists the recounted suggestions under each start of their folded label and of every word in it, up to <see cref="PrefixLength"/> characters.</summary>
+    private static readonly string AddPrefixes =
+        $$"""
+        INSERT INTO search_suggestion_prefixes (prefix, kind, key, at_start, products, label)
+        SELECT substr(g.folded, w.start, n), g.kind, g.key, bool_or(w.start = 1), min(g.products), min(g.label)
+        FROM search_suggestions g JOIN ({{Touched}}) t USING (kind, key)
+        CROSS JOIN LATERAL (SELECT 1 AS start UNION ALL SELECT i + 1 FROM generate_series(1, length(g.folded) - 1) i WHERE substr(g.folded, i, 1) = ' ') w
+        CROSS JOIN LATERAL generate_series(1, least({{PrefixLength}}, length(g.folded) - w.start + 1)) n
+        GROUP BY 1, 2, 3
+        """;
+
+    /// <summary>The longest prefix search_suggestion_prefixes lists (migration 0008).</summary>
+    private const int PrefixLength = 16;
 
     public async Task<SearchResults> SearchAsync(SearchQuery query, CancellationToken cancellationToken)
     {
@@ -407,17 +428,25 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource, IOptions<Se
 
     public async Task<IReadOnlyList<Suggestion>> SuggestAsync(string prefix, int limit, CancellationToken cancellationToken)
     {
-        // LIKE's own characters are matched as themselves; three folded characters or more are found at any word start
-        // through the trigram index, shorter ones at the start of a label through the btree.
-        var escaped = prefix.Trim().Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal);
+        // LIKE's own characters are matched as themselves; three characters or more are found at any word start, shorter
+        // ones at the start of a label. A prefix short enough to be listed whole in search_suggestion_prefixes (folding
+        // may double a character: ß → ss) is one range of its ranked index; a longer one, rare and selective, is found
+        // through the trigram index and sorted.
+        var typed = prefix.Trim();
+        var escaped = typed.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal);
         var anywhere = escaped.Length >= 3;
-        await using var command = dataSource.CreateCommand(
-            $"""
-            SELECT kind, key, label, products FROM search_suggestions
-            WHERE {(anywhere ? "folded LIKE '%' || search_fold($1) || '%' AND (folded LIKE search_fold($1) || '%' OR folded LIKE '% ' || search_fold($1) || '%')" : "folded LIKE search_fold($1) || '%'")}
-            ORDER BY folded LIKE search_fold($1) || '%' DESC, products DESC, length(label), label, kind LIMIT $2
-            """);
-        command.Parameters.Add(new() { Value = escaped });
+        var listed = typed.Length <= PrefixLength / 2;
+        await using var command = dataSource.CreateCommand(listed
+            ? $"""
+              SELECT kind, key, label, products FROM search_suggestion_prefixes WHERE prefix = search_fold($1){(anywhere ? "" : " AND at_start")}
+              ORDER BY at_start DESC, products DESC, length(label), label, kind LIMIT $2
+              """
+            : """
+              SELECT kind, key, label, products FROM search_suggestions
+              WHERE folded LIKE '%' || search_fold($1) || '%' AND (folded LIKE search_fold($1) || '%' OR folded LIKE '% ' || search_fold($1) || '%')
+              ORDER BY folded LIKE search_fold($1) || '%' DESC, products DESC, length(label), label, kind LIMIT $2
+              """);
+        command.Parameters.Add(new() { Value = listed ? typed : escaped });
         command.Parameters.Add(new() { Value = limit });
         var suggestions = new List<Suggestion>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
