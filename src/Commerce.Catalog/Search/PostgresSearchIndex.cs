@@ -250,9 +250,8 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource, IOptions<Se
     }
 
     /// <summary>
-    /// One statement: the matches that fail at most one filter (no facet counts a product that fails two) with a flag per
-    /// filter, then from them the page, the counts and every facet: the category, brand, price and stock facets in one
-    /// grouping pass, the attribute values in one more.
+    /// One statement: the matches with a flag per filter, then from them the page, the counts and every facet: the
+    /// category, brand, price and stock facets in one grouping pass, the attribute values in one more.
     /// </summary>
     private async Task<(bool Matched, SearchResults Results)> Search(SearchQuery query, string text, CancellationToken cancellationToken)
     {
@@ -304,7 +303,6 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource, IOptions<Se
         var score = query.Sort == SearchSort.Relevance
             ? $"CASE WHEN {passesAll} THEN ts_rank({Weights}, s.document, q.query) * CASE WHEN s.in_stock THEN 1 ELSE {OutOfStockFactor} END END"
             : "0";
-        var failsAtMostOne = flags.Count > 1 ? " AND " + string.Join(" + ", flags.Select(f => $"(NOT coalesce({f.Condition}, false))::int")) + " <= 1" : "";
         // The price facet's bucket: how many of the ranges' upper bounds the lowest price reaches (0 for the first range).
         var bounds = string.Join(", ", PriceRanges.All.Where(r => r.To is not null).Select(r => r.To!.Value.ToString(CultureInfo.InvariantCulture)));
         var bucketKeys = string.Join(", ", PriceRanges.All.Select(r => $"'{r.Key}'"));
@@ -321,7 +319,7 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource, IOptions<Se
                     (ARRAY[{bucketKeys}])[width_bucket(s.min_price, ARRAY[{bounds}]::numeric[]) + 1] AS bucket,
                     {score} AS score
                     {string.Concat(flags.Select(f => $", coalesce({f.Condition}, false) AS ok_{f.Name}"))}
-                FROM search_products s, q WHERE s.document @@ q.query{failsAtMostOne}),
+                FROM search_products s, q WHERE s.document @@ q.query),
             g AS (
                 SELECT GROUPING(category_id, brand, bucket, in_stock) AS set, category_id, brand, bucket, in_stock,
                     min(category_name) FILTER (WHERE {AllBut("category")}) AS category_name,
@@ -330,7 +328,7 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource, IOptions<Se
                     count(*) FILTER (WHERE {all}) AS total
                 FROM m GROUP BY GROUPING SETS ((category_id), (brand), (bucket), (in_stock), ())),
             page AS (SELECT product_id, row_number() OVER (ORDER BY {order}) AS position FROM (SELECT * FROM m WHERE {all} ORDER BY {order} LIMIT {limit} OFFSET {offset}) top)
-            SELECT EXISTS (SELECT FROM m) OR EXISTS (SELECT FROM search_products s, q WHERE s.document @@ q.query),
+            SELECT EXISTS (SELECT FROM m),
                 (SELECT total FROM g WHERE set = 15),
                 (SELECT coalesce(json_agg(json_build_object('productId', s.product_id, 'title', s.title, 'brand', s.brand,
                         'categoryId', s.category_id, 'categoryName', s.category_name, 'minPrice', s.min_price, 'maxPrice', s.max_price,
