@@ -1,5 +1,5 @@
 # deploy/lib/packages.sh - install Debian packages a command needs, once, only when missing.
-# Sourced by deploy/test and deploy/bench. Shares postgres.sh's "apt-get update done" flag.
+# Sourced by deploy/test, deploy/run, deploy/cluster and deploy/bench. Shares postgres.sh's "apt-get update done" flag.
 #
 #   ensure_command node nodejs npm     # installs nodejs and npm unless `node` is on PATH
 

@@ -11,6 +11,7 @@ using Commerce.Gateway.Inventory;
 using Commerce.Gateway.Orders;
 using Commerce.Gateway.Payments;
 using Commerce.Gateway.Search;
+using Commerce.Gateway.Storefront;
 using Commerce.Orders;
 using Commerce.Payments;
 using Microsoft.AspNetCore.Builder;
@@ -52,6 +53,7 @@ public static class GatewayExtensions
         services.AddOrderIndex();
         services.AddPaymentGateway();
         services.AddOperatorDashboard();
+        services.AddSingleton<StorefrontAssets>();
         return services;
     }
 
@@ -64,7 +66,6 @@ public static class GatewayExtensions
         app.UseRateLimiter();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapHealthChecks("/health", new HealthCheckOptions { ResultStatusCodes = { [HealthStatus.Degraded] = StatusCodes.Status200OK } });
-        app.MapGet("/", () => Results.Content(HomePage.Html, "text/html; charset=utf-8")).ExcludeFromDescription();
         app.MapIdentityApi();
         app.MapInventoryApi();
         app.MapFlashSalesApi();
@@ -80,6 +81,7 @@ public static class GatewayExtensions
         app.MapOrleansDashboard(OrleansDashboardAccess.Path).RequireAuthorization(GatewayIdentity.OperatorPolicy).ExcludeFromDescription();
         app.MapHub<FlashSaleHub>("/hubs/flash-sale");
         app.MapHub<CartHub>("/hubs/cart");
+        app.MapStorefront();
         return app;
     }
 

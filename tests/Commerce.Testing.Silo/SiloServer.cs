@@ -28,7 +28,7 @@ public abstract class SiloServer : IAsyncLifetime
 
     public IGrainFactory Grains => Services.GetRequiredService<IGrainFactory>();
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         _database = await PostgresTestDatabase.CreateAsync();
         var settings = new Dictionary<string, string?>

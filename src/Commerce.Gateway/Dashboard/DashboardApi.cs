@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Net.Http.Headers;
 
 namespace Commerce.Gateway.Dashboard;
 
@@ -54,18 +53,6 @@ internal static class DashboardApi
         return TypedResults.Ok(sampler.History());
     }
 
-    private static IResult Serve(HttpContext context, DashboardAssets assets, string path)
-    {
-        if (assets.Find(path) is not { } asset)
-        {
-            return TypedResults.NotFound();
-        }
-        context.Response.Headers[HeaderNames.ETag] = asset.ETag;
-        context.Response.Headers[HeaderNames.CacheControl] = "no-cache";
-        if (context.Request.Headers.IfNoneMatch == asset.ETag)
-        {
-            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
-        }
-        return TypedResults.Bytes(asset.Content, asset.ContentType);
-    }
+    private static IResult Serve(HttpContext context, DashboardAssets assets, string path) =>
+        assets.Find(path) is { } asset ? EmbeddedAssets.Serve(context, asset, "no-cache") : TypedResults.NotFound();
 }

@@ -1,0 +1,57 @@
+using System.Net;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Commerce.Storefront.Tests;
+
+/// <summary>The gateway serves the built storefront at / with the SPA fallback, and leaves the backend's paths alone.</summary>
+public sealed class StorefrontServingTests(StorefrontSilo silo) : IClassFixture<StorefrontSilo>
+{
+    [Fact]
+    public async Task Page_urls_answer_the_app_hashed_files_are_cached_for_good_and_backend_paths_keep_their_answers()
+    {
+        using var client = silo.Anonymous();
+        var home = await client.GetAsync("/");
+        Assert.Equal(HttpStatusCode.OK, home.StatusCode);
+        Assert.Equal("text/html", home.Content.Headers.ContentType?.MediaType);
+        Assert.True(home.Headers.CacheControl?.NoCache);
+        var html = await home.Content.ReadAsStringAsync();
+        Assert.Contains("<main id=\"main\"", html);
+
+        // A deep link is the same page: the app routes in the browser.
+        var deep = await client.GetAsync("/product/merino-tee");
+        Assert.Equal(HttpStatusCode.OK, deep.StatusCode);
+        Assert.Equal(html, await deep.Content.ReadAsStringAsync());
+
+        var script = System.Text.RegularExpressions.Regex.Match(html, "src=\"(/assets/[^\"]+\\.js)\"").Groups[1].Value;
+        Assert.NotEmpty(script);
+        var asset = await client.GetAsync(script);
+        Assert.Equal(HttpStatusCode.OK, asset.StatusCode);
+        Assert.Equal("text/javascript", asset.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(TimeSpan.FromDays(365), asset.Headers.CacheControl?.MaxAge);
+
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/assets/missing-file.js")).StatusCode);
+        // The backend's wrong URLs stay problems, never the app's page.
+        foreach (var backend in new[] { "/api/v1/no-such-endpoint", "/api/v1/cart/accept-prices", "/hubs/nothing", "/dashboard/missing" })
+        {
+            var answer = await client.GetAsync(backend);
+            Assert.Equal(HttpStatusCode.NotFound, answer.StatusCode);
+            Assert.NotEqual("text/html", answer.Content.Headers.ContentType?.MediaType);
+        }
+        Assert.Equal("application/json", (await client.GetAsync("/openapi/v1.json")).Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health")).StatusCode);
+        Assert.Contains("operator dashboard", await client.GetStringAsync("/dashboard"));
+    }
+
+    [Fact]
+    public async Task The_home_page_lists_the_categories_and_links_into_them()
+    {
+        await using var browser = await Browser.LaunchAsync(silo.BaseAddress);
+        var page = await browser.NewShopperAsync();
+        await page.GotoAsync("/");
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Apparel", Exact = true })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Shirts" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Kitchen" })).ToBeVisibleAsync();
+        await Browser.ScreenshotsAsync(page, "home", page.GetByRole(AriaRole.Link, new() { Name = "Shirts" }));
+    }
+}
