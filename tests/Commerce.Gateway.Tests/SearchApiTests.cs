@@ -147,6 +147,20 @@ public sealed class SearchApiTests(SearchServer server) : IClassFixture<SearchSe
         Assert.Equal(results.Hits.Count, results.Total);
     }
 
+    [Fact]
+    public async Task A_category_without_words_lists_all_its_products_with_facets_and_sorts()
+    {
+        var phones = await Search("category=electronics&sort=price-asc");
+        Assert.Equal(["p-case", "p-pixel", "p-galaxy", "p-iphone"], Ids(phones));
+        Assert.Null(phones.DidYouMean);
+        Assert.Equal(new Dictionary<string, long> { ["Apple"] = 1, ["Nomad"] = 1, ["Samsung"] = 1, ["Google"] = 1 }, Counts(phones.Facets.Brands));
+        Assert.Equal(new Dictionary<string, long> { ["25-50"] = 1, ["500-"] = 3 }, Counts(phones.Facets.Prices));
+
+        var kitchen = await Search("category=kitchen&inStock=true&sort=newest");
+        Assert.Equal(["p-cafe", "p-cups-2"], Ids(kitchen));
+        Assert.Equal(new Dictionary<string, long> { ["steel"] = 1, ["porcelain"] = 1 }, Counts(kitchen.Facets.Attributes.Single(a => a.Name == "material").Values));
+    }
+
     [Theory]
     [InlineData("price-asc", "p-case,p-pixel,p-galaxy,p-iphone")]
     [InlineData("price-desc", "p-iphone,p-galaxy,p-pixel,p-case")]

@@ -20,7 +20,8 @@ public enum SearchSort { Relevance, PriceAscending, PriceDescending, Newest }
 
 /// <summary>
 /// A search. Values of one filter are alternatives (brand A or B); different filters all apply. Attribute filters
-/// are keyed by attribute or option name ("colour" → ["black", "white"]).
+/// are keyed by attribute or option name ("colour" → ["black", "white"]). An empty <see cref="Text"/> matches every
+/// product the filters let through (a category page browsing).
 /// </summary>
 public sealed record SearchQuery(
     string Text,

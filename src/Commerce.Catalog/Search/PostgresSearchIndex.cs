@@ -319,7 +319,7 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource, IOptions<Se
                     (ARRAY[{bucketKeys}])[width_bucket(s.min_price, ARRAY[{bounds}]::numeric[]) + 1] AS bucket,
                     {score} AS score
                     {string.Concat(flags.Select(f => $", coalesce({f.Condition}, false) AS ok_{f.Name}"))}
-                FROM search_products s, q WHERE s.document @@ q.query),
+                FROM search_products s, q WHERE {(text.Length > 0 ? "s.document @@ q.query" : "true")}),
             g AS (
                 SELECT GROUPING(category_id, brand, bucket, in_stock) AS set, category_id, brand, bucket, in_stock,
                     min(category_name) FILTER (WHERE {AllBut("category")}) AS category_name,

@@ -25,7 +25,7 @@ internal static class SearchApi
         var api = routes.MapGroup("/api/v1/search").WithTags("Search");
         api.MapGet("", Search)
             .WithName("SearchProducts")
-            .WithSummary("Active products matching q (titles, descriptions, brands, categories, attribute values), ranked or sorted, paged, with facets and highlights; a misspelt q is corrected (didYouMean)");
+            .WithSummary("Active products matching q (titles, descriptions, brands, categories, attribute values), ranked or sorted, paged, with facets and highlights; a misspelt q is corrected (didYouMean); without q, every product of the category filter (browsing)");
         api.MapGet("/suggest", Suggest)
             .WithName("SuggestSearches").WithSummary("Product titles, brands and categories starting with what the shopper typed so far");
         return routes;
@@ -42,7 +42,8 @@ internal static class SearchApi
         attribute ??= [];
         var attributes = attribute.Select(a => a.Split(':', 2)).ToList();
         var errors = new FieldErrors()
-            .Check(IsText(q, MaxQuery), "q", $"A search has 1 to {MaxQuery} characters, not all spaces.")
+            // Without words it browses: a category page lists its products with the same facets and sorts.
+            .Check(q is null ? category.Length > 0 : IsText(q, MaxQuery), "q", $"A search has 1 to {MaxQuery} characters, not all spaces; only a search by category may leave it out.")
             .Check(category.Length <= MaxFilterValues && category.All(Identifiers.IsCode), "category", $"At most {MaxFilterValues} category ids, each " + Identifiers.CodeRule)
             .Check(brand.Length <= MaxFilterValues && brand.All(b => IsText(b, 200)), "brand", $"At most {MaxFilterValues} brands of 1 to 200 characters.")
             .Check(price.Length <= MaxFilterValues && price.All(p => PriceRanges.Find(p) is not null), "price",
@@ -56,7 +57,7 @@ internal static class SearchApi
         {
             return errors.Problem();
         }
-        var query = new SearchQuery(q!.Trim(), category.Distinct().ToList(), brand.Distinct().ToList(), price.Distinct().ToList(),
+        var query = new SearchQuery(q?.Trim() ?? "", category.Distinct().ToList(), brand.Distinct().ToList(), price.Distinct().ToList(),
             attributes.GroupBy(a => a[0], a => a[1], StringComparer.Ordinal).ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.Distinct().ToList(), StringComparer.Ordinal),
             inStock, Sorts[sort], page, limit);
         return TypedResults.Ok(await index.SearchAsync(query, cancellationToken));
