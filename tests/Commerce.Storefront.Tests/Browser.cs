@@ -47,7 +47,15 @@ public sealed class Browser : IAsyncDisposable
     {
         var context = await _browser.NewContextAsync(new() { BaseURL = _baseAddress.ToString(), ViewportSize = viewport ?? Desktop, Locale = "en-GB" });
         var page = await context.NewPageAsync();
+        // What the page says went wrong goes to the test log, to read when a test fails.
         page.PageError += (_, error) => Console.Error.WriteLine($"page error: {error}");
+        page.Console += (_, message) =>
+        {
+            if (message.Type is "error" or "warning")
+            {
+                Console.Error.WriteLine($"page console {message.Type}: {message.Text}");
+            }
+        };
         return page;
     }
 

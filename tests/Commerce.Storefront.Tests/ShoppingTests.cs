@@ -1,0 +1,130 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Commerce.Storefront.Tests;
+
+/// <summary>A shopper's whole visit in the browser, against the real silo: browse, search, cart, sign in, checkout, orders.</summary>
+public sealed class ShoppingTests(StorefrontSilo silo) : IClassFixture<StorefrontSilo>
+{
+    [Fact]
+    public async Task A_guest_browses_searches_with_a_typo_adds_two_variants_signs_in_with_the_cart_merged_and_checks_out_once()
+    {
+        await using var browser = await Browser.LaunchAsync(silo.BaseAddress);
+        var page = await browser.NewShopperAsync();
+
+        // Browse: home → a category with facets and sorting.
+        await page.GotoAsync("/");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Apparel", Exact = true }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Apparel", Level = 1 })).ToBeVisibleAsync();
+        var products = page.Locator(".product-card .product-title");
+        await Expect(products).ToHaveTextAsync(["Trail Running Shoe", "Merino Crew T-Shirt"]); // newest first
+        await page.GetByLabel("Sort by").SelectOptionAsync("price-asc");
+        await Expect(products).ToHaveTextAsync(["Merino Crew T-Shirt", "Trail Running Shoe"]);
+        await page.GetByRole(AriaRole.Checkbox, new() { Name = "Contoso" }).CheckAsync();
+        await Expect(products).ToHaveTextAsync(["Trail Running Shoe"]);
+        await Expect(page).ToHaveURLAsync(new Regex("brand=Contoso"));
+
+        // Search: suggestions while typing, then a misspelt search corrected.
+        var search = page.GetByRole(AriaRole.Combobox, new() { Name = "Search products" });
+        await search.FillAsync("meri");
+        await Expect(page.GetByRole(AriaRole.Option, new() { Name = "Merino Crew T-Shirt" })).ToBeVisibleAsync();
+        await search.FillAsync("merno");
+        await search.PressAsync("Enter");
+        await Expect(page.Locator(".did-you-mean")).ToContainTextAsync("merino");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Merino Crew T-Shirt" }).ClickAsync();
+
+        // Product page: two variants, each with its own price and stock.
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Merino Crew T-Shirt" })).ToBeVisibleAsync();
+        await page.Locator("label.picker-value[data-option='colour'][data-value='white']").ClickAsync();
+        await Expect(page.Locator("#variant-stock")).ToHaveTextAsync("Out of stock");
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Add to cart" })).ToBeDisabledAsync();
+        await Shopper.AddVariant(page, new Dictionary<string, string> { ["colour"] = "black", ["size"] = "M" }, "€25.00");
+        await Shopper.AddVariant(page, new Dictionary<string, string> { ["size"] = "L" }, "€27.50");
+        await Expect(page.Locator("#cart-count")).ToHaveTextAsync("2");
+        await Browser.ScreenshotsAsync(page, "product", page.Locator("#add-to-cart"));
+
+        // Sign in: the guest cart moves into the account.
+        var email = await Shopper.NewAccount(silo);
+        await page.GetByRole(AriaRole.Link, new() { Name = "Cart, 2 items" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Sign in to check out" }).ClickAsync();
+        await page.GetByLabel("Email").FillAsync(email);
+        await page.GetByLabel("Password").FillAsync(Shopper.Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Checkout" })).ToBeVisibleAsync();
+        await Expect(page.Locator(".summary-lines li")).ToHaveCountAsync(2);
+        await page.GotoAsync("/cart");
+        await Expect(page.Locator(".lines .line")).ToHaveCountAsync(2);
+        await page.GetByLabel("Ship to").SelectOptionAsync("DE");
+        // 52.50 ships free (standard from 50); 19 % tax: 9.98.
+        await Expect(page.Locator("#cart-total")).ToHaveTextAsync("€62.48");
+        await Browser.ScreenshotsAsync(page, "cart", page.Locator("#cart-total"));
+
+        // Checkout with 4242…: a double click still places one order.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Checkout" }).ClickAsync();
+        await Shopper.FillCheckout(page, "4242 4242 4242 4242");
+        await Browser.ScreenshotsAsync(page, "checkout", page.Locator("#place-order"));
+        await page.Locator("#place-order").DblClickAsync();
+        await Expect(page.Locator("#order-state")).ToHaveTextAsync("Confirmed");
+        await Expect(page.Locator("#order-status")).ToContainTextAsync("your order is placed");
+        await Expect(page.Locator("#cart-count")).ToHaveTextAsync("0");
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "← All orders" }).ClickAsync();
+        await Expect(page.Locator("#orders .order-row")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#orders")).ToContainTextAsync("€62.48");
+        using var customer = await Shopper.ApiAs(page, silo);
+        var order = Assert.Single(await Shopper.Orders(customer));
+        Assert.Equal("Confirmed", order.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task A_declined_card_shows_the_decline_and_places_no_order()
+    {
+        await using var browser = await Browser.LaunchAsync(silo.BaseAddress);
+        var page = await browser.NewShopperAsync();
+        await Shopper.SignIn(page, await Shopper.NewAccount(silo));
+        await page.GotoAsync($"/product/{StorefrontSilo.Shoe}");
+        await Shopper.AddVariant(page, new Dictionary<string, string> { ["size"] = "42" }, "€89.00");
+        await page.GotoAsync("/checkout");
+        await Shopper.FillCheckout(page, "4000 0000 0000 0002");
+        await page.Locator("#place-order").ClickAsync();
+        await Expect(page.Locator("#checkout-status [role=alert]")).ToContainTextAsync("declined");
+        await Expect(page.Locator("[data-field='card.number'] .field-error")).ToContainTextAsync("declined");
+
+        // Nothing was bought: no order went through, the cart still holds the shoe, and the form stays to try another card.
+        using var customer = await Shopper.ApiAs(page, silo);
+        Assert.DoesNotContain(await Shopper.Orders(customer), o => o.GetProperty("status").GetString() != "Cancelled");
+        var cart = await customer.GetFromJsonAsync<JsonElement>("/api/v1/cart", StorefrontSilo.Json);
+        Assert.Equal(silo.Skus["42"], Assert.Single(cart.GetProperty("lines").EnumerateArray()).GetProperty("sku").GetString());
+        await Expect(page.Locator("#place-order")).ToBeEnabledAsync();
+    }
+
+    [Fact]
+    public async Task Two_browsers_of_one_customer_see_each_others_cart_changes()
+    {
+        await using var browser = await Browser.LaunchAsync(silo.BaseAddress);
+        var email = await Shopper.NewAccount(silo);
+        var laptop = await browser.NewShopperAsync();
+        var phone = await browser.NewShopperAsync(Browser.Phone);
+        await Shopper.SignIn(laptop, email);
+        await Shopper.SignIn(phone, email);
+        await phone.GotoAsync("/cart");
+        await Expect(phone.GetByText("Your cart is empty.")).ToBeVisibleAsync();
+
+        await laptop.GotoAsync("/product/espresso-mug");
+        await Shopper.AddVariant(laptop, new Dictionary<string, string> { ["colour"] = "blue" }, "€9.00");
+        // Pushed by the cart hub: the phone's cart page shows the mug without reloading.
+        await Expect(phone.Locator(".lines .line")).ToHaveCountAsync(1);
+        await Expect(phone.Locator("#cart-count")).ToHaveTextAsync("1");
+
+        await phone.GetByLabel("Quantity of Espresso Mug, blue").FillAsync("3");
+        await phone.GetByLabel("Quantity of Espresso Mug, blue").DispatchEventAsync("change");
+        await Expect(laptop.Locator("#cart-count")).ToHaveTextAsync("3");
+        await laptop.GotoAsync("/cart");
+        await laptop.GetByRole(AriaRole.Button, new() { Name = "Save for later" }).ClickAsync();
+        await Expect(phone.Locator("#saved .line")).ToHaveCountAsync(1);
+        await Expect(phone.Locator("#cart-count")).ToHaveTextAsync("0");
+    }
+}
