@@ -72,6 +72,8 @@ public sealed class Browser : IAsyncDisposable
         {
             await page.SetViewportSizeAsync(viewport.Width, viewport.Height);
             await Expect(ready).ToBeVisibleAsync();
+            // From the top, nothing focused: the picture a shopper sees on arriving (a sticky header stays at the top).
+            await page.EvaluateAsync("() => { document.activeElement?.blur(); window.scrollTo(0, 0); }");
             var path = Path.Combine(Repository.Root, "artifacts", "storefront", $"{name}-{width}.png");
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             await page.ScreenshotAsync(new() { Path = path, FullPage = true, Animations = ScreenshotAnimations.Disabled });

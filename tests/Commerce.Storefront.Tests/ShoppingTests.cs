@@ -102,6 +102,37 @@ public sealed class ShoppingTests(StorefrontSilo silo) : IClassFixture<Storefron
     }
 
     [Fact]
+    public async Task A_checkout_whose_answer_was_lost_is_finished_by_a_reload_as_the_same_single_order()
+    {
+        await using var browser = await Browser.LaunchAsync(silo.BaseAddress);
+        var page = await browser.NewShopperAsync();
+        await Shopper.SignIn(page, await Shopper.NewAccount(silo));
+        await page.GotoAsync("/product/espresso-mug");
+        await Shopper.AddVariant(page, new Dictionary<string, string> { ["colour"] = "blue" }, "€9.00");
+        await page.GotoAsync("/checkout");
+        await Shopper.FillCheckout(page, "4242424242424242");
+
+        // The order reaches the gateway, but its answer never reaches the browser (as when the connection drops).
+        await page.RouteAsync("**/api/v1/orders", async route =>
+        {
+            await route.FetchAsync();
+            await route.AbortAsync();
+        });
+        await page.Locator("#place-order").ClickAsync();
+        await Expect(page.Locator("#checkout-status [role=alert]")).ToContainTextAsync("retry the same order");
+        await page.UnrouteAllAsync();
+        using var customer = await Shopper.ApiAs(page, silo);
+        var placed = Assert.Single(await Shopper.Orders(customer));
+
+        // A reload sends the kept Idempotency-Key again: the gateway answers the order it placed, and there is still one.
+        await page.ReloadAsync();
+        await Expect(page.Locator("#order-state")).ToHaveTextAsync("Confirmed");
+        Assert.EndsWith("/orders/" + placed.GetProperty("orderId").GetString() + "?placed=1", page.Url);
+        Assert.Single(await Shopper.Orders(customer));
+        Assert.Null(await page.EvaluateAsync<string?>("() => localStorage.getItem('commerce.checkout')"));
+    }
+
+    [Fact]
     public async Task Two_browsers_of_one_customer_see_each_others_cart_changes()
     {
         await using var browser = await Browser.LaunchAsync(silo.BaseAddress);

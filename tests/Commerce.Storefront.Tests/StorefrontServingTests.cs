@@ -1,12 +1,22 @@
+using System.IO.Compression;
 using System.Net;
 using Microsoft.Playwright;
+using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
 
 namespace Commerce.Storefront.Tests;
 
 /// <summary>The gateway serves the built storefront at / with the SPA fallback, and leaves the backend's paths alone.</summary>
-public sealed class StorefrontServingTests(StorefrontSilo silo) : IClassFixture<StorefrontSilo>
+public sealed class StorefrontServingTests(StorefrontSilo silo, ITestOutputHelper output) : IClassFixture<StorefrontSilo>
 {
+    /// <summary>Sums layout shifts not caused by input (the Cumulative Layout Shift), from the first paint on.</summary>
+    private const string CountLayoutShifts = """
+        window.layoutShift = 0;
+        new PerformanceObserver((list) => {
+          for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.layoutShift += entry.value;
+        }).observe({ type: 'layout-shift', buffered: true });
+        """;
+
     [Fact]
     public async Task Page_urls_answer_the_app_hashed_files_are_cached_for_good_and_backend_paths_keep_their_answers()
     {
@@ -41,6 +51,48 @@ public sealed class StorefrontServingTests(StorefrontSilo silo) : IClassFixture<
         Assert.Equal("application/json", (await client.GetAsync("/openapi/v1.json")).Content.Headers.ContentType?.MediaType);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health")).StatusCode);
         Assert.Contains("operator dashboard", await client.GetStringAsync("/dashboard"));
+    }
+
+    [Fact]
+    public async Task The_first_page_loads_less_than_100_kB_of_gzipped_javascript_and_nothing_shifts_as_it_fills()
+    {
+        await using var browser = await Browser.LaunchAsync(silo.BaseAddress);
+        var page = await browser.NewShopperAsync();
+        await page.AddInitScriptAsync(CountLayoutShifts);
+        var scripts = new List<IResponse>();
+        page.Response += (_, response) =>
+        {
+            if (response.Request.ResourceType == "script")
+            {
+                scripts.Add(response);
+            }
+        };
+        await page.GotoAsync("/");
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Kitchen" })).ToBeVisibleAsync();
+
+        long raw = 0, gzipped = 0;
+        foreach (var script in scripts)
+        {
+            var body = await script.BodyAsync();
+            using var packed = new MemoryStream();
+            await using (var gzip = new GZipStream(packed, CompressionLevel.Optimal, leaveOpen: true))
+            {
+                await gzip.WriteAsync(body);
+            }
+            (raw, gzipped) = (raw + body.Length, gzipped + packed.Length);
+        }
+        output.WriteLine($"First page (home): {scripts.Count} scripts, {raw / 1024.0:0.0} kB of JavaScript, {gzipped / 1024.0:0.0} kB gzipped");
+        Assert.NotEmpty(scripts);
+        Assert.True(gzipped < 100 * 1024, $"The first page loads {gzipped / 1024.0:0.0} kB of gzipped JavaScript.");
+        Assert.DoesNotContain(scripts, s => s.Url.Contains("signalr", StringComparison.OrdinalIgnoreCase) || s.Url.Contains("/esm-", StringComparison.Ordinal));
+
+        var homeShift = await page.EvaluateAsync<double>("() => window.layoutShift");
+        await page.GotoAsync("/category/apparel");
+        await Expect(page.Locator(".product-card")).ToHaveCountAsync(2);
+        var categoryShift = await page.EvaluateAsync<double>("() => window.layoutShift");
+        output.WriteLine($"Layout shift: home {homeShift:0.000}, category page {categoryShift:0.000}");
+        Assert.True(homeShift < 0.01, $"The home page shifted by {homeShift:0.000} as it filled.");
+        Assert.True(categoryShift < 0.01, $"The category page shifted by {categoryShift:0.000} as it filled.");
     }
 
     [Fact]

@@ -92,6 +92,10 @@ function startSearch() {
     } else if (event.key === 'Escape') close();
   });
   input.addEventListener('blur', close);
+  // The box shows the words of the search page only; elsewhere it starts empty.
+  addEventListener('pagechange', () => {
+    if (location.pathname !== '/search') input.value = '';
+  });
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const q = input.value.trim();

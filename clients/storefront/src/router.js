@@ -44,6 +44,7 @@ async function render({ focus }) {
       return;
     }
     cleanup = dispose ?? null;
+    dispatchEvent(new CustomEvent('pagechange'));
   } catch (error) {
     if (ticket !== rendering) return;
     console.error(error);

@@ -96,11 +96,21 @@ export default async function product(main, { id }) {
       h('h2', null, 'All variants'),
       h('table', null,
         h('thead', null, h('tr', null, options.map(([name]) => h('th', { scope: 'col' }, capitalise(name))), h('th', { scope: 'col' }, 'Price'), h('th', { scope: 'col' }, 'Stock'))),
-        h('tbody', null, item.skus.map((sku) => h('tr', null,
+        h('tbody', null, inOptionOrder(item.skus, options).map((sku) => h('tr', null,
           options.map(([name]) => h('td', null, sku.options[name] ?? '')),
           h('td', null, money(sku.price)),
           h('td', null, STOCK[sku.stock]?.[0] ?? sku.stock)))))));
   show();
+}
+
+/** The SKUs ordered as the product lists its option values (S, M, L; then black, white). */
+function inOptionOrder(skus, options) {
+  const rank = (sku) => options.map(([name, values]) => values.indexOf(sku.options[name]));
+  return [...skus].sort((a, b) => {
+    const [x, y] = [rank(a), rank(b)];
+    const i = x.findIndex((value, k) => value !== y[k]);
+    return i < 0 ? 0 : x[i] - y[i];
+  });
 }
 
 /** The first image of the first variant that has one, in a box of fixed proportions (no shift when it loads). */
