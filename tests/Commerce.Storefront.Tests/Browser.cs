@@ -59,9 +59,6 @@ public sealed class Browser : IAsyncDisposable
         return page;
     }
 
-    /// <summary>A second page of the same shopper (same storage): another tab.</summary>
-    public static Task<IPage> NewTabAsync(IPage page) => page.Context.NewPageAsync();
-
     /// <summary>
     /// NAME-desktop.png and NAME-phone.png of the page as it is now: the phone shot resizes the same page and
     /// waits for <paramref name="ready"/> again, then the desktop size comes back.

@@ -103,8 +103,15 @@ async function send(method, path, body, token, headers = {}) {
  */
 export async function api(method, path, body = null, options = {}) {
   const token = options.auth === false ? null : await accessToken();
-  const answer = await send(method, path, body, token, options.headers);
-  return options.withStatus ? answer : answer.data;
+  try {
+    const answer = await send(method, path, body, token, options.headers);
+    return options.withStatus ? answer : answer.data;
+  } catch (error) {
+    // A token the gateway no longer takes (the session was signed out on another device): forget it, so the
+    // header shows "Sign in" and the next request starts as a guest.
+    if (error instanceof ApiError && error.status === 401 && token && session()?.accessToken === token) keep(null);
+    throw error;
+  }
 }
 
 /** A public read: no token. */
