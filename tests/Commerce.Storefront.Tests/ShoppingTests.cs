@@ -133,6 +133,56 @@ public sealed class ShoppingTests(StorefrontSilo silo) : IClassFixture<Storefron
     }
 
     [Fact]
+    public async Task A_price_change_must_be_accepted_before_checkout_and_orders_can_be_cancelled_or_returned()
+    {
+        await using var browser = await Browser.LaunchAsync(silo.BaseAddress);
+        var page = await browser.NewShopperAsync();
+        page.Dialog += (_, dialog) => dialog.AcceptAsync(); // "Cancel this order?" — yes
+        await Shopper.SignIn(page, await Shopper.NewAccount(silo));
+        await page.GotoAsync($"/product/{StorefrontSilo.Shoe}");
+        await Shopper.AddVariant(page, new Dictionary<string, string> { ["size"] = "43" }, "€89.00");
+
+        // The shop raises the price after the shopper added the shoe: the cart shows old → new and checkout waits for a yes.
+        using var operators = await silo.Operator();
+        var sku = silo.Skus["43"];
+        (await operators.PutAsJsonAsync($"/api/v1/catalog/skus/{sku}", new
+        {
+            productId = StorefrontSilo.Shoe, title = "Trail Running Shoe, 43", options = new { size = "43" }, price = new { amount = 95.00m, currency = "EUR" }, active = true,
+        }, StorefrontSilo.Json)).EnsureSuccessStatusCode();
+        await page.GotoAsync("/cart");
+        await Expect(page.Locator(".price-change")).ToContainTextAsync("€89.00 → €95.00");
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Checkout" })).ToBeDisabledAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Accept new prices" }).ClickAsync();
+        await Expect(page.Locator(".price-change")).ToHaveCountAsync(0);
+        await page.GetByRole(AriaRole.Link, new() { Name = "Checkout" }).ClickAsync();
+        await Shopper.FillCheckout(page, "4242424242424242");
+        await page.Locator("#place-order").ClickAsync();
+        await Expect(page.Locator("#order-state")).ToHaveTextAsync("Confirmed");
+
+        // Before it ships the shopper cancels it.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Cancel order" }).ClickAsync();
+        await Expect(page.Locator("#order-state")).ToHaveTextAsync("Cancelled");
+
+        // A second order travels to the door (tracking shows each step), then goes back.
+        await page.GotoAsync($"/product/{StorefrontSilo.Shoe}");
+        await Shopper.AddVariant(page, new Dictionary<string, string> { ["size"] = "43" }, "€95.00");
+        await page.GotoAsync("/checkout");
+        await Shopper.FillCheckout(page, "4242424242424242");
+        await page.Locator("#place-order").ClickAsync();
+        await Expect(page.Locator("#order-state")).ToHaveTextAsync("Confirmed");
+        var orderId = page.Url.Split("/orders/")[1].Split('?')[0];
+        foreach (var action in new[] { "StartProcessing", "Ship", "Deliver" })
+        {
+            (await operators.PostAsJsonAsync($"/api/v1/orders/{orderId}/transitions", new { action }, StorefrontSilo.Json)).EnsureSuccessStatusCode();
+        }
+        await page.ReloadAsync();
+        await Expect(page.Locator(".tracking li.done")).ToHaveCountAsync(4);
+        await Expect(page.Locator(".history")).ToContainTextAsync("Shipped");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Return order" }).ClickAsync();
+        await Expect(page.Locator("#order-state")).ToHaveTextAsync("Return requested");
+    }
+
+    [Fact]
     public async Task Two_browsers_of_one_customer_see_each_others_cart_changes()
     {
         await using var browser = await Browser.LaunchAsync(silo.BaseAddress);
