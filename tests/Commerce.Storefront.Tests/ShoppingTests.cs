@@ -26,6 +26,7 @@ public sealed class ShoppingTests(StorefrontSilo silo) : IClassFixture<Storefron
         await page.GetByRole(AriaRole.Checkbox, new() { Name = "Contoso" }).CheckAsync();
         await Expect(products).ToHaveTextAsync(["Trail Running Shoe"]);
         await Expect(page).ToHaveURLAsync(new Regex("brand=Contoso"));
+        await Browser.ScreenshotsAsync(page, "category", page.GetByRole(AriaRole.Checkbox, new() { Name = "Contoso" }));
 
         // Search: suggestions while typing, then a misspelt search corrected.
         var search = page.GetByRole(AriaRole.Combobox, new() { Name = "Search products" });
@@ -34,6 +35,7 @@ public sealed class ShoppingTests(StorefrontSilo silo) : IClassFixture<Storefron
         await search.FillAsync("merno");
         await search.PressAsync("Enter");
         await Expect(page.Locator(".did-you-mean")).ToContainTextAsync("merino");
+        await Browser.ScreenshotsAsync(page, "search", page.Locator(".did-you-mean"));
         await page.GetByRole(AriaRole.Link, new() { Name = "Merino Crew T-Shirt" }).ClickAsync();
 
         // Product page: two variants, each with its own price and stock.

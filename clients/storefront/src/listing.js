@@ -66,8 +66,10 @@ function facets(all, query, toggle, inCategory) {
     ['inStock', 'Availability', all.inStock],
     ...all.attributes.map((attribute) => ['attribute', capitalise(attribute.name), attribute.values.map((v) => ({ ...v, value: `${attribute.name}:${v.value}` }))]),
   ].filter((group) => group && group[2].length > 0);
-  return h('aside', { class: 'facets', 'aria-label': 'Filters' },
-    h('h2', { class: 'visually-hidden' }, 'Filters'),
+  const selected = FILTERS.reduce((sum, name) => sum + query.getAll(name).length, 0);
+  // On a phone the filters fold away behind one line, so the products come first; on a wide screen they stay open.
+  return h('details', { class: 'facets', open: matchMedia('(min-width: 901px)').matches },
+    h('summary', null, selected ? `Filters (${selected} chosen)` : 'Filters'),
     groups.map(([name, legend, values]) => h('fieldset', { class: 'facet' },
       h('legend', null, legend),
       values.map((value) => {
