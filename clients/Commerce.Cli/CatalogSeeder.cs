@@ -2,8 +2,6 @@ using Commerce.Catalog;
 using Commerce.Catalog.Generation;
 using Commerce.Grains.CatalogChanges;
 using Commerce.Grains.Inventory;
-using Commerce.Hosting;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
@@ -36,15 +34,7 @@ internal static class CatalogSeeder
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         var skus = await WriteCatalog(dataSource, products, skusPerProduct, stock, seed, cancellationToken);
         await output.WriteLineAsync($"{products} products and {skus.Count} SKUs written.");
-        // Stock lives in the SKU inventory grains, and the search index follows the catalog-change stream:
-        // reach both through the cluster like any client.
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        // The cluster's settings (Commerce__Cluster__ClusterId, ...) from the environment; the database as given.
-        builder.Configuration.AddEnvironmentVariables();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Commerce:Postgres:ConnectionString"] = connectionString });
-        builder.UseOrleansClient(client => client.AddCommerceClient(builder.Configuration));
-        using var host = builder.Build();
-        await host.StartAsync(cancellationToken);
+        using var host = await ClusterConnection.Start(connectionString, cancellationToken);
         var changes = host.Services.GetRequiredService<ICatalogChangeFeed>();
         foreach (var batch in skus.Select(s => s.Sku.ProductId).Distinct(StringComparer.Ordinal).Chunk(1_000))
         {

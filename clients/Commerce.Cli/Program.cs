@@ -2,6 +2,7 @@ using System.CommandLine;
 
 // commerce operator create --email ops@example.com --password '...'
 // commerce catalog seed --products 200 [--skus-per-product 3] [--stock 50] [--seed 7]
+// commerce demo seed   (deploy/run: a demo catalog and flash sale on an empty database, else nothing)
 // commerce catalog import FILE [--gateway http://127.0.0.1:5080] (operator key from --operator-key or COMMERCE_OPERATOR_KEY)
 // The database comes from --connection or Commerce__Postgres__ConnectionString (deploy/run prints it).
 namespace Commerce.Cli;
@@ -40,11 +41,15 @@ public static class CommerceCli
             parse.GetValue(operatorKey) ?? Environment.GetEnvironmentVariable("COMMERCE_OPERATOR_KEY"), Console.Out,
             inPlace: !Console.IsOutputRedirected, pollInterval: TimeSpan.FromMilliseconds(500), ct));
 
+        var seedDemo = new Command("seed", $"On an empty catalog: {DemoSeeder.Products} generated products with stock and a flash sale starting in {DemoSeeder.SaleStartsIn.TotalMinutes:0} minutes. Otherwise nothing.");
+        seedDemo.SetAction((parse, ct) => DemoSeeder.Run(Database(parse), Console.Out, ct));
+
         var root = new RootCommand("Commerce administration")
         {
             connection,
             new Command("operator", "Operator accounts.") { createOperator },
             new Command("catalog", "The product catalog.") { seedCatalog, importCatalog },
+            new Command("demo", "A demo shop for a new database (deploy/run).") { seedDemo },
         };
         return await root.Parse(args).InvokeAsync();
     }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Commerce.Gateway.FlashSales;
 using Commerce.Grains.FlashSales;
 using Commerce.Grains.Inventory;
 
@@ -127,6 +128,37 @@ public sealed class FlashSalesApiTests(GatewayServer server) : IClassFixture<Gat
 
         await (await late.PostAsync($"/api/v1/flash-sales/{saleId}/queue", null)).AssertProblem(HttpStatusCode.Conflict, code: "sold-out");
         await (await Purchase(late, saleId, "any", 1, "k")).AssertProblem(HttpStatusCode.Conflict, code: "sold-out");
+    }
+
+    [Fact]
+    public async Task Anyone_lists_the_sales_not_over_with_product_and_price_but_no_queue_figures()
+    {
+        using var operators = await server.Operator();
+        var (scheduled, scheduledSku, _) = await ScheduledSale(operators, stock: 10, units: 4);
+        var (live, _, _) = await ScheduledSale(operators, stock: 10, units: 3);
+        (await operators.PostAsync($"/api/v1/flash-sales/{live}/start", null)).EnsureSuccessStatusCode();
+        var (cancelled, _, _) = await ScheduledSale(operators, stock: 10, units: 2);
+        (await operators.PostAsync($"/api/v1/flash-sales/{cancelled}/cancel", null)).EnsureSuccessStatusCode();
+        var (hidden, hiddenSku, _) = await ScheduledSale(operators, stock: 10, units: 2);
+        (await operators.PostAsync($"/api/v1/catalog/products/p-{hiddenSku}/archive", null)).EnsureSuccessStatusCode();
+
+        using var shopper = server.Anonymous();
+        var json = await (await shopper.GetAsync("/api/v1/flash-sales/current")).Read<JsonElement>();
+        var sales = json.Deserialize<CurrentFlashSale[]>(ApiAssertions.Json)!;
+        var ids = sales.Select(s => s.SaleId).ToList();
+        Assert.Contains(scheduled, ids);
+        Assert.Contains(live, ids);
+        Assert.DoesNotContain(cancelled, ids);
+        Assert.DoesNotContain(hidden, ids);
+        Assert.Equal(sales.OrderBy(s => s.StartsAt).Select(s => s.SaleId), ids);
+        var sale = sales.Single(s => s.SaleId == scheduled);
+        Assert.Equal((scheduledSku, "p-" + scheduledSku, "Desk lamp, black", 9.50m, 10m, SalePhase.Scheduled, 4, 1000),
+            (sale.Sku, sale.ProductId, sale.Title, sale.Price.Amount, sale.RegularPrice.Amount, sale.Phase, sale.UnitsLeft, sale.AdmissionRatePerSecond));
+        Assert.Equal(SalePhase.Live, sales.Single(s => s.SaleId == live).Phase);
+        var first = json.EnumerateArray().First();
+        Assert.False(first.TryGetProperty("customersQueued", out _) || first.TryGetProperty("tokensOutstanding", out _) || first.TryGetProperty("unitsAwaitingPayment", out _));
+
+        await (await operators.PostAsJsonAsync("/api/v1/flash-sales", SaleBody("current", scheduledSku, 1))).AssertProblem(HttpStatusCode.BadRequest, "id");
     }
 
     [Fact]

@@ -13,7 +13,7 @@ public sealed record GeneratedProduct(string ProductId, string Title, string Des
 
 /// <summary>
 /// A realistic catalog from Bogus, the same for the same seed: a two-level category tree (departments and their
-/// product kinds, about a hundred), a few hundred brands, products with descriptions and attributes (material,
+/// product kinds, about a hundred unless fewer are asked for), a few hundred brands, products with descriptions and attributes (material,
 /// style), and SKUs by size and colour. Ids come from the seed and the position, so writing it again updates the
 /// same rows. Used by <c>commerce catalog seed</c> and by the search benchmark.
 /// </summary>
@@ -23,16 +23,18 @@ public sealed class CatalogGenerator
 
     private readonly int _skusPerProduct;
 
-    public CatalogGenerator(int seed, int products, int skusPerProduct)
+    /// <param name="departments">Top-level categories (at most 12: Bogus knows few more).</param>
+    /// <param name="kindsPerDepartment">Product kinds (leaf categories) under each department.</param>
+    public CatalogGenerator(int seed, int products, int skusPerProduct, int departments = 12, int kindsPerDepartment = 8)
     {
         _skusPerProduct = skusPerProduct;
         var faker = new Faker("en") { Random = new Randomizer(seed) };
         var categories = new List<GeneratedCategory>();
-        foreach (var department in Enumerable.Range(0, 40).Select(_ => faker.Commerce.Department()).Distinct().Take(12))
+        foreach (var department in Enumerable.Range(0, 40).Select(_ => faker.Commerce.Department()).Distinct().Take(departments))
         {
             var slug = Slug(department);
             categories.Add(new GeneratedCategory(slug, null, department, slug, "/" + slug));
-            foreach (var kind in Enumerable.Range(0, 40).Select(_ => faker.Commerce.Product()).Distinct().Take(8))
+            foreach (var kind in Enumerable.Range(0, 40).Select(_ => faker.Commerce.Product()).Distinct().Take(kindsPerDepartment))
             {
                 var kindSlug = Slug(kind);
                 categories.Add(new GeneratedCategory($"{slug}-{kindSlug}", slug, kind, kindSlug, $"/{slug}/{kindSlug}"));

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Commerce.Catalog;
 using Commerce.Gateway.Identity;
 using Commerce.Gateway.Orders;
 using Commerce.Grains;
@@ -29,9 +30,20 @@ public sealed record CreateFlashSaleRequest(
 
 public sealed record PurchaseBody(string? Token, int? Quantity);
 
+/// <summary>
+/// A sale as the storefront shows it: the product it sells, the sale's price beside the SKU's regular one, when it runs and
+/// how many units are left. <paramref name="AdmissionRatePerSecond"/> lets a page estimate a waiting customer's wait.
+/// </summary>
+public sealed record CurrentFlashSale(
+    string SaleId, string Sku, string ProductId, string Title, Money Price, Money RegularPrice,
+    DateTimeOffset StartsAt, DateTimeOffset EndsAt, SalePhase Phase, int UnitsLeft, int PerCustomerLimit, int AdmissionRatePerSecond);
+
 /// <summary>Flash sales: operators create, list, start and cancel them; customers see them, queue, and buy with their token.</summary>
 internal static class FlashSalesApi
 {
+    /// <summary>The path segment of the public list: no sale may take it as its id.</summary>
+    public const string CurrentSegment = "current";
+
     public static IEndpointRouteBuilder MapFlashSalesApi(this IEndpointRouteBuilder routes)
     {
         var api = routes.MapGroup("/api/v1/flash-sales").WithTags("Flash sales");
@@ -48,6 +60,8 @@ internal static class FlashSalesApi
             .WithName("StartFlashSale").WithSummary("Opens a scheduled sale now (operators)")
             .ProducesProblem(StatusCodes.Status409Conflict);
 
+        api.MapGet("/" + CurrentSegment, ListCurrent)
+            .WithName("ListCurrentFlashSales").WithSummary("Sales not over yet (scheduled, live, sold out before their end), soonest first, with product title, price, times and units left");
         api.MapGet("/{saleId}", Get)
             .WithName("GetFlashSale").WithSummary("A sale's price, times, phase and units left");
 
@@ -78,6 +92,7 @@ internal static class FlashSalesApi
     {
         var errors = new FieldErrors()
             .Check(Identifiers.IsSlug(request.Id), "id", Identifiers.SlugRule)
+            .Check(request.Id != CurrentSegment, "id", $"'{CurrentSegment}' names the list of current sales; choose another id.")
             .Check(Identifiers.IsCode(request.Sku), "sku", Identifiers.CodeRule)
             .Check(request.Units is > 0 and <= 1_000_000, "units", "Units are a whole number from 1 to 1,000,000.")
             .Check(request.Price is { Amount: >= 0 }, "price.amount", "The price is an amount of zero or more.")
@@ -113,6 +128,25 @@ internal static class FlashSalesApi
         var ids = await grains.GetGrain<IFlashSaleCatalogGrain>(FlashSaleCatalog.GrainKey).List();
         var sales = await Task.WhenAll(ids.Select(id => grains.GetGrain<IFlashSaleGrain>(id).GetStatus()));
         return TypedResults.Ok(sales.OfType<FlashSaleStatus>().ToArray());
+    }
+
+    /// <summary>Only sales of SKUs shoppers can see (the catalog's visibility rule), so that every one links to a product page.</summary>
+    private static async Task<Ok<CurrentFlashSale[]>> ListCurrent(IGrainFactory grains, CatalogStore catalog, CancellationToken cancellationToken)
+    {
+        var ids = await grains.GetGrain<IFlashSaleCatalogGrain>(FlashSaleCatalog.GrainKey).List();
+        var sales = (await Task.WhenAll(ids.Select(id => grains.GetGrain<IFlashSaleGrain>(id).GetStatus())))
+            .OfType<FlashSaleStatus>().Where(sale => sale.Phase is SalePhase.Scheduled or SalePhase.Live or SalePhase.SoldOut).ToList();
+        var skus = await catalog.GetSkus(sales.Select(sale => sale.Sku).ToHashSet(StringComparer.Ordinal), cancellationToken);
+        return TypedResults.Ok(sales
+            .Where(sale => skus.TryGetValue(sale.Sku, out var sku) && sku.Active)
+            .OrderBy(sale => sale.StartsAt).ThenBy(sale => sale.SaleId, StringComparer.Ordinal)
+            .Select(sale =>
+            {
+                var sku = skus[sale.Sku];
+                return new CurrentFlashSale(sale.SaleId, sale.Sku, sku.ProductId, sku.Title, sale.Price, sku.Price, sale.StartsAt, sale.EndsAt, sale.Phase,
+                    sale.UnitsRemaining, sale.PerCustomerLimit, sale.AdmissionRatePerSecond);
+            })
+            .ToArray());
     }
 
     private static async Task<Results<Ok<FlashSaleStatus>, ValidationProblem, ProblemHttpResult>> Get(string saleId, IGrainFactory grains)
