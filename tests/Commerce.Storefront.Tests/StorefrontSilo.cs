@@ -28,6 +28,8 @@ public sealed class StorefrontSilo : SiloServer
     {
         ["Commerce:Operators:BootstrapKey"] = OperatorKey,
         ["Commerce:RateLimits:AccountsPerAddress:PermitLimit"] = "1000",
+        // Flash sales admit and expire on a short tick, so a test's sale moves as soon as it starts.
+        ["Commerce:FlashSales:TickInterval"] = "00:00:00.020",
     };
 
     public override async Task InitializeAsync()

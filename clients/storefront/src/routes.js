@@ -12,4 +12,5 @@ export const routes = [
   { path: '/account', page: () => import('./pages/account.js') },
   { path: '/orders', page: () => import('./pages/orders.js') },
   { path: '/orders/:id', page: () => import('./pages/order.js') },
+  { path: '/flash-sale/:saleId', page: () => import('./pages/flash-sale.js') },
 ];
