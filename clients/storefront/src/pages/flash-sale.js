@@ -329,7 +329,7 @@ export default async function flashSalePage(main, { saleId }) {
   function checkoutForm(problem) {
     const field = (id, label, input) => h('div', { class: 'field' }, h('label', { for: id }, label), input);
     const text = (id, name, autocomplete, extra = {}) => h('input', { id, name, autocomplete, required: true, ...extra });
-    const form = h('form', { class: 'form fs-checkout', novalidate: false, onsubmit: (event) => { event.preventDefault(); pay(form, problem); } },
+    const form = h('form', { class: 'form fs-checkout', onsubmit: (event) => { event.preventDefault(); pay(form, problem); } },
       h('fieldset', null, h('legend', null, 'Shipping'),
         field('fs-name', 'Full name', text('fs-name', 'name', 'name')),
         field('fs-line1', 'Street and number', text('fs-line1', 'line1', 'address-line1')),
