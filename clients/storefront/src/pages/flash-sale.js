@@ -268,7 +268,7 @@ export default async function flashSalePage(main, { saleId }) {
     switch (state) {
       case 'NotQueued': {
         const button = h('button', { type: 'button', class: 'fs-cta', onclick: () => join(button, problem) }, 'Join the queue');
-        replace(step, title(sale.phase === 'Scheduled' ? 'Get in line before it opens' : 'Join the queue'),
+        replace(step, title(sale.phase === 'Scheduled' ? 'Get in line before it opens' : 'Get your place in line'),
           h('p', null, sale.phase === 'Scheduled'
             ? 'Customers are let in one after another in the order they joined, once the sale opens. Your place is kept if you reload.'
             : 'Customers are let in one after another in the order they joined.'),
