@@ -59,8 +59,14 @@ internal static class DemoSeeder
         return 0;
     }
 
-    /// <summary>The demo catalog: a few departments with a few kinds each, so that every category page has products on it.</summary>
-    public static CatalogGenerator Catalog() => new(RandomSeed, Products, SkusPerProduct, departments: 4, kindsPerDepartment: 3);
+    /// <summary>The demo catalog: a few departments with a few kinds each that belong in them, so every category page has products.</summary>
+    public static CatalogGenerator Catalog() => new(RandomSeed, Products, SkusPerProduct,
+    [
+        new("Home & Kitchen", [new("Chairs", "Chair"), new("Tables", "Table"), new("Towels", "Towels")]),
+        new("Clothing", [new("Shirts", "Shirt"), new("Trousers", "Pants"), new("Shoes", "Shoes")]),
+        new("Electronics", [new("Computers", "Computer"), new("Keyboards", "Keyboard"), new("Mice", "Mouse")]),
+        new("Sports & Outdoors", [new("Bikes", "Bike"), new("Balls", "Ball"), new("Gloves", "Gloves")]),
+    ]);
 
     /// <summary>
     /// Seeds the demo shop if the catalog is empty, or holds only the demo catalog and the demo sale does not exist yet;
