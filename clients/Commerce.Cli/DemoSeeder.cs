@@ -62,10 +62,10 @@ internal static class DemoSeeder
     /// <summary>The demo catalog: a few departments with a few kinds each that belong in them, so every category page has products.</summary>
     public static CatalogGenerator Catalog() => new(RandomSeed, Products, SkusPerProduct,
     [
-        new("Home & Kitchen", [new("Chairs", "Chair"), new("Tables", "Table"), new("Towels", "Towels")]),
-        new("Clothing", [new("Shirts", "Shirt"), new("Trousers", "Pants"), new("Shoes", "Shoes")]),
-        new("Electronics", [new("Computers", "Computer"), new("Keyboards", "Keyboard"), new("Mice", "Mouse")]),
-        new("Sports & Outdoors", [new("Bikes", "Bike"), new("Balls", "Ball"), new("Gloves", "Gloves")]),
+        new("Home & Kitchen", [new("Chairs", "Chair", 40, 400), new("Tables", "Table", 80, 900), new("Towels", "Towels", 8, 40)]),
+        new("Clothing", [new("Shirts", "Shirt", 15, 60), new("Trousers", "Pants", 30, 120), new("Shoes", "Shoes", 40, 180)]),
+        new("Electronics", [new("Computers", "Computer", 400, 2000), new("Keyboards", "Keyboard", 25, 200), new("Mice", "Mouse", 10, 90)]),
+        new("Sports & Outdoors", [new("Bikes", "Bike", 250, 1800), new("Balls", "Ball", 10, 60), new("Gloves", "Gloves", 10, 80)]),
     ]);
 
     /// <summary>

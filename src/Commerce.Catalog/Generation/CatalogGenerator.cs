@@ -9,8 +9,8 @@ namespace Commerce.Catalog.Generation;
 
 public sealed record GeneratedCategory(string CategoryId, string? ParentId, string Name, string Slug, string Path);
 
-/// <summary>A kind of product: its category's name ("Chairs") and the noun its products' titles end in ("Chair").</summary>
-public sealed record Kind(string Category, string Noun);
+/// <summary>A kind of product: its category's name ("Chairs"), the noun its products' titles end in ("Chair") and its price range.</summary>
+public sealed record Kind(string Category, string Noun, decimal MinPrice = 5, decimal MaxPrice = 800);
 
 /// <summary>A top-level category and the kinds of product under it.</summary>
 public sealed record Department(string Name, IReadOnlyList<Kind> Kinds);
@@ -50,7 +50,7 @@ public sealed class CatalogGenerator
         _skusPerProduct = skusPerProduct;
         var faker = new Faker("en") { Random = new Randomizer(seed) };
         var categories = new List<GeneratedCategory>();
-        var nouns = new Dictionary<string, string>(StringComparer.Ordinal);
+        var kinds = new Dictionary<string, Kind>(StringComparer.Ordinal);
         foreach (var department in tree(faker))
         {
             var slug = Slug(department.Name);
@@ -59,7 +59,7 @@ public sealed class CatalogGenerator
             {
                 var kindSlug = Slug(kind.Category);
                 categories.Add(new GeneratedCategory($"{slug}-{kindSlug}", slug, kind.Category, kindSlug, $"/{slug}/{kindSlug}"));
-                nouns[$"{slug}-{kindSlug}"] = kind.Noun;
+                kinds[$"{slug}-{kindSlug}"] = kind;
             }
         }
         Categories = categories;
@@ -69,13 +69,14 @@ public sealed class CatalogGenerator
         Products = Enumerable.Range(1, products).Select(p =>
         {
             var category = faker.PickRandom(leaves);
+            var kind = kinds[category.CategoryId];
             var material = faker.Commerce.ProductMaterial();
             var adjective = faker.Commerce.ProductAdjective();
             // The title names the category's kind of product, as real titles do ("Rustic Granite Chair" under Chairs).
-            return new GeneratedProduct($"seed-{seed}-{p:D6}", $"{adjective} {material} {nouns[category.CategoryId]}",
+            return new GeneratedProduct($"seed-{seed}-{p:D6}", $"{adjective} {material} {kind.Noun}",
                 faker.Commerce.ProductDescription() + " " + faker.Lorem.Sentence(), faker.PickRandom(brands), category.CategoryId,
                 new Dictionary<string, string> { ["material"] = material, ["style"] = adjective }, start.AddMinutes(p * 5),
-                decimal.Parse(faker.Commerce.Price(5, 800, 2), CultureInfo.InvariantCulture), faker.Commerce.Color());
+                decimal.Parse(faker.Commerce.Price(kind.MinPrice, kind.MaxPrice, 2), CultureInfo.InvariantCulture), faker.Commerce.Color());
         }).ToList();
     }
 
