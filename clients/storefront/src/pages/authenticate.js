@@ -42,7 +42,7 @@ export default function authenticate(main, _params, query) {
     h('button', { type: 'button', id: 'fail-authentication', class: 'secondary', onclick: () => answer('fail') }, 'Fail authentication'),
   ];
   replace(main,
-    h('section', { class: 'card form', 'aria-labelledby': 'bank-title' },
+    h('section', { class: 'card bank', 'aria-labelledby': 'bank-title' },
       heading,
       h('p', null, 'Your card\u2019s bank asks you to confirm this payment. This is the test gateway\u2019s stand-in for that check: no real bank is asked and no real money moves.'),
       status,
