@@ -94,6 +94,13 @@ public sealed class CheckoutSagaTests(PostgresDatabaseFixture database) : IClass
         Assert.Equal(new[] { ("RequiresAction", total, 0m, 0m) }, await shop.GatewayCharges(orderId));
         Assert.Equal(PaymentStatus.RequiresAction, (await shop.PaymentOf(orderId).Get())!.Status);
         Assert.Equal(2, (await shop.Inventory(sku).GetStock())!.Available);
+        // The gateway answers the payment's key again with the same action, and will not capture a charge nothing was held for.
+        var gateway = silo.Services.GetRequiredService<TestModePaymentGateway>();
+        var paymentId = OrderGrain.PaymentIdOf(orderId);
+        var replayed = await gateway.Authorize(paymentId + ":authorize", Shop.AuthenticationRequired.PaymentMethodId, placed.Order.Total, new PaymentReference(paymentId, orderId), CancellationToken.None);
+        Assert.Equal((ChargeStatus.RequiresAction, action), (replayed.Charge!.Status, replayed.Action));
+        var chargeId = replayed.Charge.ChargeId;
+        Assert.Equal("charge_not_capturable", (await gateway.Capture(Silos.NewKey("capture"), chargeId, placed.Order.Total, CancellationToken.None)).FailureCode);
 
         // Nobody authenticates: past the timeout the order unwinds, and voiding the waiting charge does not throw.
         clock.Now += new OrderOptions().AuthenticationTimeout;
@@ -105,8 +112,7 @@ public sealed class CheckoutSagaTests(PostgresDatabaseFixture database) : IClass
         Assert.Equal(3, (await shop.Inventory(sku).GetStock())!.Available);
 
         // A late authentication holds nothing: the charge no longer waits.
-        var chargeId = action.ClientSecret[..action.ClientSecret.IndexOf("_secret_", StringComparison.Ordinal)];
-        var late = await silo.Services.GetRequiredService<TestModePaymentGateway>().Authenticate(chargeId, action.ClientSecret, succeeded: true, CancellationToken.None);
+        var late = await gateway.Authenticate(chargeId, action.ClientSecret, succeeded: true, CancellationToken.None);
         Assert.Equal(TestAuthenticationError.NotWaiting, late.Error);
         Assert.Equal(new[] { ("Voided", total, 0m, 0m) }, await shop.GatewayCharges(orderId));
     }
