@@ -1,4 +1,3 @@
-using Commerce.Catalog;
 using Commerce.Catalog.Generation;
 using Commerce.Grains;
 using Commerce.Grains.CatalogChanges;
@@ -13,8 +12,9 @@ namespace Commerce.Cli;
 /// <summary>
 /// <c>demo seed</c>, which <c>deploy/run</c> calls once the silo is up: on a new shop's database (no category, no product)
 /// a small generated catalog with stock, published for search, and a flash sale of one of its SKUs starting a few minutes
-/// later, so that whoever starts the shop sees it live at once. On any other database it does nothing, so a shop's own
-/// catalog is never touched and running it again changes nothing.
+/// later, so that whoever starts the shop sees it live at once. Every step is idempotent and the demo catalog is the same
+/// on every run, so a first run that stopped half way (the catalog written, the sale not) is finished by the next. On any
+/// other database it does nothing, so a shop's own catalog is never touched and running it again changes nothing.
 /// </summary>
 internal static class DemoSeeder
 {
@@ -59,21 +59,35 @@ internal static class DemoSeeder
         return 0;
     }
 
-    /// <summary>Seeds the demo shop if the catalog is empty; null when it is not (nothing is written).</summary>
+    /// <summary>The demo catalog: a few departments with a few kinds each that belong in them, so every category page has products.</summary>
+    public static CatalogGenerator Catalog() => new(RandomSeed, Products, SkusPerProduct,
+    [
+        new("Home & Kitchen", [new("Chairs", "Chair"), new("Tables", "Table"), new("Towels", "Towels")]),
+        new("Clothing", [new("Shirts", "Shirt"), new("Trousers", "Pants"), new("Shoes", "Shoes")]),
+        new("Electronics", [new("Computers", "Computer"), new("Keyboards", "Keyboard"), new("Mice", "Mouse")]),
+        new("Sports & Outdoors", [new("Bikes", "Bike"), new("Balls", "Ball"), new("Gloves", "Gloves")]),
+    ]);
+
+    /// <summary>
+    /// Seeds the demo shop if the catalog is empty, or holds only the demo catalog and the demo sale does not exist yet;
+    /// null otherwise (nothing is written).
+    /// </summary>
     public static async Task<DemoShop?> Seed(NpgsqlDataSource dataSource, IGrainFactory grains, ICatalogChangeFeed changes, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        if (!await new CatalogStore(dataSource).IsEmpty(cancellationToken))
+        var catalog = Catalog();
+        var sale = grains.GetGrain<IFlashSaleGrain>(SaleId);
+        var unfinished = await HoldsOnly(dataSource, catalog, cancellationToken) && await sale.GetStatus() is null;
+        if (!unfinished)
         {
             return null;
         }
-        // A few departments with a few kinds each, so that every category page has products on it.
-        var skus = await new CatalogGenerator(RandomSeed, Products, SkusPerProduct, departments: 4, kindsPerDepartment: 3).WriteAsync(dataSource, cancellationToken);
+        var skus = await catalog.WriteAsync(dataSource, cancellationToken);
         await changes.ProductsChangedAsync(skus.Select(s => s.ProductId).ToList());
         await CatalogSeeder.ReceiveStock(grains, skus.Select(s => new CatalogSeeder.SeedSku(s, StockPerSku)).ToList());
 
         var sku = skus[0];
         var startsAt = now + SaleStartsIn;
-        var created = await grains.GetGrain<IFlashSaleGrain>(SaleId).Create(new CreateFlashSale(sku.Code, SaleUnits,
+        var created = await sale.Create(new CreateFlashSale(sku.Code, SaleUnits,
             new Money(decimal.Round(sku.Price.Amount * SaleFactor, 2), sku.Price.Currency), startsAt, startsAt + SaleLasts,
             PerCustomerLimit: 1, AdmissionRatePerSecond: 2, TokenLifetime: null, WarehouseId: null, Actor: "cli:demo-seed"));
         if (!created.Succeeded)
@@ -81,5 +95,15 @@ internal static class DemoSeeder
             throw new InvalidOperationException($"Creating the demo flash sale failed: {created.Message}");
         }
         return new DemoShop(Products, skus.Count, created.Sale!);
+    }
+
+    /// <summary>Whether every category and product in the database is one of <paramref name="catalog"/>'s (true for an empty catalog).</summary>
+    private static async Task<bool> HoldsOnly(NpgsqlDataSource dataSource, CatalogGenerator catalog, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT NOT EXISTS (SELECT 1 FROM catalog_categories WHERE category_id <> ALL($1)) AND NOT EXISTS (SELECT 1 FROM catalog_products WHERE product_id <> ALL($2))");
+        command.Parameters.Add(new() { Value = catalog.Categories.Select(c => c.CategoryId).ToArray() });
+        command.Parameters.Add(new() { Value = catalog.Products.Select(p => p.ProductId).ToArray() });
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 }

@@ -153,13 +153,6 @@ public sealed partial class CatalogStore(NpgsqlDataSource dataSource)
         return found ? changes : null;
     }
 
-    /// <summary>True when there is no category and no product yet: a new shop's database.</summary>
-    public async Task<bool> IsEmpty(CancellationToken cancellationToken = default)
-    {
-        await using var command = dataSource.CreateCommand("SELECT NOT EXISTS (SELECT 1 FROM catalog_products) AND NOT EXISTS (SELECT 1 FROM catalog_categories)");
-        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
-    }
-
     /// <summary>The SKUs among <paramref name="codes"/> that exist, by code. A SKU of a product shoppers do not see (inactive, or in an archived category) counts as inactive: carts do not sell it.</summary>
     public async Task<IReadOnlyDictionary<string, Sku>> GetSkus(IReadOnlyCollection<string> codes, CancellationToken cancellationToken = default)
     {

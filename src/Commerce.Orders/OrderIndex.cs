@@ -16,13 +16,15 @@ public sealed record OrderPage(IReadOnlyList<OrderSummary> Orders, string? NextC
 /// </summary>
 public sealed class OrderIndex(NpgsqlDataSource dataSource)
 {
-    public async Task Upsert(OrderSummary order, long version, CancellationToken cancellationToken = default)
+    /// <param name="checkoutFailed">The order ended without ever being placed (declined, out of stock): left out of the customer's history.</param>
+    public async Task Upsert(OrderSummary order, long version, bool checkoutFailed, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand(
             """
-            INSERT INTO order_summaries (order_id, customer_id, status, total, currency, items, placed_at, updated_at, version)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-            ON CONFLICT (order_id) DO UPDATE SET status = EXCLUDED.status, updated_at = EXCLUDED.updated_at, version = EXCLUDED.version
+            INSERT INTO order_summaries (order_id, customer_id, status, total, currency, items, placed_at, updated_at, version, checkout_failed)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            ON CONFLICT (order_id) DO UPDATE SET status = EXCLUDED.status, updated_at = EXCLUDED.updated_at, version = EXCLUDED.version,
+                checkout_failed = EXCLUDED.checkout_failed
             WHERE order_summaries.version < EXCLUDED.version
             """);
         command.Parameters.Add(new() { Value = order.OrderId });
@@ -34,12 +36,14 @@ public sealed class OrderIndex(NpgsqlDataSource dataSource)
         command.Parameters.Add(new() { Value = order.PlacedAt });
         command.Parameters.Add(new() { Value = order.UpdatedAt });
         command.Parameters.Add(new() { Value = version });
+        command.Parameters.Add(new() { Value = checkoutFailed });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>
     /// Orders newest first, of one customer or (null) of everyone, optionally of one status. The
     /// cursor is the last row's placed-at and id, so pages stay stable while new orders arrive.
+    /// A customer's list leaves out checkouts that failed: they never were orders to them.
     /// </summary>
     public async Task<OrderPage> List(string? customerId, OrderStatus? status, string? cursor, int limit, CancellationToken cancellationToken = default)
     {
@@ -47,7 +51,7 @@ public sealed class OrderIndex(NpgsqlDataSource dataSource)
         await using var command = dataSource.CreateCommand(
             """
             SELECT order_id, customer_id, status, total, currency, items, placed_at, updated_at FROM order_summaries
-            WHERE ($1::text IS NULL OR customer_id = $1) AND ($2::text IS NULL OR status = $2)
+            WHERE ($1::text IS NULL OR (customer_id = $1 AND NOT checkout_failed)) AND ($2::text IS NULL OR status = $2)
               AND (placed_at, order_id) < ($3, $4)
             ORDER BY placed_at DESC, order_id DESC LIMIT $5
             """);

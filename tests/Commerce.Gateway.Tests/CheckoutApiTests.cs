@@ -35,6 +35,33 @@ public sealed class CheckoutApiTests(GatewayServer server) : IClassFixture<Gatew
     }
 
     [Fact]
+    public async Task The_checkout_options_are_the_terms_carts_apply_and_anyone_may_read_them()
+    {
+        var response = await server.Anonymous().GetAsync("/api/v1/checkout/options");
+        var terms = await response.Read<JsonElement>();
+        Assert.Equal(TimeSpan.FromMinutes(1), response.Headers.CacheControl?.MaxAge);
+        Assert.Equal(("EUR", "standard"), (terms.GetProperty("currency").GetString(), terms.GetProperty("defaultShippingMethod").GetString()));
+        var methods = terms.GetProperty("shippingMethods").EnumerateArray().Select(m => (
+            m.GetProperty("method").GetString(), m.GetProperty("price").GetProperty("amount").GetDecimal(),
+            m.GetProperty("freeFrom").ValueKind == JsonValueKind.Null ? (decimal?)null : m.GetProperty("freeFrom").GetProperty("amount").GetDecimal())).ToList();
+        Assert.Equal([("standard", 4.95m, 50m), ("express", 9.95m, 150m), ("next-day", 19.95m, null)], methods);
+        var regions = terms.GetProperty("regions").EnumerateArray().ToDictionary(r => r.GetProperty("region").GetString()!, r => r.GetProperty("taxRate").GetDecimal());
+        Assert.Equal((0.19m, 0.0725m), (regions["DE"], regions["US-CA"]));
+
+        // Exactly what a cart accepts: every method and region listed is taken, one not listed is refused.
+        var sku = await Store.Sku(10m, stock: 1);
+        var (customer, _) = await Store.CustomerWith(sku, 1);
+        foreach (var (method, _, _) in methods)
+        {
+            foreach (var region in regions.Keys)
+            {
+                (await customer.PutAsJsonAsync("/api/v1/cart/shipping", new { method, region })).EnsureSuccessStatusCode();
+            }
+        }
+        await (await customer.PutAsJsonAsync("/api/v1/cart/shipping", new { method = "standard", region = "BR" })).AssertProblem(HttpStatusCode.UnprocessableEntity, field: "region");
+    }
+
+    [Fact]
     public async Task Checkout_requires_an_idempotency_key_and_names_every_bad_field()
     {
         var (customer, _, _) = await server.SignedInCustomer();
@@ -137,6 +164,11 @@ public sealed class CheckoutApiTests(GatewayServer server) : IClassFixture<Gatew
         Assert.Equal(2, await Store.Available(sku));
         var order = await (await customer.GetAsync($"/api/v1/orders/{problem.GetProperty("orderId").GetString()}")).Read<JsonElement>();
         Assert.Equal(("Cancelled", "payment-declined"), (order.GetProperty("status").GetString(), order.GetProperty("cancellationCode").GetString()));
+        // Never placed, it is not in the customer's history; operators still find it.
+        Assert.Empty((await (await customer.GetAsync("/api/v1/orders")).Read<JsonElement>()).GetProperty("orders").EnumerateArray());
+        using var operators = await server.Operator();
+        var cancelled = await (await operators.GetAsync("/api/v1/orders?status=Cancelled&limit=100")).Read<JsonElement>();
+        Assert.Contains(cancelled.GetProperty("orders").EnumerateArray(), o => o.GetProperty("orderId").GetString() == order.GetProperty("orderId").GetString());
     }
 
     [Fact]

@@ -5,6 +5,7 @@ using Commerce.Cli;
 using Commerce.Gateway.FlashSales;
 using Commerce.Grains.CatalogChanges;
 using Commerce.Grains.FlashSales;
+using Commerce.Grains.Inventory;
 using Commerce.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -18,8 +19,24 @@ public sealed class DemoSeedTests(GatewayServer server) : IClassFixture<GatewayS
         server.Services.GetRequiredService<ICatalogChangeFeed>(), now, CancellationToken.None);
 
     [Fact]
-    public async Task On_an_empty_database_it_seeds_a_searchable_catalog_with_stock_and_an_upcoming_sale_and_a_second_run_changes_nothing()
+    public async Task It_seeds_a_searchable_catalog_with_stock_and_an_upcoming_sale_finishing_a_run_that_stopped_and_a_second_run_changes_nothing()
     {
+        var dataSource = server.Services.GetRequiredService<NpgsqlDataSource>();
+        // A shop of its own (here one category) is never seeded.
+        await using (var own = dataSource.CreateCommand("INSERT INTO catalog_categories (category_id, name, slug, path) VALUES ('own', 'Own', 'own', 'own')"))
+        {
+            await own.ExecuteNonQueryAsync();
+        }
+        Assert.Null(await Seed(DateTimeOffset.UtcNow));
+        Assert.Null(await server.Grains.GetGrain<IFlashSaleGrain>(DemoSeeder.SaleId).GetStatus());
+        await using (var gone = dataSource.CreateCommand("DELETE FROM catalog_categories WHERE category_id = 'own'"))
+        {
+            await gone.ExecuteNonQueryAsync();
+        }
+        // A first run that stopped after writing the demo catalog and its stock: the next run finishes it.
+        var written = await DemoSeeder.Catalog().WriteAsync(dataSource, CancellationToken.None);
+        await CatalogSeeder.ReceiveStock(server.Grains, written.Select(sku => new CatalogSeeder.SeedSku(sku, DemoSeeder.StockPerSku)).ToList());
+
         var now = DateTimeOffset.UtcNow;
         var shop = await Seed(now);
 
@@ -38,6 +55,9 @@ public sealed class DemoSeedTests(GatewayServer server) : IClassFixture<GatewayS
         Assert.True(sale.Price.Amount < sale.RegularPrice.Amount && sale.Price.Amount > 0, $"{sale.Price.Amount} is below {sale.RegularPrice.Amount}.");
         var product = await (await anonymous.GetAsync($"/api/v1/catalog/products/{sale.ProductId}")).Read<JsonElement>();
         Assert.All(product.GetProperty("skus").EnumerateArray(), sku => Assert.NotEqual("OutOfStock", sku.GetProperty("stock").GetString()));
+        // Received once per SKU, however many runs it took (a SKU the sale does not hold units of).
+        var other = shop.Sale.Sku[..^1] + "2";
+        Assert.Equal(DemoSeeder.StockPerSku, (await server.Grains.GetGrain<ISkuInventoryGrain>(other).GetStock())!.OnHand);
 
         // Published on the catalog stream as the seeder does: the sale's product is found by its title.
         var query = Uri.EscapeDataString(sale.Title.Split(',')[0]);

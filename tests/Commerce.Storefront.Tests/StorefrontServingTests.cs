@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Net;
+using System.Net.Http.Json;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
@@ -56,6 +57,13 @@ public sealed class StorefrontServingTests(StorefrontSilo silo, ITestOutputHelpe
     [Fact]
     public async Task The_first_page_loads_less_than_100_kB_of_gzipped_javascript_and_nothing_shifts_as_it_fills()
     {
+        // A coming flash sale: its banner arrives after the page has drawn, and must move nothing.
+        using var operators = await silo.Operator();
+        (await operators.PostAsJsonAsync("/api/v1/flash-sales", new
+        {
+            id = "sale-" + Guid.NewGuid().ToString("N")[..10], sku = silo.Skus["black M"], units = 1, price = new { amount = 15.00m, currency = "EUR" },
+            startsAt = DateTimeOffset.UtcNow.AddHours(1), endsAt = DateTimeOffset.UtcNow.AddHours(2), perCustomerLimit = 1, admissionRatePerSecond = 10,
+        }, StorefrontSilo.Json)).EnsureSuccessStatusCode();
         await using var browser = await Browser.LaunchAsync(silo.BaseAddress);
         var page = await browser.NewShopperAsync();
         await page.AddInitScriptAsync(CountLayoutShifts);
@@ -69,6 +77,8 @@ public sealed class StorefrontServingTests(StorefrontSilo silo, ITestOutputHelpe
         };
         await page.GotoAsync("/");
         await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Kitchen" })).ToBeVisibleAsync();
+        var banner = page.GetByRole(AriaRole.Complementary, new() { Name = "Flash sale" });
+        await Expect(banner).ToContainTextAsync("Starts in");
 
         long raw = 0, gzipped = 0;
         foreach (var script in scripts)
@@ -93,6 +103,19 @@ public sealed class StorefrontServingTests(StorefrontSilo silo, ITestOutputHelpe
         output.WriteLine($"Layout shift: home {homeShift:0.000}, category page {categoryShift:0.000}");
         Assert.True(homeShift < 0.01, $"The home page shifted by {homeShift:0.000} as it filled.");
         Assert.True(categoryShift < 0.01, $"The category page shifted by {categoryShift:0.000} as it filled.");
+
+        // The bar never hides the end of a page: the page has room for it below the footer.
+        await Expect(banner).ToBeVisibleAsync();
+        var room = await page.EvaluateAsync<double>("() => parseFloat(getComputedStyle(document.body).paddingBottom)");
+        var height = await page.EvaluateAsync<double>("() => document.querySelector('.fs-banner').offsetHeight");
+        Assert.True(room >= height && height > 0, $"The page keeps {room} px for a banner {height} px tall.");
+        // Closed, it stays closed for the visit.
+        await banner.GetByRole(AriaRole.Button, new() { Name = "Close the flash-sale banner" }).ClickAsync();
+        await Expect(banner).ToBeHiddenAsync();
+        await page.GotoAsync("/");
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Kitchen" })).ToBeVisibleAsync();
+        await Expect(page.Locator(".fs-banner")).ToBeHiddenAsync();
+        Assert.Equal("", await page.EvaluateAsync<string>("() => document.body.style.paddingBottom"));
     }
 
     [Fact]

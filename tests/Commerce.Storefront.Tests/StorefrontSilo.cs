@@ -30,6 +30,8 @@ public sealed class StorefrontSilo : SiloServer
         ["Commerce:RateLimits:AccountsPerAddress:PermitLimit"] = "1000",
         // Flash sales admit and expire on a short tick, so a test's sale moves as soon as it starts.
         ["Commerce:FlashSales:TickInterval"] = "00:00:00.020",
+        // A shop's own shipping method: the pages offer what the silo is configured with.
+        ["Commerce:Checkout:ShippingMethods:pickup:Price"] = "0",
     };
 
     public override async Task InitializeAsync()

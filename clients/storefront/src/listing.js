@@ -58,6 +58,11 @@ export async function renderListing(container, { fixed, query, sorts = SORTS.map
         pager(results, page, (n) => go((next) => next.set('page', String(n)))))));
 }
 
+// On a phone the filters fold away behind one line, so the products come first; on a wide screen they stay open
+// (and have no line to unfold them by), also when a window is resized across the width.
+const wide = matchMedia('(min-width: 901px)');
+wide.addEventListener('change', () => document.querySelectorAll('details.facets').forEach((details) => { details.open = wide.matches; }));
+
 function facets(all, query, toggle, inCategory) {
   const groups = [
     !inCategory && ['category', 'Category', all.categories],
@@ -67,8 +72,7 @@ function facets(all, query, toggle, inCategory) {
     ...all.attributes.map((attribute) => ['attribute', capitalise(attribute.name), attribute.values.map((v) => ({ ...v, value: `${attribute.name}:${v.value}` }))]),
   ].filter((group) => group && group[2].length > 0);
   const selected = FILTERS.reduce((sum, name) => sum + query.getAll(name).length, 0);
-  // On a phone the filters fold away behind one line, so the products come first; on a wide screen they stay open.
-  return h('details', { class: 'facets', open: matchMedia('(min-width: 901px)').matches },
+  return h('details', { class: 'facets', open: wide.matches },
     h('summary', null, selected ? `Filters (${selected} chosen)` : 'Filters'),
     groups.map(([name, legend, values]) => h('fieldset', { class: 'facet' },
       h('legend', null, legend),

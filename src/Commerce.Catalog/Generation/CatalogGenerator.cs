@@ -9,6 +9,12 @@ namespace Commerce.Catalog.Generation;
 
 public sealed record GeneratedCategory(string CategoryId, string? ParentId, string Name, string Slug, string Path);
 
+/// <summary>A kind of product: its category's name ("Chairs") and the noun its products' titles end in ("Chair").</summary>
+public sealed record Kind(string Category, string Noun);
+
+/// <summary>A top-level category and the kinds of product under it.</summary>
+public sealed record Department(string Name, IReadOnlyList<Kind> Kinds);
+
 public sealed record GeneratedProduct(string ProductId, string Title, string Description, string Brand, string CategoryId, Dictionary<string, string> Attributes, DateTime CreatedAt, decimal BasePrice, string Colour);
 
 /// <summary>
@@ -26,18 +32,34 @@ public sealed class CatalogGenerator
     /// <param name="departments">Top-level categories (at most 12: Bogus knows few more).</param>
     /// <param name="kindsPerDepartment">Product kinds (leaf categories) under each department.</param>
     public CatalogGenerator(int seed, int products, int skusPerProduct, int departments = 12, int kindsPerDepartment = 8)
+        : this(seed, products, skusPerProduct, faker => Enumerable.Range(0, 40).Select(_ => faker.Commerce.Department()).Distinct().Take(departments)
+            .Select(department => new Department(department, [.. Enumerable.Range(0, 40).Select(_ => faker.Commerce.Product()).Distinct().Take(kindsPerDepartment)
+                .Select(kind => new Kind(kind, kind))]))
+            .ToList())
+    {
+    }
+
+    /// <summary>A catalog over a tree of one's choosing (Bogus pairs departments and kinds at random, "Automotive" over "Pizza").</summary>
+    public CatalogGenerator(int seed, int products, int skusPerProduct, IReadOnlyList<Department> tree)
+        : this(seed, products, skusPerProduct, _ => tree)
+    {
+    }
+
+    private CatalogGenerator(int seed, int products, int skusPerProduct, Func<Faker, IReadOnlyList<Department>> tree)
     {
         _skusPerProduct = skusPerProduct;
         var faker = new Faker("en") { Random = new Randomizer(seed) };
         var categories = new List<GeneratedCategory>();
-        foreach (var department in Enumerable.Range(0, 40).Select(_ => faker.Commerce.Department()).Distinct().Take(departments))
+        var nouns = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var department in tree(faker))
         {
-            var slug = Slug(department);
-            categories.Add(new GeneratedCategory(slug, null, department, slug, "/" + slug));
-            foreach (var kind in Enumerable.Range(0, 40).Select(_ => faker.Commerce.Product()).Distinct().Take(kindsPerDepartment))
+            var slug = Slug(department.Name);
+            categories.Add(new GeneratedCategory(slug, null, department.Name, slug, "/" + slug));
+            foreach (var kind in department.Kinds)
             {
-                var kindSlug = Slug(kind);
-                categories.Add(new GeneratedCategory($"{slug}-{kindSlug}", slug, kind, kindSlug, $"/{slug}/{kindSlug}"));
+                var kindSlug = Slug(kind.Category);
+                categories.Add(new GeneratedCategory($"{slug}-{kindSlug}", slug, kind.Category, kindSlug, $"/{slug}/{kindSlug}"));
+                nouns[$"{slug}-{kindSlug}"] = kind.Noun;
             }
         }
         Categories = categories;
@@ -50,7 +72,7 @@ public sealed class CatalogGenerator
             var material = faker.Commerce.ProductMaterial();
             var adjective = faker.Commerce.ProductAdjective();
             // The title names the category's kind of product, as real titles do ("Rustic Granite Chair" under Chairs).
-            return new GeneratedProduct($"seed-{seed}-{p:D6}", $"{adjective} {material} {category.Name}",
+            return new GeneratedProduct($"seed-{seed}-{p:D6}", $"{adjective} {material} {nouns[category.CategoryId]}",
                 faker.Commerce.ProductDescription() + " " + faker.Lorem.Sentence(), faker.PickRandom(brands), category.CategoryId,
                 new Dictionary<string, string> { ["material"] = material, ["style"] = adjective }, start.AddMinutes(p * 5),
                 decimal.Parse(faker.Commerce.Price(5, 800, 2), CultureInfo.InvariantCulture), faker.Commerce.Color());

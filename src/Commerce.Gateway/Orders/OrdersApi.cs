@@ -3,6 +3,7 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using Commerce.Gateway.Identity;
+using Commerce.Grains.Carts;
 using Commerce.Grains.Orders;
 using Commerce.Orders;
 using Commerce.Payments;
@@ -38,6 +39,8 @@ internal static class OrdersApi
 
     public static IEndpointRouteBuilder MapOrdersApi(this IEndpointRouteBuilder routes)
     {
+        routes.MapGet("/api/v1/checkout/options", Terms).WithTags("Orders")
+            .WithName("GetCheckoutOptions").WithSummary("The store's currency, shipping methods (with price and free-shipping threshold) and the regions it ships to, with their tax rates");
         var api = routes.MapGroup("/api/v1/orders").WithTags("Orders");
         api.MapPost("", Checkout).RequireAuthorization(GatewayIdentity.SignedInCustomerPolicy)
             .WithName("PlaceOrder").WithSummary("Places an order from the cart; requires an Idempotency-Key (same key and body: the saved answer; another body: 422)")
@@ -146,6 +149,13 @@ internal static class OrdersApi
             _ => Problems.About(StatusCodes.Status402PaymentRequired, "The payment was declined.", "payment-declined", "card.number", result.Message!,
                 new Dictionary<string, object?>(withOrder ?? []) { ["declineCode"] = result.DeclineCode }),
         };
+    }
+
+    /// <summary>Public and the same for everyone: caches may keep it a minute (a configuration change reaches shoppers that late).</summary>
+    private static async Task<Ok<CheckoutTerms>> Terms(IGrainFactory grains, HttpResponse response)
+    {
+        response.Headers.CacheControl = "public, max-age=60";
+        return TypedResults.Ok(await grains.GetGrain<ICheckoutTermsGrain>(0).Get());
     }
 
     private static async Task<Results<Ok<OrderPage>, ValidationProblem>> List(

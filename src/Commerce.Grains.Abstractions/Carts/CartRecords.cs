@@ -72,3 +72,19 @@ public sealed record CheckoutQuote(
 /// <param name="UnavailableReason">Why the line cannot be bought now (<c>out-of-stock</c>, <c>not-for-sale</c>, <c>removed-from-catalog</c>), else null.</param>
 [GenerateSerializer, Immutable, Alias("Commerce.QuotedLine")]
 public sealed record QuotedLine([property: Id(0)] string Sku, [property: Id(1)] string Title, [property: Id(2)] int Quantity, [property: Id(3)] Money UnitPrice, [property: Id(4)] Money LineTotal, [property: Id(5)] Money PriceSeen, [property: Id(6)] bool PriceChanged, [property: Id(7)] string? UnavailableReason);
+
+/// <summary>A way to ship and its price; from <paramref name="FreeFrom"/> (a subtotal) it ships free, null: never.</summary>
+[GenerateSerializer, Immutable, Alias("Commerce.ShippingMethodTerms")]
+public sealed record ShippingMethodTerms([property: Id(0)] string Method, [property: Id(1)] Money Price, [property: Id(2)] Money? FreeFrom);
+
+/// <summary>A tax region the shop ships to (a country, or a subdivision such as US-CA) and its rate on subtotal plus shipping.</summary>
+[GenerateSerializer, Immutable, Alias("Commerce.TaxRegionTerms")]
+public sealed record TaxRegionTerms([property: Id(0)] string Region, [property: Id(1)] decimal TaxRate);
+
+/// <summary>What carts and checkout accept and charge: the store's currency, shipping methods (cheapest first) and regions.</summary>
+[GenerateSerializer, Immutable, Alias("Commerce.CheckoutTerms")]
+public sealed record CheckoutTerms(
+    [property: Id(0)] string Currency,
+    [property: Id(1)] string DefaultShippingMethod,
+    [property: Id(2)] IReadOnlyList<ShippingMethodTerms> ShippingMethods,
+    [property: Id(3)] IReadOnlyList<TaxRegionTerms> Regions);

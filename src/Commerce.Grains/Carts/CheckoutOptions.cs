@@ -64,6 +64,12 @@ public sealed class CheckoutOptions
     }
 
     public Money InStoreCurrency(decimal amount) => new(amount, Currency);
+
+    /// <summary>These options as storefronts are told them: shipping methods cheapest first, regions as configured.</summary>
+    public CheckoutTerms Terms() => new(Currency, DefaultShippingMethod,
+        [.. ShippingMethods.OrderBy(m => m.Value.Price).ThenBy(m => m.Key, StringComparer.Ordinal)
+            .Select(m => new ShippingMethodTerms(m.Key, InStoreCurrency(m.Value.Price), m.Value.FreeFrom is { } free ? InStoreCurrency(free) : null))],
+        [.. TaxRates.Select(r => new TaxRegionTerms(r.Key, r.Value))]);
 }
 
 /// <summary>Cart rules, bound from <c>Commerce:Carts</c>.</summary>

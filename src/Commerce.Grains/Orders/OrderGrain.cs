@@ -523,7 +523,9 @@ internal sealed class OrderGrain(
     {
         try
         {
-            await index.Upsert(new OrderSummary(OrderId, State.CustomerId, State.Status, State.Total, State.Lines.Sum(l => l.Quantity), State.PlacedAt, clock.GetUtcNow()), State.Version);
+            var neverPlaced = State.Status == OrderStatus.Cancelled && !State.History.Any(e => e.Status == OrderStatus.Confirmed);
+            await index.Upsert(new OrderSummary(OrderId, State.CustomerId, State.Status, State.Total, State.Lines.Sum(l => l.Quantity), State.PlacedAt, clock.GetUtcNow()),
+                State.Version, checkoutFailed: neverPlaced);
         }
         catch (Exception e)
         {

@@ -3,7 +3,7 @@
 // another device (pushed by the cart hub) shows here at once.
 import { signedIn } from '../api.js';
 import { h, money, replace, notice, describe } from '../dom.js';
-import { SHIPPING_METHODS, REGIONS } from '../shipping.js';
+import { shippingOptions } from '../shipping.js';
 import { totals } from '../totals.js';
 import * as cart from '../cart.js';
 
@@ -21,14 +21,15 @@ export default async function cartPage(main) {
       replace(status, notice(describe(error), 'error'));
     }
   };
-  const draw = (current) => { if (current) replace(body, view(current, act)); };
+  const shipping = await shippingOptions();
+  const draw = (current) => { if (current) replace(body, view(current, act, shipping)); };
   const unsubscribe = cart.subscribe(draw);
   draw(cart.current());
   await cart.load();
   return unsubscribe;
 }
 
-function view(c, act) {
+function view(c, act, shipping) {
   if (c.lines.length === 0 && c.savedForLater.length === 0) {
     return h('div', { class: 'card empty-cart' }, h('p', null, 'Your cart is empty.'), h('a', { class: 'button', href: '/' }, 'Continue shopping'));
   }
@@ -45,7 +46,7 @@ function view(c, act) {
       ]),
     h('aside', { class: 'card summary', 'aria-label': 'Order summary' },
       h('h2', null, 'Summary'),
-      shippingChoice(c.totals, act),
+      shippingChoice(c.totals, act, shipping),
       totals(c.totals),
       c.hasUnavailableItems && notice('Some items cannot be bought now; remove them or save them for later.', 'warn'),
       checkoutLink(c)));
@@ -85,14 +86,14 @@ function unavailable(reason) {
   return { 'out-of-stock': 'Out of stock', 'not-for-sale': 'No longer for sale', 'removed-from-catalog': 'No longer in the catalog' }[reason] ?? 'Not available';
 }
 
-function shippingChoice(t, act) {
+function shippingChoice(t, act, { methods, regions }) {
   const choose = (method, region) => act('PUT', '/shipping', { method, region });
   return h('div', { class: 'shipping-choice' },
     h('label', { for: 'ship-region' }, 'Ship to'),
     h('select', { id: 'ship-region', onchange: (event) => choose(t.shippingMethod, event.target.value || null) },
       h('option', { value: '', selected: !t.region }, 'Choose…'),
-      REGIONS.map(([code, name]) => h('option', { value: code, selected: t.region === code }, name))),
+      regions.map(([code, name]) => h('option', { value: code, selected: t.region === code }, name))),
     h('label', { for: 'ship-method' }, 'Delivery'),
     h('select', { id: 'ship-method', onchange: (event) => choose(event.target.value, t.region) },
-      SHIPPING_METHODS.map(([code, name]) => h('option', { value: code, selected: t.shippingMethod === code }, name))));
+      methods.map(([code, name]) => h('option', { value: code, selected: t.shippingMethod === code }, name))));
 }

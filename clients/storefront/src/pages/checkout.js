@@ -5,7 +5,7 @@ import { api, signedIn, ApiError } from '../api.js';
 import { h, money, replace, notice, describe } from '../dom.js';
 import { field, showProblem } from '../forms.js';
 import { navigate } from '../router.js';
-import { SHIPPING_METHODS, REGIONS, countryOf } from '../shipping.js';
+import { shippingOptions, countryOf } from '../shipping.js';
 import { totals } from '../totals.js';
 import * as cart from '../cart.js';
 
@@ -20,7 +20,7 @@ export default async function checkout(main) {
     navigate('/sign-in?next=/checkout', { replace: true });
     return;
   }
-  const current = await cart.load();
+  const [current, shipping] = await Promise.all([cart.load(), shippingOptions()]);
   const status = h('div', { id: 'checkout-status' });
   const saved = pending();
   if (current.lines.length === 0 && !saved) {
@@ -41,8 +41,8 @@ export default async function checkout(main) {
     h('div', { class: 'field-row' },
       field('Postal code', 'shipping.address.postalCode', { autocomplete: 'postal-code', required: true, value: address.postalCode ?? '' }),
       field('City', 'shipping.address.city', { autocomplete: 'address-level2', required: true, value: address.city ?? '' })),
-    field('Country / region', 'shipping.region', { options: REGIONS, value: last?.shipping.region ?? current.totals.region ?? 'DE' }),
-    field('Delivery', 'shipping.method', { options: SHIPPING_METHODS, value: last?.shipping.method ?? current.totals.shippingMethod })),
+    field('Country / region', 'shipping.region', { options: shipping.regions, value: last?.shipping.region ?? current.totals.region ?? 'DE' }),
+    field('Delivery', 'shipping.method', { options: shipping.methods, value: last?.shipping.method ?? current.totals.shippingMethod })),
   h('fieldset', { class: 'card' },
     h('legend', null, 'Payment'),
     h('p', { class: 'hint' }, 'Test cards: 4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined, 4000 0025 0000 3155 asks for 3-D Secure.'),

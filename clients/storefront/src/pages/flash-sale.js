@@ -6,6 +6,7 @@ import { api, session, accessToken, ApiError } from '../api.js';
 import { h, replace, money, when, describe, notice } from '../dom.js';
 import { loadSale } from './flash-sale.banner.js';
 import { remaining } from './flash-sale.time.js';
+import { shippingOptions, countryOf } from '../shipping.js';
 import './flash-sale.css';
 
 /** How often the page asks for the place while the hub is not connected. */
@@ -13,8 +14,6 @@ const POLL_MS = 2000;
 
 /** How often the sale's units left are read again. */
 const SALE_REFRESH_MS = 10_000;
-
-const REGIONS = [['DE', 'Germany'], ['FR', 'France'], ['NL', 'Netherlands'], ['IT', 'Italy'], ['ES', 'Spain'], ['GB', 'United Kingdom']];
 
 function estimatedWait(position, ratePerSecond) {
   const seconds = Math.ceil(position / Math.max(1, ratePerSecond));
@@ -52,6 +51,7 @@ export default async function flashSalePage(main, { saleId }) {
     return undefined;
   }
 
+  const shipping = await shippingOptions();
   const base = `/api/v1/flash-sales/${encodeURIComponent(saleId)}`;
   let place = null; // the customer's QueueStatus; null until they have a token
   let purchase = null; // the FlashSalePurchase while it awaits payment
@@ -216,8 +216,8 @@ export default async function flashSalePage(main, { saleId }) {
     const [expMonth, expYear] = String(data.get('expiry')).split('/').map((part) => Number.parseInt(part, 10));
     const body = {
       shipping: {
-        method: data.get('method'), region: data.get('country'),
-        address: { name: data.get('name'), line1: data.get('line1'), city: data.get('city'), postalCode: data.get('postalCode'), country: data.get('country') },
+        method: data.get('method'), region: data.get('region'),
+        address: { name: data.get('name'), line1: data.get('line1'), city: data.get('city'), postalCode: data.get('postalCode'), country: countryOf(data.get('region')) },
       },
       card: { number: String(data.get('card')).replace(/\s+/g, ''), expMonth, expYear: expYear < 100 ? 2000 + expYear : expYear, cvc: data.get('cvc') },
     };
@@ -336,10 +336,10 @@ export default async function flashSalePage(main, { saleId }) {
         h('div', { class: 'fs-row' },
           field('fs-postal', 'Postal code', text('fs-postal', 'postalCode', 'postal-code')),
           field('fs-city', 'City', text('fs-city', 'city', 'address-level2'))),
-        field('fs-country', 'Country', h('select', { id: 'fs-country', name: 'country', autocomplete: 'country' },
-          REGIONS.map(([code, name]) => h('option', { value: code }, name)))),
+        field('fs-region', 'Country / region', h('select', { id: 'fs-region', name: 'region' },
+          shipping.regions.map(([code, name]) => h('option', { value: code }, name)))),
         field('fs-method', 'Delivery', h('select', { id: 'fs-method', name: 'method' },
-          h('option', { value: 'standard' }, 'Standard'), h('option', { value: 'express' }, 'Express'), h('option', { value: 'next-day' }, 'Next day')))),
+          shipping.methods.map(([code, name]) => h('option', { value: code, selected: code === shipping.defaultMethod }, name))))),
       h('fieldset', null, h('legend', null, 'Card'),
         field('fs-card', 'Card number', text('fs-card', 'card', 'cc-number', { inputmode: 'numeric', placeholder: '4242 4242 4242 4242' })),
         h('div', { class: 'fs-row' },
