@@ -1,5 +1,8 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Commerce.Grains;
+using Commerce.Grains.Payments;
 using Npgsql;
 
 namespace Commerce.Payments;
@@ -10,7 +13,9 @@ namespace Commerce.Payments;
 /// test mode refuses real cards. Charges and answered requests live in PostgreSQL
 /// (<c>test_gateway_*</c> tables) as they would on Stripe's side, so idempotency keys hold across
 /// crashes of the callers. Each request runs in one transaction under an advisory lock on its key:
-/// concurrent duplicates act once.
+/// concurrent duplicates act once. The 3-D Secure test card waits for the customer as Stripe's does:
+/// the charge requires action, and the test bank's page (<see cref="AuthenticationPage"/>) answers for
+/// the customer through <see cref="Authenticate"/>.
 /// </summary>
 public sealed class TestModePaymentGateway(NpgsqlDataSource dataSource, TimeProvider clock, PaymentProviderHealth health) : IPaymentGateway
 {
@@ -30,9 +35,18 @@ public sealed class TestModePaymentGateway(NpgsqlDataSource dataSource, TimeProv
         "pm_card_visa" or "pm_card_mastercard" => null,
         "pm_card_chargeDeclined" => "card_declined",
         "pm_card_chargeDeclinedInsufficientFunds" => "insufficient_funds",
-        "pm_card_authenticationRequired" => "authentication_required",
+        "pm_card_authenticationRequired" => null,
         _ => "payment_method_unknown",
     };
+
+    /// <summary>The payment methods whose bank asks the customer to authenticate (3-D Secure) before it holds anything.</summary>
+    private static bool RequiresAuthentication(string methodId) => methodId == "pm_card_authenticationRequired";
+
+    /// <summary>The storefront's test-bank page, on the gateway's own origin: the charge and its client secret go in its query.</summary>
+    public const string AuthenticationPage = "/payments/authenticate";
+
+    /// <summary>Stripe's failure code for a 3-D Secure challenge the customer failed.</summary>
+    public const string AuthenticationFailure = "payment_intent_authentication_failure";
 
     public Task<PaymentMethodResult> CreatePaymentMethod(CardDetails card, CancellationToken cancellationToken)
     {
@@ -74,21 +88,30 @@ public sealed class TestModePaymentGateway(NpgsqlDataSource dataSource, TimeProv
                 {
                     "card_declined" => "Your card was declined.",
                     "insufficient_funds" => "Your card has insufficient funds.",
-                    "authentication_required" => "Your card requires authentication, which this checkout cannot perform.",
                     _ => $"No such payment method: '{paymentMethodId}'.",
                 });
             }
             var chargeId = "ch_" + Guid.NewGuid().ToString("N")[..24];
+            var authenticate = RequiresAuthentication(paymentMethodId);
+            // As Stripe's: the charge's id and a random part, so that only the customer's browser, which is given it, can answer the challenge.
+            var clientSecret = authenticate ? $"{chargeId}_secret_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}" : null;
+            var status = authenticate ? ChargeStatus.RequiresAction : ChargeStatus.Authorized;
             await using var insert = new NpgsqlCommand(
-                "INSERT INTO test_gateway_charges (charge_id, payment_method_id, reference, amount, currency, status) VALUES ($1, $2, $3, $4, $5, $6)", connection);
+                "INSERT INTO test_gateway_charges (charge_id, payment_method_id, reference, amount, currency, status, payment_id, client_secret) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", connection);
             insert.Parameters.Add(new() { Value = chargeId });
             insert.Parameters.Add(new() { Value = paymentMethodId });
             insert.Parameters.Add(new() { Value = reference.OrderId });
             insert.Parameters.Add(new() { Value = amount.Amount });
             insert.Parameters.Add(new() { Value = amount.Currency });
-            insert.Parameters.Add(new() { Value = nameof(ChargeStatus.Authorized) });
+            insert.Parameters.Add(new() { Value = status.ToString() });
+            insert.Parameters.Add(new() { Value = reference.PaymentId });
+            insert.Parameters.Add(new() { Value = (object?)clientSecret ?? DBNull.Value });
             await insert.ExecuteNonQueryAsync(ct);
-            return new GatewayResult(new GatewayCharge(chargeId, amount, 0, 0, ChargeStatus.Authorized));
+            var charge = new GatewayCharge(chargeId, amount, 0, 0, status);
+            return clientSecret is null
+                ? new GatewayResult(charge)
+                : new GatewayResult(charge, Action: new PaymentAction(clientSecret, "redirect_to_url",
+                    $"{AuthenticationPage}?charge={Uri.EscapeDataString(chargeId)}&secret={Uri.EscapeDataString(clientSecret)}"));
         }, cancellationToken);
 
     public Task<GatewayResult> Capture(string idempotencyKey, string chargeId, Money money, CancellationToken cancellationToken) =>
@@ -118,7 +141,8 @@ public sealed class TestModePaymentGateway(NpgsqlDataSource dataSource, TimeProv
             }
             return charge.Status switch
             {
-                ChargeStatus.Authorized => new GatewayResult(await Update(connection, charge with { Status = ChargeStatus.Voided }, ct)),
+                // Waiting for the customer, nothing is held yet: cancelling it means a late authentication can hold nothing either.
+                ChargeStatus.Authorized or ChargeStatus.RequiresAction => new GatewayResult(await Update(connection, charge with { Status = ChargeStatus.Voided }, ct)),
                 ChargeStatus.Voided => new GatewayResult(charge),
                 _ => GatewayResult.Failed("charge_already_captured", $"Charge {chargeId} was captured: refund it instead."),
             };
@@ -142,6 +166,61 @@ public sealed class TestModePaymentGateway(NpgsqlDataSource dataSource, TimeProv
             }
             return new GatewayResult(await Update(connection, charge with { Refunded = charge.Refunded + amount }, ct));
         }, cancellationToken);
+
+    /// <summary>
+    /// The test bank's answer to a 3-D Secure challenge, for the customer holding the charge's client secret:
+    /// a waiting charge becomes authorized (<paramref name="succeeded"/>) or voided with nothing held, in one
+    /// transaction. Answers what to report to which payment, as the provider's webhook would; the same answer
+    /// again is reported again (the payment ignores what it knows), so a crash before the report heals on a retry.
+    /// A wrong secret is as no charge at all; another answer than the first, or a charge no longer waiting, is refused.
+    /// </summary>
+    public async Task<TestAuthentication> Authenticate(string chargeId, string clientSecret, bool succeeded, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(chargeId);
+        ArgumentNullException.ThrowIfNull(clientSecret);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        string status, paymentId, secret;
+        string? answered;
+        await using (var select = new NpgsqlCommand(
+            "SELECT status, payment_id, client_secret, authentication FROM test_gateway_charges WHERE charge_id = $1 AND client_secret IS NOT NULL FOR UPDATE", connection))
+        {
+            select.Parameters.Add(new() { Value = chargeId });
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                return new TestAuthentication(TestAuthenticationError.NotFound);
+            }
+            (status, paymentId, secret, answered) = (reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3));
+        }
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(clientSecret)))
+        {
+            return new TestAuthentication(TestAuthenticationError.NotFound);
+        }
+        var outcome = succeeded ? "succeeded" : "failed";
+        var report = succeeded
+            ? new ProviderReport(ProviderReportKind.Authorized, chargeId, 0)
+            : new ProviderReport(ProviderReportKind.Failed, chargeId, 0, AuthenticationFailure, "The customer failed the 3-D Secure authentication.");
+        if (answered == outcome)
+        {
+            return new TestAuthentication(TestAuthenticationError.None, paymentId, report);
+        }
+        if (answered is not null || status != nameof(ChargeStatus.RequiresAction))
+        {
+            return new TestAuthentication(TestAuthenticationError.NotWaiting, Message: answered is null
+                ? $"Charge {chargeId} is {status.ToLowerInvariant()}: it no longer waits for authentication."
+                : $"The authentication of charge {chargeId} {answered} already.");
+        }
+        await using (var update = new NpgsqlCommand("UPDATE test_gateway_charges SET status = $2, authentication = $3 WHERE charge_id = $1", connection))
+        {
+            update.Parameters.Add(new() { Value = chargeId });
+            update.Parameters.Add(new() { Value = (succeeded ? ChargeStatus.Authorized : ChargeStatus.Voided).ToString() });
+            update.Parameters.Add(new() { Value = outcome });
+            await update.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return new TestAuthentication(TestAuthenticationError.None, paymentId, report);
+    }
 
     /// <summary>
     /// Runs <paramref name="act"/> at most once per key: under a transaction-scoped advisory lock on
@@ -208,3 +287,17 @@ public sealed class TestModePaymentGateway(NpgsqlDataSource dataSource, TimeProv
         return charge;
     }
 }
+
+public enum TestAuthenticationError
+{
+    None,
+
+    /// <summary>No charge waits for authentication under that id with that client secret (which of the two is not told).</summary>
+    NotFound,
+
+    /// <summary>The charge was answered otherwise already, or cancelled: it no longer waits.</summary>
+    NotWaiting,
+}
+
+/// <summary>The test bank's answer: on success, what to report to which payment.</summary>
+public sealed record TestAuthentication(TestAuthenticationError Error, string? PaymentId = null, ProviderReport? Report = null, string? Message = null);

@@ -151,7 +151,6 @@ public sealed class CheckoutApiTests(GatewayServer server) : IClassFixture<Gatew
     [Theory]
     [InlineData("4000000000000002", "card_declined")]
     [InlineData("4000000000009995", "insufficient_funds")]
-    [InlineData("4000002500003155", "authentication_required")]
     public async Task A_declined_card_is_a_402_and_leaves_no_hold(string card, string declineCode)
     {
         var sku = await Store.Sku(30m, stock: 2);

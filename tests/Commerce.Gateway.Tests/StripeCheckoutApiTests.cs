@@ -235,6 +235,21 @@ public sealed class StripeCheckoutApiTests(StripeGatewayServer server) : IClassF
     }
 
     [Fact]
+    public async Task The_built_in_test_bank_is_404_when_payments_go_through_stripe()
+    {
+        var sku = await Store.Sku(20m, stock: 5);
+        var (_, _, waiting, intentId) = await AwaitingAuthentication(sku);
+        using var anonymous = server.Anonymous();
+
+        var secret = waiting.GetProperty("paymentAction").GetProperty("clientSecret").GetString();
+        await (await anonymous.PostAsJsonAsync($"/api/v1/payments/test-authentications/{intentId}", new { clientSecret = secret, outcome = "succeed" }))
+            .AssertProblem(HttpStatusCode.NotFound, code: "test-gateway-not-configured");
+
+        Assert.Equal("requires_action", Stripe.Intent(intentId)!["status"]!.GetValue<string>());
+        Assert.Equal("RequiresAction", (await Payment(waiting.GetProperty("paymentId").GetString()!)).GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task A_webhook_before_the_checkout_answer_still_makes_one_payment_authorized_and_captured_once()
     {
         var sku = await Store.Sku(15m, stock: 5);

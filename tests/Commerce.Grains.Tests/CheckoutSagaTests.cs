@@ -1,5 +1,6 @@
 using Commerce.Grains.Orders;
 using Commerce.Grains.Payments;
+using Commerce.Payments;
 using Commerce.Testing.Postgres;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -57,7 +58,6 @@ public sealed class CheckoutSagaTests(PostgresDatabaseFixture database) : IClass
     [Theory]
     [InlineData("pm_card_chargeDeclined", "card_declined")]
     [InlineData("pm_card_chargeDeclinedInsufficientFunds", "insufficient_funds")]
-    [InlineData("pm_card_authenticationRequired", "authentication_required")]
     public async Task A_declined_card_cancels_the_order_with_no_hold_and_no_charge(string paymentMethod, string code)
     {
         var (shop, sku, customer, orderId) = await ReadyToOrder(10m, stock: 3, quantity: 1);
@@ -73,6 +73,48 @@ public sealed class CheckoutSagaTests(PostgresDatabaseFixture database) : IClass
         Assert.Equal(3, (await shop.Inventory(sku).GetStock())!.Available);
         Assert.Empty(await shop.GatewayCharges(orderId));
         Assert.Single((await shop.Cart(customer).Get()).Lines);
+    }
+
+    [Fact]
+    public async Task A_3DS_checkout_with_the_built_in_gateway_waits_for_the_customer_and_its_timeout_voids_the_waiting_charge()
+    {
+        var clock = new ManualClock();
+        var shop = await Shop.Open(database, clock: clock);
+        await using var silo = shop.Silo;
+        var sku = await shop.Sku(10m, 3);
+        var customer = await shop.CustomerWith(sku, 1);
+        var orderId = Silos.NewKey("ord");
+
+        var placed = await shop.Order(orderId).Place(Shop.Checkout(customer, Shop.AuthenticationRequired));
+        Assert.Equal((PlaceOrderError.InProgress, OrderStatus.Pending), (placed.Error, placed.Order!.Status));
+        var action = placed.Order.PaymentAction!;
+        var total = placed.Order.Total.Amount;
+        Assert.Equal("redirect_to_url", action.NextAction);
+        Assert.StartsWith("/payments/authenticate?charge=", action.RedirectUrl);
+        Assert.Equal(new[] { ("RequiresAction", total, 0m, 0m) }, await shop.GatewayCharges(orderId));
+        Assert.Equal(PaymentStatus.RequiresAction, (await shop.PaymentOf(orderId).Get())!.Status);
+        Assert.Equal(2, (await shop.Inventory(sku).GetStock())!.Available);
+        // The gateway answers the payment's key again with the same action, and will not capture a charge nothing was held for.
+        var gateway = silo.Services.GetRequiredService<TestModePaymentGateway>();
+        var paymentId = OrderGrain.PaymentIdOf(orderId);
+        var replayed = await gateway.Authorize(paymentId + ":authorize", Shop.AuthenticationRequired.PaymentMethodId, placed.Order.Total, new PaymentReference(paymentId, orderId), CancellationToken.None);
+        Assert.Equal((ChargeStatus.RequiresAction, action), (replayed.Charge!.Status, replayed.Action));
+        var chargeId = replayed.Charge.ChargeId;
+        Assert.Equal("charge_not_capturable", (await gateway.Capture(Silos.NewKey("capture"), chargeId, placed.Order.Total, CancellationToken.None)).FailureCode);
+
+        // Nobody authenticates: past the timeout the order unwinds, and voiding the waiting charge does not throw.
+        clock.Now += new OrderOptions().AuthenticationTimeout;
+        var order = await shop.Settled(orderId);
+        Assert.Equal((OrderStatus.Cancelled, "authentication-timeout"), (order.Status, order.CancellationCode));
+        Assert.Equal(new[] { ("Voided", total, 0m, 0m) }, await shop.GatewayCharges(orderId));
+        Assert.Equal(PaymentStatus.Voided, (await shop.PaymentOf(orderId).Get())!.Status);
+        Assert.Empty(await shop.Inventory(sku).GetHolds());
+        Assert.Equal(3, (await shop.Inventory(sku).GetStock())!.Available);
+
+        // A late authentication holds nothing: the charge no longer waits.
+        var late = await gateway.Authenticate(chargeId, action.ClientSecret, succeeded: true, CancellationToken.None);
+        Assert.Equal(TestAuthenticationError.NotWaiting, late.Error);
+        Assert.Equal(new[] { ("Voided", total, 0m, 0m) }, await shop.GatewayCharges(orderId));
     }
 
     [Fact]

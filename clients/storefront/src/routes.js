@@ -13,4 +13,5 @@ export const routes = [
   { path: '/orders', page: () => import('./pages/orders.js') },
   { path: '/orders/:id', page: () => import('./pages/order.js') },
   { path: '/flash-sale/:saleId', page: () => import('./pages/flash-sale.js') },
+  { path: '/payments/authenticate', page: () => import('./pages/authenticate.js') },
 ];

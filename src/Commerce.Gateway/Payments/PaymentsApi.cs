@@ -18,6 +18,13 @@ public sealed record RefundRequest(decimal? Amount, string? Reason);
 /// <param name="Applied">False for a replayed event and for one that reports nothing to a payment of this shop.</param>
 public sealed record WebhookReceipt(string EventId, bool Applied);
 
+/// <param name="ClientSecret">The charge's client secret, from the test-bank page's address: the credential, as on Stripe's own 3-D Secure page.</param>
+/// <param name="Outcome"><c>succeed</c> (the customer completed the challenge) or <c>fail</c>.</param>
+public sealed record TestAuthenticationRequest(string? ClientSecret, string? Outcome);
+
+/// <param name="Outcome">What was answered: <c>succeed</c> or <c>fail</c>; the payment learns it at once.</param>
+public sealed record TestAuthenticationReceipt(string ChargeId, string Outcome);
+
 /// <summary>Payments: a customer reads their own (others' are 404); operators read any and refund part or all of a captured payment.</summary>
 internal static class PaymentsApi
 {
@@ -29,6 +36,11 @@ internal static class PaymentsApi
         routes.MapPost("/api/v1/payments/stripe/webhook", StripeWebhookReceived).AllowAnonymous().WithTags("Payments")
             .WithName("StripeWebhook").WithSummary("Stripe's events, verified by their Stripe-Signature; each event id is applied once")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        // Anonymous too: the client secret in the body is the credential.
+        routes.MapPost("/api/v1/payments/test-authentications/{chargeId}", TestAuthenticationAnswered).AllowAnonymous().WithTags("Payments")
+            .WithName("AnswerTestAuthentication")
+            .WithSummary("The built-in gateway's test bank: completes or fails a charge's 3-D Secure challenge (outcome 'succeed' or 'fail') with its client secret")
+            .ProducesProblem(StatusCodes.Status409Conflict);
         var api = routes.MapGroup("/api/v1/payments/{paymentId}").WithTags("Payments");
         api.MapGet("", Get).RequireAuthorization()
             .WithName("GetPayment").WithSummary("A payment with its authorize, capture, void and refund history (customers: only their own)");
@@ -102,6 +114,39 @@ internal static class PaymentsApi
         }
         await webhook.Record(stripeEvent, report?.PaymentId, cancellationToken);
         return TypedResults.Ok(new WebhookReceipt(stripeEvent.Id, Applied: report is not null));
+    }
+
+    /// <summary>
+    /// The built-in gateway's 3-D Secure page answers here: the gateway settles the charge in its books,
+    /// then its payment learns the outcome as from Stripe's webhook (and resumes the checkout). A repeat of
+    /// the same answer reports again, which changes nothing; a wrong secret is 404, as for no charge at all.
+    /// </summary>
+    private static async Task<Results<Ok<TestAuthenticationReceipt>, ValidationProblem, ProblemHttpResult>> TestAuthenticationAnswered(
+        string chargeId, TestAuthenticationRequest request, IConfiguration configuration, IServiceProvider services, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        if (PaymentsServiceCollectionExtensions.Provider(configuration) != "test")
+        {
+            return Problems.NotFound("test-gateway-not-configured", "Payments do not go through the built-in test gateway here (Commerce:Payments:Provider).");
+        }
+        var errors = new FieldErrors()
+            .Check(Identifiers.IsCode(chargeId), "chargeId", "A charge id is " + Identifiers.CodeRule)
+            .Check(request.ClientSecret is { Length: > 0 and <= 200 }, "clientSecret", "The charge's client secret is required (at most 200 characters).")
+            .Check(request.Outcome is "succeed" or "fail", "outcome", "The outcome is 'succeed' or 'fail'.");
+        if (errors.Any)
+        {
+            return errors.Problem();
+        }
+        var succeeded = request.Outcome == "succeed";
+        var answer = await services.GetRequiredService<TestModePaymentGateway>().Authenticate(chargeId, request.ClientSecret!, succeeded, cancellationToken);
+        switch (answer.Error)
+        {
+            case TestAuthenticationError.NotFound:
+                return Problems.NotFound("unknown-authentication", $"No charge '{chargeId}' waits for authentication with that client secret.");
+            case TestAuthenticationError.NotWaiting:
+                return Problems.Conflict("authentication-not-waiting", answer.Message!);
+        }
+        await grains.GetGrain<IPaymentGrain>(answer.PaymentId!).Reconcile(answer.Report!);
+        return TypedResults.Ok(new TestAuthenticationReceipt(chargeId, request.Outcome!));
     }
 
     private static ProblemHttpResult NoSuchPayment(string paymentId) => Problems.NotFound("unknown-payment", $"There is no payment '{paymentId}'.");

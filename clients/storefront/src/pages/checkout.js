@@ -113,7 +113,9 @@ async function submit(form, status, attempt) {
     try {
       let { status: code, data: order } = await api('POST', '/api/v1/orders', attempt.request,
         { headers: { 'Idempotency-Key': attempt.key }, withStatus: true });
-      if (code === 202) order = await settle(order, status);
+      if (code === 202) order = await settle(order, status, attempt);
+      // Gone to the bank's page: the key stays, to ask about the same order on the way back.
+      if (!order) return;
       localStorage.removeItem(KEY);
       await cart.load().catch(() => {});
       navigate(`/orders/${encodeURIComponent(order.orderId)}?placed=1`, { replace: true });
@@ -132,14 +134,23 @@ async function submit(form, status, attempt) {
 
 /**
  * 202: the order is still being placed. When the card's bank asks for 3-D Secure the order says
- * what the browser must do (paymentAction); otherwise it finishes on its own. Either way, poll it.
+ * what the browser must do (paymentAction): with a redirect URL, this tab goes to the bank's page
+ * once (it comes back here, and the saved key is asked again: null means the page was left);
+ * otherwise the order finishes on its own. Either way, poll it.
  */
-async function settle(order, status) {
+async function settle(order, status, attempt) {
   for (;;) {
-    if (order.paymentAction) {
+    const action = order.paymentAction;
+    if (action?.redirectUrl && !attempt.authenticating) {
+      localStorage.setItem(KEY, JSON.stringify({ ...attempt, authenticating: true }));
+      toBank(action.redirectUrl);
+      return null;
+    }
+    if (action) {
+      // Back from the bank before the order heard of it, or without answering: wait, with the way back to the bank.
       replace(status, notice(h('span', null, 'Your bank asks you to confirm this payment. ',
-        order.paymentAction.redirectUrl
-          ? h('a', { href: order.paymentAction.redirectUrl, target: '_blank', rel: 'noopener' }, 'Confirm with your bank')
+        action.redirectUrl
+          ? h('a', { href: bankUrl(action.redirectUrl).href }, 'Confirm with your bank')
           : 'Confirm it in your banking app; this page continues by itself.'), 'warn'));
     } else {
       replace(status, notice('Placing your order…'));
@@ -151,4 +162,17 @@ async function settle(order, status) {
       return order;
     }
   }
+}
+
+/** The bank's page: on this site (the built-in test bank) it returns here when answered; another site is the provider's own. */
+function bankUrl(redirectUrl) {
+  const url = new URL(redirectUrl, location.href);
+  if (url.origin === location.origin) url.searchParams.set('return', '/checkout');
+  return url;
+}
+
+function toBank(redirectUrl) {
+  const url = bankUrl(redirectUrl);
+  if (url.origin === location.origin) navigate(url.pathname + url.search);
+  else location.assign(url.href);
 }
