@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -69,13 +68,7 @@ public sealed class AccessibilityTests(StorefrontSilo silo) : IClassFixture<Stor
     [Fact]
     public async Task Every_page_names_its_controls_and_keeps_its_text_readable()
     {
-        using var operators = await silo.Operator();
-        var saleId = "sale-" + Guid.NewGuid().ToString("N")[..10];
-        (await operators.PostAsJsonAsync("/api/v1/flash-sales", new
-        {
-            id = saleId, sku = silo.Skus["black M"], units = 1, price = new { amount = 15.00m, currency = "EUR" },
-            startsAt = DateTimeOffset.UtcNow.AddHours(1), endsAt = DateTimeOffset.UtcNow.AddHours(2), perCustomerLimit = 1, admissionRatePerSecond = 10,
-        }, StorefrontSilo.Json)).EnsureSuccessStatusCode();
+        var saleId = await silo.ScheduleFlashSale();
         await using var browser = await Browser.LaunchAsync(silo.BaseAddress);
         var page = await browser.NewShopperAsync();
 

@@ -11,15 +11,8 @@ public sealed class FlashSalePageTests(StorefrontSilo silo) : IClassFixture<Stor
     [Fact]
     public async Task Three_shoppers_queue_for_one_unit_the_first_buys_and_pays_and_the_others_see_sold_out()
     {
-        var saleId = "sale-" + Guid.NewGuid().ToString("N")[..10];
+        var saleId = await silo.ScheduleFlashSale();
         using var operators = await silo.Operator();
-        // Scheduled an hour ahead and opened by the operator: nothing depends on the clock. Admission at 1,000/s on the
-        // fixture's 20 ms tick lets in whoever the one unit allows at the first tick.
-        (await operators.PostAsJsonAsync("/api/v1/flash-sales", new
-        {
-            id = saleId, sku = silo.Skus["black M"], units = 1, price = new { amount = 15.00m, currency = "EUR" },
-            startsAt = DateTimeOffset.UtcNow.AddHours(1), endsAt = DateTimeOffset.UtcNow.AddHours(2), perCustomerLimit = 1, admissionRatePerSecond = 1000,
-        }, StorefrontSilo.Json)).EnsureSuccessStatusCode();
 
         await using var browser = await Browser.LaunchAsync(silo.BaseAddress);
         var shoppers = new List<IPage>();

@@ -1,6 +1,5 @@
 using System.IO.Compression;
 using System.Net;
-using System.Net.Http.Json;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
@@ -58,12 +57,7 @@ public sealed class StorefrontServingTests(StorefrontSilo silo, ITestOutputHelpe
     public async Task The_first_page_loads_less_than_100_kB_of_gzipped_javascript_and_nothing_shifts_as_it_fills()
     {
         // A coming flash sale: its banner arrives after the page has drawn, and must move nothing.
-        using var operators = await silo.Operator();
-        (await operators.PostAsJsonAsync("/api/v1/flash-sales", new
-        {
-            id = "sale-" + Guid.NewGuid().ToString("N")[..10], sku = silo.Skus["black M"], units = 1, price = new { amount = 15.00m, currency = "EUR" },
-            startsAt = DateTimeOffset.UtcNow.AddHours(1), endsAt = DateTimeOffset.UtcNow.AddHours(2), perCustomerLimit = 1, admissionRatePerSecond = 10,
-        }, StorefrontSilo.Json)).EnsureSuccessStatusCode();
+        await silo.ScheduleFlashSale();
         await using var browser = await Browser.LaunchAsync(silo.BaseAddress);
         var page = await browser.NewShopperAsync();
         await page.AddInitScriptAsync(CountLayoutShifts);

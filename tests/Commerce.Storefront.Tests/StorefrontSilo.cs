@@ -103,6 +103,22 @@ public sealed class StorefrontSilo : SiloServer
         return client;
     }
 
+    /// <summary>
+    /// A flash sale of one black M shirt at €15, scheduled an hour ahead (nothing depends on the clock; an operator
+    /// may open it), admitting 1,000 buyers/s: on the fixture's 20 ms tick whoever the one unit allows gets in at once.
+    /// </summary>
+    public async Task<string> ScheduleFlashSale()
+    {
+        var saleId = "sale-" + Guid.NewGuid().ToString("N")[..10];
+        using var operators = await Operator();
+        await Post(operators, "/api/v1/flash-sales", new
+        {
+            id = saleId, sku = Skus["black M"], units = 1, price = new { amount = 15.00m, currency = "EUR" },
+            startsAt = DateTimeOffset.UtcNow.AddHours(1), endsAt = DateTimeOffset.UtcNow.AddHours(2), perCustomerLimit = 1, admissionRatePerSecond = 1000,
+        });
+        return saleId;
+    }
+
     private static async Task Put(HttpClient client, string path, object body) => await Check(await client.PutAsJsonAsync(path, body, Json), path);
 
     private static async Task<JsonElement> Post(HttpClient client, string path, object body)
