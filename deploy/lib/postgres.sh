@@ -344,23 +344,30 @@ pg_connection_string() {
 }
 
 # free_port
-# Prints a TCP port on 127.0.0.1 that nothing listens on right now. Perl is
-# in every Debian base image (perl-base ships IO::Socket::INET); asking the
-# kernel for port 0 gives a port nobody uses. Without perl, probe random
-# ports below the kernel's ephemeral range with bash's /dev/tcp.
+# Prints a TCP port on 127.0.0.1 that nothing listens on right now, below the
+# kernel's ephemeral range (32768 and up): a port the kernel hands out for
+# bind(0) may go to the next outgoing connection before the server binds it.
+# Perl is in every Debian base image (perl-base ships IO::Socket::INET) and
+# proves the port bindable; without perl, a refused connection means nothing
+# listens there.
 free_port() {
     local port attempt
     if command -v perl >/dev/null 2>&1 &&
         port=$(perl -MIO::Socket::INET -e '
-            my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1",
-                LocalPort => 0, Proto => "tcp", ReuseAddr => 1) or exit 1;
-            print $s->sockport, "\n";' 2>/dev/null) &&
+            for (1 .. 500) {
+                my $port = 10000 + int(rand(22000));
+                my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1",
+                    LocalPort => $port, Proto => "tcp", ReuseAddr => 1) or next;
+                print $port, "\n";
+                exit 0;
+            }
+            exit 1;' 2>/dev/null) &&
         [[ $port =~ ^[0-9]+$ ]]; then
         printf '%s\n' "$port"
         return 0
     fi
     for ((attempt = 0; attempt < 200; attempt++)); do
-        port=$((20000 + RANDOM % 12000))
+        port=$((10000 + RANDOM % 22000))
         # A refused connection means nothing listens there.
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
             printf '%s\n' "$port"

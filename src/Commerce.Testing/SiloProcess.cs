@@ -65,6 +65,7 @@ public sealed partial class SiloProcess : IAsyncDisposable
     private readonly HttpClient _http;
     private readonly string _connectionString;
     private int _disposed;
+    private string? _firstError;
 
     private SiloProcess(Process process, StreamWriter log, string connectionString, string name, SiloProcessOptions options, int httpPort, int siloPort, int gatewayPort, string logPath)
     {
@@ -237,7 +238,8 @@ public sealed partial class SiloProcess : IAsyncDisposable
             {
                 if (_process.HasExited)
                 {
-                    throw new InvalidOperationException($"{Name} exited with code {_process.ExitCode} while starting; see {LogPath}.");
+                    // The first error it printed says why (CI keeps the test's output, not the log file).
+                    throw new InvalidOperationException($"{Name} exited with code {_process.ExitCode} while starting; see {LogPath}. First error: {Volatile.Read(ref _firstError) ?? "none logged"}");
                 }
                 await Task.Delay(100, timeout.Token);
             }
@@ -335,6 +337,10 @@ public sealed partial class SiloProcess : IAsyncDisposable
         {
             line = DateTime.Now.ToString(TimestampFormat, CultureInfo.InvariantCulture) + line;
         }
+        if (IsError().IsMatch(line))
+        {
+            Interlocked.CompareExchange(ref _firstError, line, null);
+        }
         lock (_log)
         {
             if (Volatile.Read(ref _disposed) == 0)
@@ -346,6 +352,10 @@ public sealed partial class SiloProcess : IAsyncDisposable
 
     [GeneratedRegex(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")]
     private static partial Regex StartsWithTimestamp();
+
+    /// <summary>A console-logger error or critical line, or the runtime's report of an unhandled exception.</summary>
+    [GeneratedRegex(@"\b(fail|crit): |Unhandled exception")]
+    private static partial Regex IsError();
 
     public async ValueTask DisposeAsync()
     {
@@ -377,11 +387,67 @@ public sealed partial class SiloProcess : IAsyncDisposable
         _http.Dispose();
     }
 
+    /// <summary>
+    /// A TCP port nothing listens on, below the kernel's ephemeral range: a port the kernel picked for
+    /// <c>bind(0)</c> is also one it may give the next outgoing connection (a PostgreSQL pool opening,
+    /// an HTTP request) before the silo binds it, and the silo would then fail to start. Never the same
+    /// port twice in one test run, so processes started at the same moment cannot pick the same one.
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var (low, high) = UnprivilegedPortsBelowEphemeralRange();
+        for (var attempt = 0; attempt < 1000; attempt++)
+        {
+            var port = Random.Shared.Next(low, high);
+            lock (HandedOutPorts)
+            {
+                if (HandedOutPorts.Contains(port) || !CanListenOn(port))
+                {
+                    continue;
+                }
+                HandedOutPorts.Add(port);
+                return port;
+            }
+        }
+        throw new InvalidOperationException($"No free TCP port between {low} and {high}.");
+    }
+
+    private static readonly HashSet<int> HandedOutPorts = [];
+
+    private static bool CanListenOn(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Any, port); // silos listen on every interface
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>[10000, start of /proc/sys/net/ipv4/ip_local_port_range), or [10000, 32768) where it cannot be read.</summary>
+    private static (int Low, int High) UnprivilegedPortsBelowEphemeralRange()
+    {
+        const int low = 10000;
+        var high = 32768; // Linux's default ephemeral range starts here
+        try
+        {
+            var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
+            if (int.TryParse(range[0], CultureInfo.InvariantCulture, out var first) && first > low + 1000)
+            {
+                high = first;
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+        return (low, high);
     }
 }
 
